@@ -1,0 +1,35 @@
+# Two commands matter to a newcomer: `make demo` and `make test` (see README).
+# Everything is installed from this repository's own files into .venv.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+UV     := $(BIN)/uv
+LOCAL_PACKAGES := -e ./video-taps-common -e ./emulator -e ./tap-brightcove-audience
+
+.PHONY: dev demo test bench lint clean
+
+$(UV):
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check uv
+
+$(VENV)/.installed: $(UV) requirements-dev.txt */pyproject.toml
+	$(UV) pip install --quiet --python $(BIN)/python $(LOCAL_PACKAGES) -r requirements-dev.txt
+	touch $@
+
+dev: $(VENV)/.installed
+
+demo: dev
+	$(BIN)/python scripts/demo.py
+
+test: dev
+	$(BIN)/python -m pytest
+
+bench: dev
+	$(BIN)/python benchmarks/bench_audience.py
+
+lint: dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+clean:
+	rm -rf $(VENV) .meltano output .pytest_cache

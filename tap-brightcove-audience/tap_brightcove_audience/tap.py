@@ -1,0 +1,141 @@
+"""tap-brightcove-audience: settings and the stream list."""
+
+from __future__ import annotations
+
+import datetime
+from functools import cached_property
+
+from singer_sdk import Tap
+from singer_sdk import typing as th
+from video_taps_common import RateBudget
+from video_taps_common.brightcove_oauth import BrightcoveOAuthAuthenticator
+
+from tap_brightcove_audience import streams
+
+DEFAULT_API_URL = "https://audience.api.brightcove.com/v1"
+DEFAULT_OAUTH_URL = "https://oauth.brightcove.com/v4/access_token"
+#: "Usage of the API is limited to 50 requests per second per account [and] per
+#: IP address" (overview, "Rate limiting"): one budget for the whole process.
+DOCUMENTED_REQUESTS_PER_SECOND = 50
+#: "limit ... maximum: 100" (overview, "Paging results").
+MAX_PAGE_SIZE = 100
+
+
+class TapBrightcoveAudience(Tap):
+    """Singer tap for Brightcove Audience view events and leads."""
+
+    name = "tap-brightcove-audience"
+
+    config_jsonschema = th.PropertiesList(
+        th.Property(
+            "client_id",
+            th.StringType(min_length=1),
+            required=True,
+            title="Client ID",
+            description="Brightcove OAuth client id with Audience Read permission.",
+        ),
+        th.Property(
+            "client_secret",
+            th.StringType(min_length=1),
+            required=True,
+            secret=True,
+            title="Client Secret",
+            description="Brightcove OAuth client secret.",
+        ),
+        th.Property(
+            "account_ids",
+            th.ArrayType(th.StringType(min_length=1)),
+            required=True,
+            title="Account IDs",
+            description="Video Cloud account ids; each is synced with its own bookmark.",
+        ),
+        th.Property(
+            "start_date",
+            th.DateTimeType,
+            required=True,
+            title="Start Date",
+            description="Earliest updated_at (view events) or created_at (leads) to sync.",
+        ),
+        th.Property(
+            "end_date",
+            th.DateTimeType,
+            title="End Date",
+            description="Latest timestamp to sync; defaults to the moment the sync starts.",
+        ),
+        th.Property(
+            "api_url",
+            th.StringType,
+            default=DEFAULT_API_URL,
+            title="API URL",
+            description="Audience API root, without the /accounts/... part.",
+        ),
+        th.Property(
+            "oauth_url",
+            th.StringType,
+            default=DEFAULT_OAUTH_URL,
+            title="OAuth URL",
+            description="Brightcove OAuth access token endpoint.",
+        ),
+        th.Property(
+            "page_size",
+            th.IntegerType(minimum=1, maximum=MAX_PAGE_SIZE),
+            default=MAX_PAGE_SIZE,
+            title="Page Size",
+            description="Items per request (the API's `limit`), 1 to 100.",
+        ),
+        th.Property(
+            "where",
+            th.StringType,
+            title="Where",
+            description="Filter passed through as the API's `where`, e.g. video_id==123.",
+        ),
+        th.Property(
+            "max_requests_per_second",
+            th.IntegerType(minimum=1),
+            default=DOCUMENTED_REQUESTS_PER_SECOND,
+            title="Max Requests Per Second",
+            description="Request budget shared by all streams and accounts (API limit: 50).",
+        ),
+        th.Property(
+            "max_concurrent_requests",
+            th.IntegerType(minimum=1, maximum=64),
+            default=8,
+            title="Max Concurrent Requests",
+            description="Pages fetched at once; enough to cover latency at the rate limit.",
+        ),
+    ).to_dict()
+
+    # The SDK's ArrayType has no minItems; an empty list would sync nothing silently.
+    config_jsonschema["properties"]["account_ids"]["minItems"] = 1
+
+    def discover_streams(self) -> list[streams.AudienceStream]:
+        """View events and leads."""
+        return [streams.ViewEventsStream(self), streams.LeadsStream(self)]
+
+    @cached_property
+    def account_ids(self) -> list[str]:
+        """Configured accounts as strings, duplicates dropped, order kept."""
+        return list(dict.fromkeys(str(account) for account in self.config["account_ids"]))
+
+    @cached_property
+    def sync_started_at(self) -> datetime.datetime:
+        """Frozen once: the end of every stream's date window in this run."""
+        return datetime.datetime.now(datetime.UTC)
+
+    @cached_property
+    def rate_budget(self) -> RateBudget:
+        """The one request budget every stream and thread draws from."""
+        return RateBudget(int(self.config["max_requests_per_second"]))
+
+    @cached_property
+    def authenticator(self) -> BrightcoveOAuthAuthenticator:
+        """One token shared by all streams, renewed before it expires."""
+        return BrightcoveOAuthAuthenticator(
+            client_id=self.config["client_id"],
+            client_secret=self.config["client_secret"],
+            auth_endpoint=self.config["oauth_url"],
+        )
+
+
+if __name__ == "__main__":
+    TapBrightcoveAudience.cli()

@@ -1,0 +1,212 @@
+"""A REST stream that fetches pages concurrently and emits them in order.
+
+The SDK's ``RESTStream.request_records`` fetches one page after another, so a
+sync with 100 ms of latency per page cannot approach a 50 requests/second limit.
+APIs that report the total in their first response (``count`` for Brightcove
+Audience, pagination counts for IBM) let us know every later page token up
+front; this base class fetches those pages on a bounded thread pool under the
+tap's shared :class:`~video_taps_common.rate_budget.RateBudget`, and yields
+records strictly in page order so incremental bookmarks stay correct.
+
+Everything per request still goes through the SDK's machinery: the
+authenticator, ``get_http_request``/``get_url_params``, ``validate_response``
+and the ``backoff`` decorator from ``request_decorator``.
+"""
+
+from __future__ import annotations
+
+import abc
+import decimal
+import json
+import typing as t
+from contextlib import closing
+from dataclasses import dataclass
+from functools import cached_property, partial
+from http import HTTPStatus
+
+import backoff
+import requests
+from requests.adapters import HTTPAdapter
+from singer_sdk import RESTStream
+from singer_sdk.exceptions import FatalAPIError, RetriableAPIError
+from singer_sdk.streams.rest import PageContext
+
+from video_taps_common.ordered import map_in_order
+
+if t.TYPE_CHECKING:
+    from singer_sdk.helpers.types import Context
+
+    from video_taps_common.rate_budget import RateBudget
+
+_TToken = t.TypeVar("_TToken")
+
+DEFAULT_MAX_CONCURRENT_REQUESTS = 8
+
+
+@dataclass(frozen=True, slots=True)
+class FetchedPage(t.Generic[_TToken]):
+    """One page: the token that asked for it, its response and its decoded body."""
+
+    token: _TToken
+    response: requests.Response
+    body: t.Any
+
+
+class UnauthorizedError(FatalAPIError):
+    """A 401: the token was rejected; one retry with a fresh token may follow."""
+
+    def __init__(self, message: str, response: requests.Response) -> None:
+        super().__init__(message)
+        self.response = response
+
+
+class RateBudgetedTap(t.Protocol):
+    """What a tap offers to streams built on :class:`ConcurrentPagesStream`."""
+
+    @property
+    def rate_budget(self) -> RateBudget:
+        """The one budget every stream and thread of the tap draws from."""
+        ...
+
+
+class ConcurrentPagesStream(RESTStream[_TToken], abc.ABC):
+    """Fetch every page after the first concurrently; emit records in page order."""
+
+    #: Seconds every thread holds off after the server answered 429.
+    throttle_pause_seconds: float = 1.0
+
+    @abc.abstractmethod
+    def first_page_token(self, context: Context | None) -> _TToken:
+        """The token of the first page of this partition's sync."""
+
+    @abc.abstractmethod
+    def following_page_tokens(
+        self, first: FetchedPage[_TToken], context: Context | None
+    ) -> t.Iterable[_TToken]:
+        """Tokens of every page after ``first``, known from its response."""
+
+    @abc.abstractmethod
+    def records_in_page(self, page: FetchedPage[_TToken]) -> t.Iterable[dict]:
+        """The records one page holds, in the API's order."""
+
+    def check_page(self, first: FetchedPage[_TToken], page: FetchedPage[_TToken]) -> None:
+        """Raise if ``page`` contradicts ``first`` (e.g. the result set shifted)."""
+
+    @property
+    def rate_budget(self) -> RateBudget:
+        """The tap-wide budget, so all streams together respect the vendor's limit."""
+        tap = t.cast("RateBudgetedTap", self._tap)
+        return tap.rate_budget
+
+    @property
+    def max_concurrent_requests(self) -> int:
+        """Requests in flight at once; latency × rate limit says how many are useful."""
+        return int(self.config.get("max_concurrent_requests") or DEFAULT_MAX_CONCURRENT_REQUESTS)
+
+    @cached_property
+    def requests_session(self) -> requests.Session:
+        """A session whose connection pool holds one connection per worker thread."""
+        session = requests.Session()
+        adapter = HTTPAdapter(pool_connections=4, pool_maxsize=self.max_concurrent_requests + 2)
+        session.mount("http://", adapter)
+        session.mount("https://", adapter)
+        return session
+
+    # Requests -----------------------------------------------------------------
+
+    def request_records(self, context: Context | None) -> t.Iterable[dict]:
+        """Yield the records of every page of this partition, in page order."""
+        fetch = partial(self.fetch_page, context)
+        with self.get_http_request_counter() as request_counter:
+            request_counter.with_context(context)
+            first = fetch(self.first_page_token(context))
+            request_counter.increment()
+            yield from self.records_in_page(first)
+            later_pages = map_in_order(
+                fetch,
+                self.following_page_tokens(first, context),
+                max_workers=self.max_concurrent_requests,
+                thread_name_prefix=self.name,
+            )
+            with closing(later_pages):
+                for page in later_pages:
+                    request_counter.increment()
+                    self.check_page(first, page)
+                    yield from self.records_in_page(page)
+
+    def fetch_page(self, context: Context | None, token: _TToken) -> FetchedPage[_TToken]:
+        """Fetch and decode one page, with the SDK's retry and backoff around it."""
+        http_request = self.get_http_request(
+            page=PageContext(stream_context=context, next_page_token=token)
+        )
+        prepared = self.build_prepared_request(
+            method=http_request.method,
+            url=http_request.url,
+            params=http_request.encode_params(),
+            headers=http_request.headers,
+        )
+        response, body = self._decorated_request_json(prepared, context)
+        return FetchedPage(token=token, response=response, body=body)
+
+    @cached_property
+    def _decorated_request_json(
+        self,
+    ) -> t.Callable[[requests.PreparedRequest, Context | None], tuple[requests.Response, t.Any]]:
+        return self.request_decorator(self._request_json)
+
+    def _request_json(
+        self, prepared_request: requests.PreparedRequest, context: Context | None
+    ) -> tuple[requests.Response, t.Any]:
+        """Send under the rate budget, renewing a rejected token once, and decode JSON.
+
+        Decoding happens inside the retried call so a truncated or malformed body
+        is retried like a dropped connection instead of failing the sync.
+        """
+        try:
+            response = self._budgeted_request(prepared_request, context)
+        except UnauthorizedError as rejected:
+            if not self._forget_rejected_token(rejected.response):
+                raise
+            # One more try: the authenticator fetches a fresh token for it.
+            response = self._budgeted_request(prepared_request, context)
+        return response, self._decode_json(response)
+
+    def _budgeted_request(
+        self, prepared_request: requests.PreparedRequest, context: Context | None
+    ) -> requests.Response:
+        self.rate_budget.acquire()
+        return self._request(prepared_request, context)
+
+    def _forget_rejected_token(self, response: requests.Response) -> bool:
+        forget = getattr(self.authenticator, "forget_token", None)
+        if forget is None:
+            return False
+        forget(response.request.headers.get("Authorization"))
+        return True
+
+    def _decode_json(self, response: requests.Response) -> t.Any:  # noqa: ANN401
+        try:
+            # Decimal keeps numbers exactly as the API wrote them.
+            return json.loads(response.content, parse_float=decimal.Decimal)
+        except ValueError as error:
+            msg = (
+                f"Unreadable JSON body ({len(response.content)} bytes) from "
+                f"{response.request.method} {response.request.path_url}: {error}"
+            )
+            raise RetriableAPIError(msg, response) from error
+
+    def validate_response(self, response: requests.Response) -> None:
+        """Like the SDK's, but a 401 may be retried once and a 429 pauses all threads."""
+        if response.status_code == HTTPStatus.UNAUTHORIZED:
+            raise UnauthorizedError(self.response_error_message(response), response)
+        if response.status_code == HTTPStatus.TOO_MANY_REQUESTS:
+            self.rate_budget.pause(self.throttle_pause_seconds)
+        super().validate_response(response)
+
+    def backoff_max_tries(self) -> int:
+        """Survive a storm of throttling or 5xx answers lasting about a minute."""
+        return 8
+
+    def backoff_wait_generator(self) -> t.Generator[float, None, None]:
+        """1, 2, 4, 8, 16 then 30 s between tries (plus jitter)."""
+        return backoff.expo(base=2, factor=1, max_value=30)

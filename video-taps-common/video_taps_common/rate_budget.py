@@ -1,0 +1,74 @@
+"""A request budget shared by every stream and thread of one tap process.
+
+Vendors publish limits such as "50 requests per second per account and per IP"
+(Brightcove Audience). A token bucket would allow a burst on top of the steady
+rate and so exceed a strict sliding window; this budget instead never lets more
+than ``max_requests`` request starts fall inside any window of ``period`` plus a
+small safety margin, which absorbs network jitter between our clock and the
+server's.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import typing as t
+from collections import deque
+
+#: Extra seconds added to the window so requests that leave us evenly spaced but
+#: reach the server bunched together (scheduler or network jitter) still fit.
+DEFAULT_SAFETY_MARGIN_SECONDS = 0.05
+
+
+class RateBudget:
+    """Blocks callers so at most ``max_requests`` start in any sliding window."""
+
+    def __init__(
+        self,
+        max_requests: int,
+        period_seconds: float = 1.0,
+        *,
+        safety_margin_seconds: float = DEFAULT_SAFETY_MARGIN_SECONDS,
+        clock: t.Callable[[], float] = time.monotonic,
+        sleep: t.Callable[[float], None] = time.sleep,
+    ) -> None:
+        if max_requests < 1:
+            msg = f"max_requests must be at least 1, got {max_requests}"
+            raise ValueError(msg)
+        self.max_requests = max_requests
+        self.window_seconds = period_seconds + safety_margin_seconds
+        self._clock = clock
+        self._sleep = sleep
+        self._starts: deque[float] = deque()
+        self._paused_until = 0.0
+        self._lock = threading.Lock()
+
+    def acquire(self) -> None:
+        """Wait until one more request may start, then record its start."""
+        while True:
+            wait = self._reserve_or_time_to_wait()
+            if wait <= 0:
+                return
+            self._sleep(wait)
+
+    def pause(self, seconds: float) -> None:
+        """Stop every caller for ``seconds``, e.g. after the server said 429.
+
+        One thread being throttled means the shared budget is exhausted on the
+        server's side too, so all threads back off rather than each finding out.
+        """
+        with self._lock:
+            self._paused_until = max(self._paused_until, self._clock() + seconds)
+
+    def _reserve_or_time_to_wait(self) -> float:
+        with self._lock:
+            now = self._clock()
+            if now < self._paused_until:
+                return self._paused_until - now
+            window_start = now - self.window_seconds
+            while self._starts and self._starts[0] <= window_start:
+                self._starts.popleft()
+            if len(self._starts) < self.max_requests:
+                self._starts.append(now)
+                return 0.0
+            return self._starts[0] - window_start
