@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 from functools import cached_property
 
 from singer_sdk.exceptions import FatalAPIError
+
 from video_taps_common import ConcurrentPagesStream, FetchedPage, stable_key
 
 if t.TYPE_CHECKING:
@@ -63,6 +64,8 @@ class AudienceStream(ConcurrentPagesStream[AudiencePage]):
     #: Records arrive sorted ascending on the replication key (we ask for it), so
     #: the SDK can checkpoint mid-partition and a failed sync resumes where it was.
     is_sorted = True
+    #: A STATE message every 1000 records: a sync that dies re-reads at most that many.
+    STATE_MSG_FREQUENCY = 1000
     #: Fields whose digest is the record's primary key (see schemas.py).
     identity_fields: t.ClassVar[tuple[str, ...]]
 
@@ -120,9 +123,7 @@ class AudienceStream(ConcurrentPagesStream[AudiencePage]):
         """The ``result`` array of the response envelope."""
         return page.body.get("result") or []
 
-    def check_page(
-        self, first: FetchedPage[AudiencePage], page: FetchedPage[AudiencePage]
-    ) -> None:
+    def check_page(self, first: FetchedPage[AudiencePage], page: FetchedPage[AudiencePage]) -> None:
         """A different ``count`` means items moved between offsets since page one."""
         if page.body.get("count") != first.body.get("count"):
             msg = (

@@ -7,10 +7,10 @@ from functools import cached_property
 
 from singer_sdk import Tap
 from singer_sdk import typing as th
-from video_taps_common import RateBudget
-from video_taps_common.brightcove_oauth import BrightcoveOAuthAuthenticator
 
 from tap_brightcove_audience import streams
+from video_taps_common import RateBudget
+from video_taps_common.brightcove_oauth import BrightcoveOAuthAuthenticator
 
 DEFAULT_API_URL = "https://audience.api.brightcove.com/v1"
 DEFAULT_OAUTH_URL = "https://oauth.brightcove.com/v4/access_token"

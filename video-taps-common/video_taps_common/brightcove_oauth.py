@@ -106,9 +106,7 @@ class BrightcoveOAuthAuthenticator(OAuthAuthenticator):
             msg = f"Brightcove OAuth answered without an access_token ({self.auth_endpoint})"
             raise RetriableAPIError(msg, response) from error
         lifetime = float(payload.get("expires_in") or 300)
-        margin = min(
-            RENEW_AT_LEAST_SECONDS_BEFORE_EXPIRY, lifetime * RENEW_WHEN_REMAINING_FRACTION
-        )
+        margin = min(RENEW_AT_LEAST_SECONDS_BEFORE_EXPIRY, lifetime * RENEW_WHEN_REMAINING_FRACTION)
         self.access_token = token
         self.expires_in = int(lifetime)
         self._renew_at = requested_at + lifetime - margin

@@ -1,0 +1,122 @@
+"""Benchmark: sync Brightcove Audience view events against the emulator and print figures.
+
+The emulator adds 100 ms to every data request and enforces the documented
+50 requests/second limit, so the fastest any client could finish is
+``pages / 50`` seconds. The figure that matters is how close the tap gets to
+that bound (goal: wall time / bound <= 1.15) and what it costs in CPU and memory.
+
+Usage: python benchmarks/bench_audience.py [--events N] [--latency-ms MS] [--accounts K]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tests.taprun import BIN, discover, select_only  # noqa: E402
+from video_api_emulator.process import EmulatorProcess  # noqa: E402
+
+TAP = "tap-brightcove-audience"
+RATE_LIMIT = 50
+
+
+def main() -> None:
+    args = _parse_args()
+    accounts = [str(6415818918001 + i) for i in range(args.accounts)]
+    emulator_config = {
+        "brightcove_accounts": accounts,
+        "audience_view_events_per_account": args.events,
+        "audience_leads_per_account": 1,
+        "latency_ms": args.latency_ms,
+        "audience_rate_limit_per_second": RATE_LIMIT,
+    }
+    with EmulatorProcess(emulator_config) as emulator:
+        config = {
+            "client_id": "emulator-client-id",
+            "client_secret": "emulator-client-secret",
+            "account_ids": accounts,
+            "start_date": "2025-12-01T00:00:00Z",
+            "api_url": f"{emulator.url}/audience/v1",
+            "oauth_url": f"{emulator.url}/oauth/v4/access_token",
+            "max_requests_per_second": RATE_LIMIT,
+            "max_concurrent_requests": args.concurrency,
+        }
+        catalog = select_only(discover(TAP, config), {"view_events"})
+        emulator.reset(**emulator_config)
+        records, wall, rusage = _timed_sync(config, catalog)
+        stats = emulator.stats()
+
+    pages = _data_requests(stats)
+    bound = pages / RATE_LIMIT
+    cpu = rusage.ru_utime + rusage.ru_stime
+    rows = [
+        ("records", f"{records:,}"),
+        ("pages (data requests)", f"{pages:,}"),
+        ("throttled (429) answers", f"{stats.get('throttled', 0)}"),
+        ("latency per request", f"{args.latency_ms} ms"),
+        ("wall time", f"{wall:.2f} s"),
+        ("rate-limit lower bound", f"{bound:.2f} s  (pages / {RATE_LIMIT} req/s)"),
+        ("wall / lower bound", f"{wall / bound:.3f}  (goal <= 1.15)" if bound else "n/a"),
+        ("records per second", f"{records / wall:,.0f}"),
+        ("tap CPU time", f"{cpu:.2f} s"),
+        ("records per CPU-second", f"{records / cpu:,.0f}" if cpu else "n/a"),
+        ("tap peak RSS", f"{rusage.ru_maxrss / 1024:.1f} MiB"),
+    ]
+    width = max(len(name) for name, _ in rows)
+    print(f"tap-brightcove-audience benchmark ({args.accounts} account(s), view_events)")
+    for name, value in rows:
+        print(f"  {name:<{width}}  {value}")
+    if records != args.events * args.accounts:
+        sys.exit(f"record count {records} != emulator volume {args.events * args.accounts}")
+
+
+def _timed_sync(config: dict, catalog: dict) -> tuple[int, float, os.struct_rusage]:
+    """Run the tap, count RECORD lines as they stream, and take its own rusage."""
+    with tempfile.TemporaryDirectory() as tmp:
+        config_path = Path(tmp) / "config.json"
+        catalog_path = Path(tmp) / "catalog.json"
+        config_path.write_text(json.dumps(config))
+        catalog_path.write_text(json.dumps(catalog))
+        started = time.perf_counter()
+        process = subprocess.Popen(
+            [str(BIN / TAP), "--config", str(config_path), "--catalog", str(catalog_path)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+        )
+        records = sum(1 for line in process.stdout if b'"type":"RECORD"' in line[:40])
+        _, status, rusage = os.wait4(process.pid, 0)
+        wall = time.perf_counter() - started
+        process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode != 0:
+        sys.exit(f"{TAP} exited with {process.returncode}")
+    return records, wall, rusage
+
+
+def _data_requests(stats: dict) -> int:
+    by_route = stats.get("requests_by_route", {})
+    return sum(n for route, n in by_route.items() if "view_events" in route or "leads" in route)
+
+
+def _parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--events", type=int, default=50_000, help="view events per account")
+    parser.add_argument("--accounts", type=int, default=1)
+    parser.add_argument("--latency-ms", type=int, default=100)
+    parser.add_argument("--concurrency", type=int, default=8)
+    args = parser.parse_args()
+    if args.events < 1 or args.accounts < 1:
+        parser.error("--events and --accounts must be at least 1")
+    return args
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,113 @@
+"""The demo: every tap against the local emulator, through the real meltano CLI, into DuckDB.
+
+Steps: start the emulator on 127.0.0.1, `meltano install`, then for each tap
+`meltano --environment demo run <tap> target-duckdb`, then print rows per
+stream beside the emulator's ground truth, and stop the emulator. Exits
+non-zero if any table's row count differs from what the API holds.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+WAREHOUSE = ROOT / "output" / "warehouse.duckdb"
+SCHEMA = "analytics"
+
+from video_api_emulator.process import EmulatorProcess  # noqa: E402
+
+# The demo environment in meltano.yml uses these accounts and start date.
+BRIGHTCOVE_ACCOUNTS = ["6415818918001", "6415818919001"]
+START_MS = 1_767_225_600_000  # 2026-01-01T00:00:00Z
+EMULATOR_CONFIG = {
+    "brightcove_accounts": BRIGHTCOVE_ACCOUNTS,
+    "audience_view_events_per_account": 2_000,
+    "audience_leads_per_account": 150,
+    "latency_ms": 20,
+}
+
+
+@dataclass(frozen=True)
+class DemoStream:
+    """One stream of one tap, and how to ask the emulator how many rows it holds."""
+
+    tap: str
+    stream: str
+
+    def expected_rows(self, emulator: EmulatorProcess) -> int:
+        if self.tap == "tap-brightcove-audience":
+            return sum(
+                emulator.truth(
+                    "brightcove_audience", account_id=account, stream=self.stream, from_=START_MS
+                )["count"]
+                for account in BRIGHTCOVE_ACCOUNTS
+            )
+        msg = f"no ground truth for {self.tap}"
+        raise KeyError(msg)
+
+
+DEMO_STREAMS = [
+    DemoStream("tap-brightcove-audience", "view_events"),
+    DemoStream("tap-brightcove-audience", "leads"),
+]
+
+
+def main() -> int:
+    WAREHOUSE.parent.mkdir(parents=True, exist_ok=True)
+    WAREHOUSE.unlink(missing_ok=True)
+    _meltano("install")
+    with EmulatorProcess(EMULATOR_CONFIG) as emulator:
+        env = {"EMULATOR_URL": emulator.url}
+        for tap in dict.fromkeys(stream.tap for stream in DEMO_STREAMS):
+            started = time.perf_counter()
+            _meltano(
+                "--environment", "demo", "run", "--full-refresh", tap, "target-duckdb", env=env
+            )
+            print(f"{tap}: loaded in {time.perf_counter() - started:.1f} s")
+        expected = {(s.tap, s.stream): s.expected_rows(emulator) for s in DEMO_STREAMS}
+    loaded = _duckdb_row_counts()
+    return _report(expected, loaded)
+
+
+def _meltano(*args: str, env: dict | None = None) -> None:
+    command = [str(BIN / "meltano"), *args]
+    print("$", " ".join(["meltano", *args]), flush=True)
+    subprocess.run(command, cwd=ROOT, env={**os.environ, **(env or {})}, check=True)
+
+
+def _duckdb_row_counts() -> dict[str, int]:
+    with duckdb.connect(str(WAREHOUSE), read_only=True) as connection:
+        tables = connection.execute(
+            "select table_name from information_schema.tables where table_schema = ?", [SCHEMA]
+        ).fetchall()
+        return {
+            name: connection.execute(f'select count(*) from {SCHEMA}."{name}"').fetchone()[0]  # noqa: S608
+            for (name,) in tables
+        }
+
+
+def _report(expected: dict[tuple[str, str], int], loaded: dict[str, int]) -> int:
+    print()
+    print(f"{'tap':<28} {'stream':<14} {'rows':>8} {'API holds':>10}  ok")
+    failures = 0
+    for (tap, stream), want in expected.items():
+        got = loaded.get(stream, 0)
+        ok = got == want
+        failures += not ok
+        print(f"{tap:<28} {stream:<14} {got:>8} {want:>10}  {'yes' if ok else 'NO'}")
+    print(f"\nDuckDB database: {WAREHOUSE}  (schema '{SCHEMA}')")
+    if failures:
+        print(f"{failures} table(s) do not match the API's ground truth", file=sys.stderr)
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,42 @@
+"""Shared fixtures: one emulator process for the session, reset before every test."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from video_api_emulator.process import EmulatorProcess
+
+#: Started at configure time so test modules that build SDK test classes at
+#: import (get_tap_test_class needs a config then) already know its URL.
+_EMULATOR: EmulatorProcess | None = None
+
+
+def pytest_configure(config: pytest.Config) -> None:  # noqa: ARG001
+    global _EMULATOR  # noqa: PLW0603
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        return
+    _EMULATOR = EmulatorProcess()
+    _EMULATOR.start()
+    os.environ["EMULATOR_URL"] = _EMULATOR.url
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:  # noqa: ARG001
+    if _EMULATOR is not None:
+        _EMULATOR.stop()
+
+
+@pytest.fixture
+def emulator() -> EmulatorProcess:
+    """The session's emulator, back at its default data, faults cleared."""
+    assert _EMULATOR is not None
+    _EMULATOR.reset()
+    return _EMULATOR
+
+
+@pytest.fixture(autouse=True)
+def _fresh_emulator_state() -> None:
+    """No test sees another's faults, volume or clock."""
+    if _EMULATOR is not None:
+        _EMULATOR.reset()

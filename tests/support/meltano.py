@@ -1,0 +1,360 @@
+"""Helpers for end-to-end tests that drive the REAL meltano CLI.
+
+Why the real CLI: what ships is meltano.yml plus plugins installed by
+``meltano install``; only running that exact path proves that pins, settings,
+env-var mapping and state handling work together.
+
+Everything runs from the repository root (the meltano project), with the
+``meltano`` executable that sits next to ``sys.executable`` (the project's
+.venv), never whatever ``meltano`` happens to be first on PATH.
+
+Per-test isolation: :func:`isolated_env` returns env vars that move the
+system database (state), the DuckDB file and the JSONL folder into a test's
+own temporary folder, so tests neither see nor clobber each other's data.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+__all__ = [
+    "MELTANO",
+    "PROJECT_ROOT",
+    "MeltanoError",
+    "duckdb_row_counts",
+    "isolated_env",
+    "jsonl_row_counts",
+    "meltano",
+    "meltano_install",
+    "meltano_invoke",
+    "meltano_run",
+    "meltano_state",
+    "postgres_row_counts",
+    "read_jsonl_output",
+    "run_state_id",
+]
+
+# tests/support/meltano.py -> the repository root, which is the meltano project.
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+
+def _meltano_executable() -> Path:
+    """The meltano next to this interpreter (the .venv), else the one on PATH."""
+    # Not resolved: a venv's python is a symlink to the base interpreter, and
+    # resolving it would leave the venv's bin folder.
+    beside = Path(sys.executable).parent / "meltano"
+    if beside.exists():
+        return beside
+    found = shutil.which("meltano")
+    if found is None:
+        raise FileNotFoundError(
+            f"meltano not found next to {sys.executable} nor on PATH; run `make dev` first"
+        )
+    return Path(found)
+
+
+MELTANO = _meltano_executable()
+
+# Generous: a cold `meltano install` with an empty uv cache takes ~20 s here,
+# a run against the emulator far less; these only stop a hung process.
+INSTALL_TIMEOUT_S = 900
+RUN_TIMEOUT_S = 900
+_TAIL_CHARS = 6000
+
+
+class MeltanoError(RuntimeError):
+    """A meltano command failed; the message carries the command and its output tail."""
+
+    def __init__(self, args: list[str], result: subprocess.CompletedProcess[str] | None, note: str):
+        self.command = args
+        self.result = result
+        stdout = result.stdout if result is not None else ""
+        stderr = result.stderr if result is not None else ""
+        super().__init__(
+            f"{note}: {' '.join(args)}\n"
+            f"--- stdout (tail) ---\n{_tail(stdout)}\n"
+            f"--- stderr (tail) ---\n{_tail(stderr)}"
+        )
+
+
+def _tail(text: str | bytes | None) -> str:
+    if text is None:
+        return ""
+    if isinstance(text, bytes):
+        text = text.decode(errors="replace")
+    return text[-_TAIL_CHARS:]
+
+
+def _base_env(env: Mapping[str, str] | None) -> dict[str, str]:
+    """The process env for meltano: ours, made quiet and deterministic, plus ``env``."""
+    merged = dict(os.environ)
+    # The caller chooses the environment with --environment; a stray one in
+    # the shell (or CI) must not leak in.
+    merged.pop("MELTANO_ENVIRONMENT", None)
+    merged.update(
+        {
+            "MELTANO_SEND_ANONYMOUS_USAGE_STATS": "false",
+            "NO_COLOR": "1",
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
+    if env:
+        merged.update(env)
+    return merged
+
+
+def meltano(
+    *args: str,
+    env: Mapping[str, str] | None = None,
+    environment: str | None = "demo",
+    input: str | bytes | None = None,  # mirrors subprocess.run
+    timeout: float = RUN_TIMEOUT_S,
+    check: bool = True,
+) -> subprocess.CompletedProcess[str]:
+    """Run ``meltano [--environment E] ARGS`` in the project root and capture its output.
+
+    Raises:
+        MeltanoError: non-zero exit (when ``check``) or timeout, with the
+            stdout/stderr tails in the message.
+    """
+    argv = [str(MELTANO)]
+    if environment is not None:
+        argv.append(f"--environment={environment}")
+    argv.extend(args)
+    text_input = input.decode() if isinstance(input, bytes) else input
+    try:
+        result = subprocess.run(
+            argv,
+            cwd=PROJECT_ROOT,
+            env=_base_env(env),
+            input=text_input,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+    except subprocess.TimeoutExpired as error:
+        partial = subprocess.CompletedProcess(
+            argv, -1, _tail(error.stdout) or "", _tail(error.stderr) or ""
+        )
+        raise MeltanoError(argv, partial, f"timed out after {timeout:.0f}s") from error
+    if check and result.returncode != 0:
+        raise MeltanoError(argv, result, f"exit code {result.returncode}")
+    return result
+
+
+# What this process already installed (keys of _install_key; ALL once a full
+# `meltano install` ran), and failed installs, re-raised instead of re-run.
+_ALL = ("*", frozenset[str]())
+_installed: set[tuple[str, frozenset[str]]] = set()
+_install_errors: dict[tuple[str, frozenset[str]], MeltanoError] = {}
+
+
+def meltano_install(*plugins: str, plugin_type: str | None = None) -> None:
+    """Run ``meltano install`` once per test session (idempotent).
+
+    With no arguments every plugin is installed; ``plugins`` limits it to
+    those names, ``plugin_type`` (e.g. ``"loaders"``) to one type.  The
+    install really runs the first time in a process, so local plugin code
+    (the tap and video-taps-common) is rebuilt from the working tree.
+
+    Raises:
+        MeltanoError: with meltano's output when the install fails; a later
+            identical call re-raises it at once instead of repeating a slow
+            failure.
+    """
+    key = (plugin_type or "*", frozenset(plugins))
+    if key in _install_errors:
+        raise _install_errors[key]
+    if _ALL in _installed or key in _installed:
+        return
+    args = ["install"]
+    if plugin_type:
+        args.append(f"--plugin-type={plugin_type}")
+    args.extend(plugins)
+    try:
+        meltano(*args, environment=None, timeout=INSTALL_TIMEOUT_S)
+    except MeltanoError as error:
+        _install_errors[key] = error
+        raise
+    _installed.add(key)
+
+
+def meltano_run(
+    *blocks: str,
+    env: Mapping[str, str] | None = None,
+    environment: str = "demo",
+    state_id: str | None = None,
+    full_refresh: bool = False,
+    extra_args: Iterable[str] = (),
+    timeout: float = RUN_TIMEOUT_S,
+) -> subprocess.CompletedProcess[str]:
+    """``meltano --environment E run BLOCKS...``; raise MeltanoError on failure.
+
+    ``state_id`` is passed as ``--state-id-suffix`` (meltano run derives the
+    id itself): the state is stored as ``E:<tap>-to-<target>:<state_id>``,
+    see :func:`run_state_id`.  ``full_refresh`` ignores stored state.
+    """
+    args = ["run"]
+    if state_id is not None:
+        args.append(f"--state-id-suffix={state_id}")
+    if full_refresh:
+        args.append("--full-refresh")
+    args.extend(extra_args)
+    args.extend(blocks)
+    return meltano(*args, env=env, environment=environment, timeout=timeout)
+
+
+def meltano_invoke(
+    plugin: str,
+    *plugin_args: str,
+    input: str | bytes | None = None,  # mirrors subprocess.run
+    env: Mapping[str, str] | None = None,
+    environment: str = "demo",
+    timeout: float = RUN_TIMEOUT_S,
+) -> subprocess.CompletedProcess[str]:
+    """``meltano invoke PLUGIN ARGS`` with ``input`` on stdin (e.g. Singer lines for a target)."""
+    return meltano(
+        "invoke",
+        plugin,
+        *plugin_args,
+        env=env,
+        environment=environment,
+        input=input,
+        timeout=timeout,
+    )
+
+
+def run_state_id(
+    tap: str, target: str, *, environment: str = "demo", suffix: str | None = None
+) -> str:
+    """The state id ``meltano run`` uses for a tap/target pair."""
+    base = f"{environment}:{tap}-to-{target}"
+    return f"{base}:{suffix}" if suffix else base
+
+
+def meltano_state(
+    state_id: str,
+    *,
+    env: Mapping[str, str] | None = None,
+    environment: str = "demo",
+) -> dict[str, Any]:
+    """The stored state for ``state_id`` (``meltano state get``), {} when none is stored."""
+    result = meltano("state", "get", state_id, env=env, environment=environment, check=False)
+    if result.returncode != 0 or not result.stdout.strip():
+        return {}
+    return json.loads(result.stdout)
+
+
+def isolated_env(
+    directory: Path | str, *, postgres_env: Mapping[str, str] | None = None
+) -> dict[str, str]:
+    """Env vars that keep one test's meltano state and outputs inside ``directory``.
+
+    - ``MELTANO_DATABASE_URI``: a private SQLite system database, so state
+      from other tests (or the developer's own runs) is not picked up;
+    - target-duckdb writes ``directory/warehouse.duckdb``;
+    - target-jsonl writes into ``directory/jsonl`` without timestamped file
+      names, so a test reads exactly one file per stream and run;
+    - ``postgres_env`` (e.g. ``PostgresServer.target_postgres_env()``) is merged in.
+    """
+    directory = Path(directory).resolve()
+    directory.mkdir(parents=True, exist_ok=True)
+    env = {
+        "MELTANO_DATABASE_URI": f"sqlite:///{directory / 'meltano.db'}",
+        "TARGET_DUCKDB_FILEPATH": str(directory / "warehouse.duckdb"),
+        "TARGET_JSONL_DESTINATION_PATH": str(directory / "jsonl"),
+        "TARGET_JSONL_DO_TIMESTAMP_FILE": "false",
+    }
+    if postgres_env:
+        env.update(postgres_env)
+    return env
+
+
+# -- destination readers -----------------------------------------------------
+
+
+def duckdb_row_counts(path: Path | str, schema: str = "analytics") -> dict[str, int]:
+    """``{table: row count}`` for every table in ``schema`` of a DuckDB file ({} if absent)."""
+    import duckdb  # imported here: only the e2e tests need it
+
+    if not Path(path).exists():
+        return {}
+    with duckdb.connect(str(path), read_only=True) as con:
+        tables = [
+            row[0]
+            for row in con.execute(
+                "select table_name from information_schema.tables "
+                "where table_schema = ? and table_type = 'BASE TABLE' order by 1",
+                [schema],
+            ).fetchall()
+        ]
+        counts: dict[str, int] = {}
+        for table in tables:
+            quoted = '"' + table.replace('"', '""') + '"'
+            quoted_schema = '"' + schema.replace('"', '""') + '"'
+            row = con.execute(f"select count(*) from {quoted_schema}.{quoted}").fetchone()  # noqa: S608
+            counts[table] = int(row[0]) if row else 0
+    return counts
+
+
+def postgres_row_counts(dsn: str, schema: str = "analytics") -> dict[str, int]:
+    """``{table: row count}`` for every table in ``schema`` of a PostgreSQL database."""
+    import psycopg  # imported here: only the e2e tests need it
+    from psycopg import sql
+
+    with psycopg.connect(dsn, autocommit=True) as con:
+        tables = [
+            row[0]
+            for row in con.execute(
+                "select table_name from information_schema.tables "
+                "where table_schema = %s and table_type = 'BASE TABLE' order by 1",
+                [schema],
+            ).fetchall()
+        ]
+        counts: dict[str, int] = {}
+        for table in tables:
+            query = sql.SQL("select count(*) from {}.{}").format(
+                sql.Identifier(schema), sql.Identifier(table)
+            )
+            row = con.execute(query).fetchone()
+            counts[table] = int(row[0]) if row else 0
+    return counts
+
+
+# target-jsonl names files <stream>.jsonl, or <stream>-YYYYmmddTHHMMSS.jsonl
+# when do_timestamp_file is on (its default).
+_JSONL_NAME = re.compile(r"^(?P<stream>.+?)(?:-\d{8}T\d{6})?\.jsonl$")
+
+
+def read_jsonl_output(directory: Path | str) -> dict[str, list[dict[str, Any]]]:
+    """All records target-jsonl wrote under ``directory``, grouped by stream name.
+
+    Files of the same stream from several runs are concatenated in name
+    (hence time) order.
+    """
+    records: dict[str, list[dict[str, Any]]] = {}
+    folder = Path(directory)
+    if not folder.is_dir():
+        return records
+    for path in sorted(folder.glob("*.jsonl")):
+        match = _JSONL_NAME.match(path.name)
+        if match is None:
+            continue
+        stream_records = records.setdefault(match["stream"], [])
+        with path.open(encoding="utf-8") as handle:
+            stream_records.extend(json.loads(line) for line in handle if line.strip())
+    return records
+
+
+def jsonl_row_counts(directory: Path | str) -> dict[str, int]:
+    """``{stream: record count}`` of target-jsonl output under ``directory``."""
+    return {stream: len(rows) for stream, rows in read_jsonl_output(directory).items()}

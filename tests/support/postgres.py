@@ -1,0 +1,394 @@
+"""A real, throwaway PostgreSQL server for tests.
+
+Why a real server: target-postgres is tested end to end (DDL, COPY/INSERT,
+MERGE-style upserts), which no fake can stand in for.  The server lives in a
+fresh temporary folder, listens on 127.0.0.1 only, on a free port, with trust
+authentication, and is stopped and deleted by :meth:`PostgresServer.stop`.
+
+Finding the binaries: ``initdb``/``pg_ctl`` on PATH, else the newest
+``/usr/lib/postgresql/*/bin``; if neither exists and we run as root, Debian's
+``postgresql`` package is installed with apt-get (what a fresh CI machine of
+this image may need); otherwise :class:`PostgresUnavailableError` explains.
+
+Running as root: ``initdb`` and ``postgres`` refuse to run as root, so when
+the tests run as root (as they do here and in CI) the server's commands run as
+the unprivileged ``postgres`` system user via ``runuser`` (the user is created
+if missing) and the data folder is chowned to it.
+
+Usage::
+
+    with postgres_server() as pg:
+        psycopg.connect(pg.dsn)
+"""
+
+from __future__ import annotations
+
+import contextlib
+import glob
+import os
+import pwd
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+__all__ = [
+    "PostgresServer",
+    "PostgresUnavailableError",
+    "find_postgres_bin",
+    "postgres_server",
+]
+
+# The unprivileged account the server runs as when the tests run as root.
+SERVICE_USER = "postgres"
+# Superuser created by initdb; trust auth, so no password is needed.
+DEFAULT_SUPERUSER = "postgres"
+_START_ATTEMPTS = 3  # a free port can be taken between probing and binding
+
+
+class PostgresUnavailableError(RuntimeError):
+    """No PostgreSQL server binaries can be found or installed on this machine."""
+
+
+def _is_root() -> bool:
+    """Whether we run as root, which initdb and postgres refuse."""
+    return os.geteuid() == 0
+
+
+def _bin_dir_has_server(directory: Path) -> bool:
+    """Whether ``directory`` holds the three executables the server needs."""
+    return all(os.access(directory / name, os.X_OK) for name in ("initdb", "pg_ctl", "postgres"))
+
+
+def _version_key(path: str) -> tuple[int, ...]:
+    """Sort key for /usr/lib/postgresql/<major>/bin so the newest major wins."""
+    major = Path(path).parent.name
+    return tuple(int(part) for part in major.split(".") if part.isdigit())
+
+
+def _locate_bin_dir() -> Path | None:
+    """The folder holding initdb/pg_ctl/postgres, or None when not installed."""
+    initdb = shutil.which("initdb")
+    if initdb:
+        # /usr/local/bin/initdb is a symlink into /usr/lib/postgresql/N/bin on
+        # this image; resolving it finds the postgres binary beside it too.
+        directory = Path(initdb).resolve().parent
+        if _bin_dir_has_server(directory):
+            return directory
+    candidates = sorted(glob.glob("/usr/lib/postgresql/*/bin"), key=_version_key, reverse=True)
+    for candidate in candidates:
+        if _bin_dir_has_server(Path(candidate)):
+            return Path(candidate)
+    return None
+
+
+def _apt_install_postgresql() -> None:
+    """Install Debian's postgresql package; raise PostgresUnavailableError on failure."""
+    if not _is_root() or shutil.which("apt-get") is None:
+        raise PostgresUnavailableError(
+            "PostgreSQL server binaries (initdb, pg_ctl, postgres) were not found on PATH or "
+            "under /usr/lib/postgresql/*/bin, and they cannot be installed automatically "
+            "(needs root and apt-get). Install them, e.g. `apt-get install -y postgresql`."
+        )
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    for command in (
+        ["apt-get", "update"],
+        ["apt-get", "install", "-y", "--no-install-recommends", "postgresql"],
+    ):
+        result = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+        if result.returncode != 0:
+            raise PostgresUnavailableError(
+                f"`{' '.join(command)}` failed with exit code {result.returncode} while "
+                f"installing PostgreSQL for the tests:\n{_tail(result.stdout + result.stderr)}"
+            )
+
+
+def find_postgres_bin(*, install: bool = True) -> Path:
+    """Return the PostgreSQL server bin folder, installing the server if allowed.
+
+    Raises:
+        PostgresUnavailableError: nothing found and installing is impossible.
+    """
+    directory = _locate_bin_dir()
+    if directory is None and install:
+        _apt_install_postgresql()
+        directory = _locate_bin_dir()
+    if directory is None:
+        raise PostgresUnavailableError(
+            "PostgreSQL server binaries (initdb, pg_ctl, postgres) were not found on PATH or "
+            "under /usr/lib/postgresql/*/bin."
+        )
+    return directory
+
+
+def _ensure_service_user() -> pwd.struct_passwd:
+    """The unprivileged account for the server when running as root (created if missing)."""
+    try:
+        return pwd.getpwnam(SERVICE_USER)
+    except KeyError:
+        pass
+    result = subprocess.run(
+        [
+            "useradd",
+            "--system",
+            "--user-group",
+            "--no-create-home",
+            "--home-dir",
+            "/nonexistent",
+            "--shell",
+            "/usr/sbin/nologin",
+            SERVICE_USER,
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode != 0:
+        raise PostgresUnavailableError(
+            f"initdb refuses to run as root and creating the {SERVICE_USER!r} user failed: "
+            f"{_tail(result.stderr)}"
+        )
+    return pwd.getpwnam(SERVICE_USER)
+
+
+def _free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _tail(text: str, lines: int = 40) -> str:
+    """The last lines of a command's output, enough to diagnose without flooding."""
+    return "\n".join(text.strip().splitlines()[-lines:])
+
+
+@dataclass
+class PostgresServer:
+    """One throwaway PostgreSQL cluster: ``start()`` it, use ``dsn``, ``stop()`` it.
+
+    ``stop()`` is idempotent and also removes the temporary folder, so a
+    failed test leaves nothing running or on disk.
+    """
+
+    dbname: str = "test"
+    user: str = DEFAULT_SUPERUSER
+    host: str = "127.0.0.1"
+    port: int = 0
+    bin_dir: Path | None = None
+    base_dir: Path | None = None
+    _service_user: pwd.struct_passwd | None = field(default=None, repr=False)
+    _running: bool = field(default=False, repr=False)
+
+    # -- connection details -------------------------------------------------
+    @property
+    def dsn(self) -> str:
+        """libpq URL, accepted by psycopg.connect and psql."""
+        return f"postgresql://{self.user}@{self.host}:{self.port}/{self.dbname}"
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        """SQLAlchemy URL with the psycopg 3 driver, as target-postgres expects."""
+        return f"postgresql+psycopg://{self.user}@{self.host}:{self.port}/{self.dbname}"
+
+    @property
+    def data_dir(self) -> Path:
+        """The cluster's PGDATA inside the temporary folder."""
+        return self._base / "data"
+
+    @property
+    def socket_dir(self) -> Path:
+        """Unix-socket folder, kept inside the temporary folder (not /var/run)."""
+        return self._base / "socket"
+
+    @property
+    def log_file(self) -> Path:
+        """The server log, read back into error messages when start fails."""
+        return self._base / "postgres.log"
+
+    def target_postgres_env(self, schema: str = "analytics") -> dict[str, str]:
+        """Env vars that point meltano's target-postgres at this server."""
+        return {
+            "TARGET_POSTGRES_HOST": self.host,
+            "TARGET_POSTGRES_PORT": str(self.port),
+            "TARGET_POSTGRES_USER": self.user,
+            "TARGET_POSTGRES_PASSWORD": "",
+            "TARGET_POSTGRES_DATABASE": self.dbname,
+            "TARGET_POSTGRES_DEFAULT_TARGET_SCHEMA": schema,
+        }
+
+    @property
+    def _base(self) -> Path:
+        if self.base_dir is None:
+            raise RuntimeError("PostgresServer has not been started")
+        return self.base_dir
+
+    # -- lifecycle -------------------------------------------------------------
+    def start(self) -> PostgresServer:
+        """Create the cluster, start it on a free loopback port and create ``dbname``."""
+        if self._running:
+            return self
+        self.bin_dir = self.bin_dir or find_postgres_bin()
+        if _is_root():
+            self._service_user = _ensure_service_user()
+        # Directly under the system temp dir (not pytest's 0700 tmp_path) so the
+        # unprivileged service user can reach it.
+        self.base_dir = Path(tempfile.mkdtemp(prefix="pgtest-"))
+        try:
+            self._initdb()
+            self._start_server()
+            self._run_client("createdb", "-h", self.host, "-p", str(self.port), "-U", self.user)
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def stop(self) -> None:
+        """Stop the server (immediately: the data is thrown away) and delete its folder."""
+        if self.base_dir is None:
+            return
+        if self._running or (self.data_dir / "postmaster.pid").exists():
+            result = self._run_server_cmd(
+                [str(self._bin("pg_ctl")), "-D", str(self.data_dir), "-m", "immediate", "-w"]
+                + ["-t", "30", "stop"],
+                check=False,
+            )
+            if result.returncode != 0:
+                self._kill_postmaster()
+        self._running = False
+        shutil.rmtree(self.base_dir, ignore_errors=True)
+        self.base_dir = None
+
+    def __enter__(self) -> PostgresServer:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    # -- internals -----------------------------------------------------------
+    def _bin(self, name: str) -> Path:
+        assert self.bin_dir is not None
+        return self.bin_dir / name
+
+    def _run_server_cmd(
+        self, command: Sequence[str], *, check: bool = True
+    ) -> subprocess.CompletedProcess[str]:
+        """Run a server-side command, as the service user when we are root."""
+        argv = list(command)
+        if self._service_user is not None:
+            argv = ["runuser", "-u", self._service_user.pw_name, "--", *argv]
+        # cwd: initdb/pg_ctl fail if they cannot stat the current directory,
+        # which the service user cannot when the tests run from /root.
+        result = subprocess.run(
+            argv,
+            cwd=self._base,
+            env={**os.environ, "LC_ALL": "C", "LANG": "C"},
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if check and result.returncode != 0:
+            log = self.log_file.read_text(errors="replace") if self.log_file.exists() else ""
+            raise RuntimeError(
+                f"{Path(command[0]).name} failed (exit {result.returncode}): {' '.join(argv)}\n"
+                f"{_tail(result.stdout + result.stderr)}\n--- server log ---\n{_tail(log)}"
+            )
+        return result
+
+    def _run_client(self, name: str, *args: str) -> None:
+        """Run a client program (createdb) against the started server."""
+        argv = [str(self._bin(name)), *args, self.dbname]
+        result = subprocess.run(argv, capture_output=True, text=True, check=False)
+        if result.returncode != 0:
+            raise RuntimeError(f"{name} failed: {_tail(result.stdout + result.stderr)}")
+
+    def _initdb(self) -> None:
+        base = self._base
+        self.socket_dir.mkdir()
+        if self._service_user is not None:
+            for path in (base, self.socket_dir):
+                os.chown(path, self._service_user.pw_uid, self._service_user.pw_gid)
+        self._run_server_cmd(
+            [
+                str(self._bin("initdb")),
+                "-D",
+                str(self.data_dir),
+                "-U",
+                self.user,
+                "--auth=trust",
+                "--encoding=UTF8",
+                "--locale=C",
+                "--no-sync",  # throwaway data: skip fsyncs, initdb is ~3x faster
+            ]
+        )
+        # Only this machine may connect: the unix socket and 127.0.0.1.
+        (self.data_dir / "pg_hba.conf").write_text(
+            "local all all trust\nhost all all 127.0.0.1/32 trust\n"
+        )
+
+    def _start_server(self) -> None:
+        last_error: Exception | None = None
+        for _ in range(_START_ATTEMPTS):
+            self.port = _free_port()
+            options = " ".join(
+                [
+                    f"-c listen_addresses={self.host}",
+                    f"-c port={self.port}",
+                    f"-c unix_socket_directories={self.socket_dir}",
+                    # Durability is pointless for throwaway test data.
+                    "-c fsync=off",
+                    "-c synchronous_commit=off",
+                    "-c full_page_writes=off",
+                ]
+            )
+            try:
+                self._run_server_cmd(
+                    [str(self._bin("pg_ctl")), "-D", str(self.data_dir), "-l", str(self.log_file)]
+                    + ["-o", options, "-w", "-t", "60", "start"]
+                )
+            except RuntimeError as error:  # most likely the port was taken meanwhile
+                last_error = error
+                self._kill_postmaster()
+                continue
+            self._running = True
+            return
+        raise RuntimeError(f"PostgreSQL did not start after {_START_ATTEMPTS} attempts") from (
+            last_error
+        )
+
+    def _kill_postmaster(self) -> None:
+        """Last resort when pg_ctl stop fails: SIGQUIT the postmaster from its pid file."""
+        pid_file = self.data_dir / "postmaster.pid"
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            pid = int(pid_file.read_text().splitlines()[0])
+            os.kill(pid, signal.SIGQUIT)
+            for _ in range(50):
+                os.kill(pid, 0)  # raises once the process is gone
+                time.sleep(0.1)
+            os.kill(pid, signal.SIGKILL)
+
+
+@contextlib.contextmanager
+def postgres_server(
+    dbname: str = "test", user: str = DEFAULT_SUPERUSER
+) -> Iterator[PostgresServer]:
+    """Start a throwaway server for the ``with`` block; stop and delete it afterwards.
+
+    Handy as a pytest fixture body::
+
+        @pytest.fixture(scope="session")
+        def pg():
+            with postgres_server() as server:
+                yield server
+    """
+    server = PostgresServer(dbname=dbname, user=user)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()

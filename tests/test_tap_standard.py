@@ -1,0 +1,23 @@
+"""The Singer SDK's standard tap tests, against the emulator."""
+
+from __future__ import annotations
+
+import os
+
+from singer_sdk.testing import get_tap_test_class
+
+from tap_brightcove_audience.tap import TapBrightcoveAudience
+
+EMULATOR_URL = os.environ["EMULATOR_URL"]
+
+TestTapBrightcoveAudience = get_tap_test_class(
+    tap_class=TapBrightcoveAudience,
+    config={
+        "client_id": "emulator-client-id",
+        "client_secret": "emulator-client-secret",
+        "account_ids": ["6415818918001", "6415818919001"],
+        "start_date": "2026-01-01T00:00:00Z",
+        "api_url": f"{EMULATOR_URL}/audience/v1",
+        "oauth_url": f"{EMULATOR_URL}/oauth/v4/access_token",
+    },
+)
