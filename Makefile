@@ -13,7 +13,7 @@ $(UV):
 	$(BIN)/pip install --quiet --disable-pip-version-check uv
 
 $(VENV)/.installed: $(UV) requirements-dev.txt */pyproject.toml
-	$(UV) pip install --quiet --python $(BIN)/python $(LOCAL_PACKAGES) -r requirements-dev.txt
+	$(UV) pip install --quiet --compile-bytecode --python $(BIN)/python $(LOCAL_PACKAGES) -r requirements-dev.txt
 	touch $@
 
 dev: $(VENV)/.installed

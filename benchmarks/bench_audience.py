@@ -108,7 +108,7 @@ def _data_requests(stats: dict) -> int:
 
 def _parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--events", type=int, default=50_000, help="view events per account")
+    parser.add_argument("--events", type=int, default=100_000, help="view events per account")
     parser.add_argument("--accounts", type=int, default=1)
     parser.add_argument("--latency-ms", type=int, default=100)
     parser.add_argument("--concurrency", type=int, default=8)

@@ -178,6 +178,7 @@ class AudienceStream(ConcurrentPagesStream[AudiencePage]):
 
     def post_process(self, row: dict, context: Context | None = None) -> dict:
         """Add the account and a primary key; leave every API value as it came."""
+        row = self.keep_declared_fields(row)
         row["account_id"] = self._partition_id(context)
         row[self.primary_keys[0]] = stable_key(row, self.identity_fields)
         return row

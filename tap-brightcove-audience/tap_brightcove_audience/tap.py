@@ -11,6 +11,7 @@ from singer_sdk import typing as th
 from tap_brightcove_audience import streams
 from video_taps_common import RateBudget
 from video_taps_common.brightcove_oauth import BrightcoveOAuthAuthenticator
+from video_taps_common.singer_output import BookmarkFlushingWriter
 
 DEFAULT_API_URL = "https://audience.api.brightcove.com/v1"
 DEFAULT_OAUTH_URL = "https://oauth.brightcove.com/v4/access_token"
@@ -25,6 +26,7 @@ class TapBrightcoveAudience(Tap):
     """Singer tap for Brightcove Audience view events and leads."""
 
     name = "tap-brightcove-audience"
+    message_writer_class = BookmarkFlushingWriter
 
     config_jsonschema = th.PropertiesList(
         th.Property(

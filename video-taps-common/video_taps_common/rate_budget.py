@@ -17,7 +17,7 @@ from collections import deque
 
 #: Extra seconds added to the window so requests that leave us evenly spaced but
 #: reach the server bunched together (scheduler or network jitter) still fit.
-DEFAULT_SAFETY_MARGIN_SECONDS = 0.05
+DEFAULT_SAFETY_MARGIN_SECONDS = 0.03
 
 
 class RateBudget:
