@@ -20,6 +20,7 @@ import duckdb
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 WAREHOUSE = ROOT / "output" / "warehouse.duckdb"
+LOGS = ROOT / "output" / "logs"
 SCHEMA = "analytics"
 
 from video_api_emulator.process import EmulatorProcess  # noqa: E402
@@ -78,9 +79,23 @@ def main() -> int:
 
 
 def _meltano(*args: str, env: dict | None = None) -> None:
-    command = [str(BIN / "meltano"), *args]
-    print("$", " ".join(["meltano", *args]), flush=True)
-    subprocess.run(command, cwd=ROOT, env={**os.environ, **(env or {})}, check=True)
+    """Run meltano with its (verbose) log in output/logs/; show the log's tail on failure."""
+    LOGS.mkdir(parents=True, exist_ok=True)
+    log_path = LOGS / f"meltano-{'-'.join(a for a in args if not a.startswith('-'))}.log"
+    print("$", " ".join(["meltano", *args]), f"  (log: {log_path.relative_to(ROOT)})", flush=True)
+    with log_path.open("w") as log:
+        completed = subprocess.run(
+            [str(BIN / "meltano"), *args],
+            cwd=ROOT,
+            env={**os.environ, **(env or {})},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            check=False,
+        )
+    if completed.returncode != 0:
+        print(log_path.read_text()[-6000:], file=sys.stderr)
+        command = " ".join(args)
+        raise SystemExit(f"meltano {command} failed ({completed.returncode}); log: {log_path}")
 
 
 def _duckdb_row_counts() -> dict[str, int]:

@@ -153,14 +153,17 @@ def test_second_run_from_state_emits_only_new_and_changed_records(emulator):
             emitted = [as_api_record(r) for r in second.records_for(stream, account)]
             assert emitted == expected
             # Only the boundary record (updated exactly at the bookmark) is seen again.
-            assert all(record[field] >= bookmark for record in emitted)
+            assert all(epoch_ms(record[field]) >= epoch_ms(bookmark) for record in emitted)
     new_or_changed = second.records["view_events"]
     changed = [r for r in new_or_changed if r["view_event_key"] in keys_before]
     new = [r for r in new_or_changed if r["view_event_key"] not in keys_before]
     assert new, "advancing the clock should add view events"
-    assert any(keys_before[r["view_event_key"]]["updated_at"] < r["updated_at"] for r in changed), (
-        "some earlier view events should come back revised under the same key"
-    )
+    revised = [
+        r
+        for r in changed
+        if epoch_ms(keys_before[r["view_event_key"]]["updated_at"]) < epoch_ms(r["updated_at"])
+    ]
+    assert revised, "some earlier view events should come back revised under the same key"
     for record in changed:
         before = keys_before[record["view_event_key"]]
         assert before["created_at"] == record["created_at"]
@@ -215,8 +218,12 @@ def test_end_date_bounds_the_window(emulator):
     for account in ACCOUNTS:
         emitted = run.records_for("view_events", account)
         assert emitted
-        assert all(r["updated_at"] <= end for r in emitted)
-        expected = [r for r in truth(emulator, account, "view_events") if r["updated_at"] <= end]
+        assert all(epoch_ms(r["updated_at"]) <= epoch_ms(end) for r in emitted)
+        expected = [
+            r
+            for r in truth(emulator, account, "view_events")
+            if epoch_ms(r["updated_at"]) <= epoch_ms(end)
+        ]
         assert [as_api_record(r) for r in emitted] == expected
 
 
@@ -235,7 +242,8 @@ def test_where_filter_is_passed_through(emulator):
 
 
 def test_token_is_renewed_before_it_expires(emulator):
-    emulator.reset(token_ttl_seconds=2, latency_ms=40, audience_view_events_per_account=600)
+    # 1 s tokens, a sync of about three seconds: several renewals, none too late.
+    emulator.reset(token_ttl_seconds=1, latency_ms=40, audience_view_events_per_account=600)
 
     run = run_tap(TAP, tap_config(emulator, page_size=10, max_concurrent_requests=2))
 

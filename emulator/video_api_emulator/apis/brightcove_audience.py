@@ -1,0 +1,1124 @@
+"""Brightcove Audience API v1: ``view_events`` and ``leads`` for Video Cloud accounts.
+
+Sources, cited in comments as:
+- [OV]  /work/shared/reference/api-docs/brightcove-audience.txt (the Audience
+        overview; THE truth where sources disagree), with its section names,
+        e.g. [OV "Paging results"]
+- [OAS] /work/shared/reference/brightcove-audience-openapi.yaml
+- [FND] /work/shared/reference/FINDINGS.md section 2
+
+Real base URL https://audience.api.brightcove.com/v1 [OV "Base URL"]; the
+emulator serves it under ``{emulator}/audience/v1``.
+
+Data model (emulator design, not vendor behaviour): per account, row ``k`` of
+view_events is a viewing session created at ``data_start + k * span / N``;
+every ``revise_every``-th session is updated ``revise_after_seconds`` later
+(watched/time_watched grow, updated_at moves), visible once that instant is
+before the horizon. Leads are created the same way and never change. The
+horizon is the emulator's "now": a row exists when its timestamp is strictly
+before the horizon, so exactly N sessions exist at the initial horizon.
+tracking_id and external_id come from per-account pools (a visitor/lead id
+recurs across sessions), video/player/page_url/UTM from small pools too.
+
+Performance paths: every field is arithmetic on ``k`` (timestamps, watched)
+or an index into a pool, so from/to, where and every documented sort are
+vectorised numpy over index arrays - about 0.05 s (created_at/updated_at) to
+0.4 s (watched, page_url) for 1M rows on a query shape's first request, then
+cached. View-event pages are sliced from cached 1000-row blocks rendered from
+pre-encoded JSON fragments. Slower paths, by design: ``fields=`` requests
+(decode + re-encode the page), and leads, which render row by row through the
+generic dict path (leads are few).
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+import orjson
+from aiohttp import web
+
+from ..config import parse_data_start
+from ..data import (
+    LRU,
+    Column,
+    FilterValueError,
+    FragmentPool,
+    RowHashes,
+    WhereClauses,
+    fragment_pool,
+    iso_ms,
+    join_rows,
+    json_fragment,
+    materialize,
+    rng_for,
+    rows_between,
+    select,
+    stable_key,
+    time_fragments,
+)
+from ..server import Emulator
+from .brightcove_oauth import TokenStore
+
+BASE_PATH = "/audience/v1"
+_CONTENT_TYPE = "application/json; charset=utf-8"  # [OV "Caching"] sample headers
+
+# ----------------------------------------------------------------------------- doc tables
+
+# [OV "Error handling"] status -> error_code table.
+ERROR_CODES = {
+    400: "BAD_REQUEST_ERROR",
+    401: "UNAUTHORIZED_ERROR",
+    404: "RESOURCE_NOT_FOUND",
+    429: "REQUEST_THROTTLED_ERROR",
+    500: "INTERNAL_ERROR",
+    504: "GATEWAY_TIMEOUT_ERROR",
+}
+# Default messages: 401's is the [OV "Error handling"] sample; the others reuse
+# that table's descriptions (docs show no sample body for them).
+ERROR_MESSAGES = {
+    400: "Query parameters are invalid",
+    401: "Permission denied",
+    404: "The URL does not exist",
+    429: "The user has exceeded the rate limiting policy",
+    500: "An internal error has occurred",
+    504: "The server timed out while fulfilling your request",
+}
+
+# [OV "Paging results"]: "default: 25; maximum: 100". [OAS] says maximum 200;
+# the overview is the truth, so 101..200 are rejected.
+LIMIT_DEFAULT, LIMIT_MAX = 25, 100
+
+# View event fields in rendering order. [OV] sample items list keys
+# alphabetically, so the emulator does too.
+VIEW_EVENT_FIELDS: tuple[str, ...] = (
+    "created_at",
+    "event_1",
+    "event_2",
+    "event_3",
+    "external_id",
+    "is_synced",
+    "metric_1",
+    "metric_2",
+    "metric_3",
+    "page_url",
+    "player_id",
+    "time_watched",
+    "tracking_id",
+    "updated_at",
+    "utm_campaign",
+    "utm_content",
+    "utm_medium",
+    "utm_source",
+    "utm_term",
+    "video_id",
+    "video_name",
+    "watched",
+)
+# [OV "Fields for filtering and selection"] (view events table): the fields for
+# where and for fields. The table spells is_synced ([OAS] EventResult says
+# is_synched; [FND] marks it UNCERTAIN; the overview wins).
+_VE_OV_TABLE = frozenset(
+    {
+        "video_id", "video_name", "tracking_id", "external_id", "player_id", "page_url",
+        "watched", "time_watched", "created_at", "updated_at", "is_synced",
+        "event_1", "event_2", "event_3", "metric_1", "metric_2", "metric_3",
+    }
+)  # fmt: skip
+_UTM = frozenset({"utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content"})
+# where: the [OV] table ([OAS] where description lists a subset of it).
+VIEW_EVENT_WHERE = _VE_OV_TABLE
+# fields: the [OV] table plus the UTM fields of [OAS] schema "Fields".
+VIEW_EVENT_SELECT = _VE_OV_TABLE | _UTM
+# sort: [OAS] schema "Sort" enum.
+VIEW_EVENT_SORT = frozenset(
+    {
+        "video_id", "video_name", "tracking_id", "external_id", "player_id", "page_url",
+        "watched", "time_watched", "created_at", "updated_at", "is_synced",
+    }
+) | _UTM  # fmt: skip
+
+# Lead fields in rendering order: alphabetical, like the keys of the [OV]
+# leads sample (the [OAS] example uses another order; JSON key order carries
+# no meaning, so the overview's is followed).
+LEAD_FIELDS: tuple[str, ...] = (
+    "business_phone",
+    "company_name",
+    "country",
+    "created_at",
+    "email_address",
+    "external_id",
+    "first_name",
+    "industry",
+    "last_name",
+    "page_url",
+    "player_id",
+    "video_id",
+    "video_name",
+)
+# [OV "Fields for filtering and selection"] (leads table): where and fields.
+_LEAD_OV_TABLE = frozenset(
+    {
+        "video_id", "external_id", "player_id", "page_url", "created_at", "email_address",
+        "first_name", "last_name", "business_phone", "country", "company_name", "industry",
+    }
+)  # fmt: skip
+LEAD_WHERE = _LEAD_OV_TABLE
+# fields: the [OV] table plus video_name from [OAS] schema "FieldsLeads".
+LEAD_SELECT = _LEAD_OV_TABLE | {"video_name"}
+# sort: [OAS] schema "SortLeads".
+LEAD_SORT = frozenset({"video_id", "video_name", "player_id", "created_at"})
+
+# [OV "Date ranges"]: from/to apply to updated_at for view events. Leads have
+# no updated_at; docs are silent, so leads filter on created_at (they never change).
+REPLICATION_FIELD = {"view_events": "updated_at", "leads": "created_at"}
+
+
+@dataclass(frozen=True, slots=True)
+class StreamSpec:
+    """What a stream accepts, per the doc tables above."""
+
+    name: str
+    fields: tuple[str, ...]
+    where: frozenset[str]
+    select: frozenset[str]
+    sort: frozenset[str]
+
+
+STREAMS = {
+    "view_events": StreamSpec(
+        "view_events", VIEW_EVENT_FIELDS, VIEW_EVENT_WHERE, VIEW_EVENT_SELECT, VIEW_EVENT_SORT
+    ),
+    "leads": StreamSpec("leads", LEAD_FIELDS, LEAD_WHERE, LEAD_SELECT, LEAD_SORT),
+}
+
+# ----------------------------------------------------------------------------- pools
+
+_ADJECTIVES = (
+    "Foggy", "Golden", "Quiet", "Rapid", "Hidden", "Bright", "Northern", "Silent", "Wild",
+    "Urban", "Ancient", "Electric", "Frozen", "Coastal", "Midnight", "Summer",
+)  # fmt: skip
+_NOUNS = (
+    "Morning in Seattle", "Horses Heading to the Track", "Harbor Tour", "Product Walkthrough",
+    "Mountain Trail", "City Lights", "Kitchen Secrets", "Garden Makeover", "Keynote Recap",
+    "Ocean Waves", "Studio Session", "Road Trip", "Customer Story", "Webinar Highlights",
+    "Training Basics", "Launch Event",
+)  # fmt: skip
+_SUFFIXES = ("", "", "", " (Part 1)", " (Part 2)", " - Extended Cut", " - Teaser")
+_EVENTS = ("cta_click", "share_click", "annotation_click", "quiz_complete", "form_submit")
+_UTM_KEYS = ("utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content")
+_UTM_SOURCES = ("google", "facebook", "newsletter", "linkedin", "twitter")
+_UTM_MEDIUMS = ("cpc", "social", "email", "organic")
+_UTM_CAMPAIGNS = ("spring_launch", "webinar_2026", "product_tour", "brand_awareness")
+_UTM_TERMS = ("video_analytics", "online_video", "video_marketing")
+_UTM_CONTENTS = ("banner_a", "banner_b", "sidebar")
+_FIRST = (
+    "Alice", "Bob", "Carmen", "Deepak", "Elena", "Farid", "Grace", "Hiro", "Ines", "Jonas",
+    "Keiko", "Liam", "Maya", "Nikolai", "Olivia", "Pedro", "Quinn", "Rosa", "Sven", "Tara",
+)  # fmt: skip
+_LAST = (
+    "Bailey", "Crooks", "Nguyen", "Okafor", "Schmidt", "Rossi", "Tanaka", "Kowalski", "Silva",
+    "Haddad", "Larsen", "Murphy", "Patel", "Dubois", "Fischer", "Moreno", "Ivanova", "Kim",
+)  # fmt: skip
+_COMPANIES = (
+    ("Acme Media", "acmemedia.example"), ("Northwind Traders", "northwind.example"),
+    ("Globex", "globex.example"), ("Initech", "initech.example"),
+    ("Umbrella Health", "umbrella.example"), ("Stark Logistics", "starklog.example"),
+    ("Wayne Studios", "waynestudios.example"), ("Hooli", "hooli.example"),
+)  # fmt: skip
+_COUNTRIES = ("US", "GB", "DE", "FR", "JP", "BR", "IN", "AU", "CA", "ES")
+_INDUSTRIES = ("Media", "Retail", "Healthcare", "Finance", "Education", "Technology")
+_ID_CHARS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+
+_N_VIDEOS, _N_PLAYERS, _N_UTM = 48, 5, 13
+_N_TRACKING, _N_EXTERNAL = 4096, 2048
+_METRIC_CENTS = 10_000  # metric values are 0.00 .. 99.99
+_MAX_DURATION = 1800  # seconds; time_watched never exceeds a video's duration
+
+# Probability that an optional view-event field is present. Docs are silent on
+# how often custom events/metrics, tracking ids or MAP ids occur.
+_P_TRACKING, _P_EXTERNAL, _P_UTM = 0.35, 0.25, 0.4
+_P_SLOT = (0.3, 0.15, 0.05)  # event_1/metric_1 .. event_3/metric_3
+
+
+def _guid(rng: Any) -> str:
+    x = f"{rng.getrandbits(128):032x}"
+    return f"{x[0:8]}-{x[8:12]}-4{x[13:16]}-{'89ab'[int(x[16], 16) & 3]}{x[17:20]}-{x[20:32]}"
+
+
+@functools.cache
+def _global_fragments() -> dict[str, Any]:
+    """Fragment pools shared by all accounts (built once, lazily)."""
+    events = [fragment_pool(f"event_{n}", _EVENTS, optional=True).frags.tolist() for n in (1, 2, 3)]
+    size = len(_EVENTS) + 1
+    return {
+        # event_1..event_3 together: index e1 + size * e2 + size^2 * e3.
+        "events": FragmentPool(
+            [
+                events[0][i % size] + events[1][(i // size) % size] + events[2][i // size**2]
+                for i in range(size**3)
+            ]
+        ),
+        "metric": [
+            fragment_pool(f"metric_{n}", [c / 100 for c in range(_METRIC_CENTS)], optional=True)
+            for n in (1, 2, 3)
+        ],
+        "time_watched": fragment_pool("time_watched", list(range(_MAX_DURATION + 1))),
+        # watched closes the record: it is the alphabetically last field.
+        "watched": FragmentPool([json_fragment("watched", w) + "}," for w in range(101)]),
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class AccountPools:
+    """Small per-account vocabularies rows point into, plus their JSON fragments.
+
+    Pools keep 1M-row tables cheap: a row stores nothing, its video is
+    a pick from a hash of ``k``; pooled columns filter/sort via pool indices,
+    and pages render by indexing pre-encoded fragments (see ``data.py``).
+    """
+
+    account: str
+    video_ids: tuple[str, ...]
+    video_names: tuple[str, ...]
+    durations: np.ndarray
+    player_ids: tuple[str, ...]
+    utm: tuple[tuple[str, ...], ...]  # index 0 = no UTM params; parts per _UTM_KEYS
+    page_urls: tuple[str, ...]  # per (player, video, utm), see page_url_index
+    tracking_ids: tuple[str, ...]
+    external_ids: tuple[str, ...]
+    frag_page_player: FragmentPool  # ',"page_url":..,"player_id":..' per page_url_index
+    frag_utm_video: FragmentPool  # ',"utm_*":..,"video_id":..,"video_name":..' per utm*nv+video
+    frag_tracking: FragmentPool  # optional pool
+    frag_external_synced: FragmentPool  # per (optional external index) * 2 + is_synced
+
+    def page_url_index(self, player: np.ndarray, video: np.ndarray, utm: np.ndarray) -> np.ndarray:
+        """Index into :attr:`page_urls` for per-row player/video/utm indices."""
+        return (player * len(self.video_ids) + video) * len(self.utm) + utm
+
+
+def build_pools(seed: int, account: str) -> AccountPools:
+    """Generate an account's pools deterministically from ``(seed, account)``."""
+    rng = rng_for(seed, account, "pools")
+    video_ids: list[str] = []
+    names: list[str] = []
+    while len(video_ids) < _N_VIDEOS:
+        # Real ids look like 4842718056001 / 6038250741001 ([OV], [OAS] samples):
+        # 13 digits ending in 001.
+        vid = f"63{rng.randrange(10**8):08d}001"
+        name = f"{rng.choice(_ADJECTIVES)} {rng.choice(_NOUNS)}{rng.choice(_SUFFIXES)}"
+        if vid not in video_ids and name not in names:
+            video_ids.append(vid)
+            names.append(name)
+    durations = np.array([rng.randint(20, _MAX_DURATION) for _ in video_ids], dtype=np.int64)
+    players: list[str] = []
+    while len(players) < _N_PLAYERS:
+        # Player ids look like "V1s6NOwRx" / "BkgFuzyhg" ([OV] sample).
+        pid = rng.choice(_ID_CHARS[:52]) + "".join(rng.choice(_ID_CHARS) for _ in range(8))
+        if pid not in players:
+            players.append(pid)
+    utm: list[tuple[str, ...]] = [("", "", "", "", "")]
+    while len(utm) < _N_UTM:
+        base = (rng.choice(_UTM_SOURCES), rng.choice(_UTM_MEDIUMS), rng.choice(_UTM_CAMPAIGNS))
+        full = len(utm) % 3 == 0  # a third of the tagged URLs carry all five params
+        entry = (
+            *base,
+            *((rng.choice(_UTM_TERMS), rng.choice(_UTM_CONTENTS)) if full else ("", "")),
+        )
+        if entry not in utm:
+            utm.append(entry)
+    urls: list[str] = []
+    frag_pp: list[str] = []
+    for pid in players:
+        for vid in video_ids:
+            for combo in utm:
+                # [OAS] sample page_url: https://players.brightcove.net/{account}/
+                # {player_id}_default/index.html?videoId={video_id}
+                url = f"https://players.brightcove.net/{account}/{pid}_default/index.html"
+                url += f"?videoId={vid}"
+                url += "".join(f"&{k}={v}" for k, v in zip(_UTM_KEYS, combo, strict=True) if v)
+                urls.append(url)
+                frag_pp.append(json_fragment("page_url", url) + json_fragment("player_id", pid))
+    frag_uv: list[str] = []
+    for combo in utm:
+        # UTM keys in alphabetical order, like every other key of a record.
+        parts = sorted((k, v) for k, v in zip(_UTM_KEYS, combo, strict=True) if v)
+        utm_frag = "".join(json_fragment(k, v) for k, v in parts)
+        for vid, name in zip(video_ids, names, strict=True):
+            frag_uv.append(
+                utm_frag + json_fragment("video_id", vid) + json_fragment("video_name", name)
+            )
+    tracking = tuple(f"trk-{rng.getrandbits(40):010x}" for _ in range(_N_TRACKING))
+    external = tuple(_guid(rng) for _ in range(_N_EXTERNAL))
+    return AccountPools(
+        account=account,
+        video_ids=tuple(video_ids),
+        video_names=tuple(names),
+        durations=durations,
+        player_ids=tuple(players),
+        utm=tuple(utm),
+        page_urls=tuple(urls),
+        tracking_ids=tracking,
+        external_ids=external,
+        frag_page_player=FragmentPool(frag_pp),
+        frag_utm_video=FragmentPool(frag_uv),
+        frag_tracking=fragment_pool("tracking_id", tracking, optional=True),
+        frag_external_synced=FragmentPool(
+            [
+                ext + synced
+                for ext in fragment_pool("external_id", external, optional=True).frags.tolist()
+                for synced in fragment_pool("is_synced", [False, True]).frags.tolist()
+            ]
+        ),
+    )
+
+
+# ----------------------------------------------------------------------------- tables
+
+
+class _Timeline:
+    """Row ``k`` is created at ``start + k * span / n`` (integer ms arithmetic)."""
+
+    def __init__(self, start_ms: int, span_ms: int, n: int) -> None:
+        self.start_ms, self.span_ms, self.n = start_ms, span_ms, n
+
+    def row_count(self, horizon_ms: int) -> int:
+        """Rows with ``created_at < horizon``: smallest k with ``k*span//n >= D``."""
+        d = horizon_ms - self.start_ms
+        if self.n == 0 or d <= 0:
+            return 0
+        return (d * self.n + self.span_ms - 1) // self.span_ms
+
+    def created(self, ks: np.ndarray) -> np.ndarray:
+        return self.start_ms + (ks * self.span_ms) // self.n
+
+
+def _timeline(cfg: Mapping[str, Any], count_key: str) -> _Timeline:
+    return _Timeline(
+        parse_data_start(cfg["data_start"]),
+        int(round(cfg["data_span_seconds"] * 1000)),
+        int(cfg[count_key]),
+    )
+
+
+# Optional view-event attributes: name, probability of being present, pool size.
+_OPT = ("event_1", "event_2", "event_3", "metric_1", "metric_2", "metric_3", "tracking", "external")
+_OPT_Q = tuple(n + "?" for n in _OPT)
+_OPT_P = np.array([*_P_SLOT, *_P_SLOT, _P_TRACKING, _P_EXTERNAL])
+_OPT_N = np.array([*(len(_EVENTS),) * 3, *(_METRIC_CENTS,) * 3, _N_TRACKING, _N_EXTERNAL])
+_VE_HASHES = ("video", "player", "utm?", "utm", "f1", "f2", "sync", *_OPT_Q, *_OPT)
+
+
+class ViewEventsTable:
+    """All view events of one account, as a function of (seed, account, k)."""
+
+    fields = VIEW_EVENT_FIELDS
+
+    def __init__(self, seed: int, pools: AccountPools, cfg: Mapping[str, Any]) -> None:
+        self.key = stable_key(seed, pools.account, "view_events")
+        self.pools = pools
+        self.timeline = _timeline(cfg, "audience_view_events_per_account")
+        self.revise_every = int(cfg["revise_every"])
+        self.revise_after_ms = int(round(cfg["revise_after_seconds"] * 1000))
+
+    def row_count(self, horizon_ms: int) -> int:
+        """Sessions created before the horizon."""
+        return self.timeline.row_count(horizon_ms)
+
+    def view(self, ks: np.ndarray, horizon_ms: int) -> _ViewEventsView:
+        """Rows ``ks`` as of ``horizon_ms``."""
+        return _ViewEventsView(self, ks, horizon_ms)
+
+    def render_block(self, ks: np.ndarray, horizon_ms: int) -> tuple[str, np.ndarray]:
+        """Rows ``ks`` as ``{...},{...},`` text plus each row's end offset (the fast path)."""
+        return self.view(ks, horizon_ms).render()
+
+    def items(
+        self, ks: np.ndarray, horizon_ms: int, fields: frozenset[str] | None = None
+    ) -> list[dict[str, Any]]:
+        """Rows ``ks`` as dicts, decoded from :meth:`render_block` so both paths agree."""
+        out: list[dict[str, Any]] = []
+        for start in range(0, len(ks), 20_000):
+            text, _ = self.render_block(ks[start : start + 20_000], horizon_ms)
+            out.extend(orjson.loads("[" + text[:-1] + "]"))
+        if fields is not None:
+            out = [{k: v for k, v in item.items() if k in fields} for item in out]
+        return out
+
+
+class _ViewEventsView:
+    """Lazily computed attributes and columns for a set of view-event rows."""
+
+    def __init__(self, table: ViewEventsTable, ks: np.ndarray, horizon_ms: int) -> None:
+        self.t, self.ks, self.horizon_ms = table, ks, horizon_ms
+        self.h = RowHashes(table.key, ks, _VE_HASHES)
+
+    @cached_property
+    def opt_index(self) -> np.ndarray:
+        """Optional attributes as an (n, len(_OPT)) block: 0 = absent, else 1 + pool index."""
+        present = self.h.units_block(_OPT_Q) < _OPT_P
+        idx = (self.h.units_block(_OPT) * _OPT_N).astype(np.int64)
+        return present * (1 + idx)
+
+    def _optional(self, name: str) -> tuple[np.ndarray, np.ndarray]:
+        """(present mask, pool index) for one optional attribute.
+
+        Pages use the block above; big row sets (filters/sorts over millions
+        of rows) compute just this attribute. Both give identical values.
+        """
+        j = _OPT.index(name)
+        if self.h.matrix_mode:
+            oi = self.opt_index[:, j]
+            return oi > 0, np.maximum(oi - 1, 0)
+        present = self.h.unit(name + "?") < _OPT_P[j]
+        return present, (self.h.unit(name) * _OPT_N[j]).astype(np.int64)
+
+    @cached_property
+    def created(self) -> np.ndarray:
+        return self.t.timeline.created(self.ks)
+
+    @cached_property
+    def revised(self) -> np.ndarray:
+        """Whether the row's revision exists and is visible (strictly before the horizon)."""
+        if self.t.revise_every <= 0:
+            return np.zeros(len(self.ks), dtype=bool)
+        due = self.created + self.t.revise_after_ms
+        return (self.ks % self.t.revise_every == 0) & (due < self.horizon_ms)
+
+    @cached_property
+    def updated(self) -> np.ndarray:
+        # Unrevised rows have updated_at == created_at, as in the [OV] sample's
+        # first item; the second sample item shows a later updated_at.
+        return np.where(self.revised, self.created + self.t.revise_after_ms, self.created)
+
+    @cached_property
+    def video(self) -> np.ndarray:
+        # Squaring skews views towards low indices: a few popular videos.
+        u = self.h.unit("video")
+        return np.minimum((u * u * _N_VIDEOS).astype(np.int64), _N_VIDEOS - 1)
+
+    @cached_property
+    def player(self) -> np.ndarray:
+        return self.h.pick("player", _N_PLAYERS)
+
+    @cached_property
+    def utm(self) -> np.ndarray:
+        has = self.h.unit("utm?") < _P_UTM
+        return np.where(has, 1 + self.h.pick("utm", _N_UTM - 1), 0)
+
+    @cached_property
+    def watch(self) -> tuple[np.ndarray, np.ndarray]:
+        """(time_watched, watched); both grow when a revision becomes visible.
+
+        watched is "Percent watched" and time_watched "Seconds of the video
+        watched" ([OV] field table): seconds never exceed the video's duration
+        and the percentage is derived from them.
+        """
+        duration = self.t.pools.durations[self.video]
+        f1 = 0.02 + 0.78 * self.h.unit("f1")
+        tw1 = np.maximum(1, (duration * f1).astype(np.int64))
+        w1 = np.minimum(100, (100 * tw1) // duration)
+        g = 0.2 + 0.8 * self.h.unit("f2")
+        tw2 = np.minimum(duration, tw1 + np.maximum(1, ((duration - tw1) * g).astype(np.int64)))
+        w2 = np.minimum(100, np.maximum(w1 + 1, (100 * tw2) // duration))
+        return np.where(self.revised, tw2, tw1), np.where(self.revised, w2, w1)
+
+    @cached_property
+    def tracking(self) -> tuple[np.ndarray, np.ndarray]:
+        return self._optional("tracking")
+
+    @cached_property
+    def external(self) -> tuple[np.ndarray, np.ndarray]:
+        return self._optional("external")
+
+    @cached_property
+    def synced(self) -> np.ndarray:
+        # A view event can only be synchronised to a marketing automation
+        # platform if it carries that platform's id (external_id); docs are
+        # silent on the rate, most such rows are synced here.
+        return self.external[0] & (self.h.unit("sync") < 0.8)
+
+    def slot(self, name: str) -> tuple[np.ndarray, np.ndarray]:
+        """(present, value index) for event_n (index into _EVENTS) or metric_n (cents)."""
+        return self._optional(name)
+
+    def column(self, field: str) -> Column:
+        """Return ``field`` for these rows (see ``VIEW_EVENT_FIELDS``)."""
+        pools = self.t.pools
+        if field == "created_at":
+            return Column("time", self.created)
+        if field == "updated_at":
+            return Column("time", self.updated)
+        if field == "video_id":
+            return Column("pooled", self.video, pool=pools.video_ids)
+        if field == "video_name":
+            return Column("pooled", self.video, pool=pools.video_names)
+        if field == "player_id":
+            return Column("pooled", self.player, pool=pools.player_ids)
+        if field == "page_url":
+            idx = pools.page_url_index(self.player, self.video, self.utm)
+            return Column("pooled", idx, pool=pools.page_urls)
+        if field == "time_watched":
+            return Column("int", self.watch[0])
+        if field == "watched":
+            return Column("int", self.watch[1])
+        if field in _UTM:
+            # UTM fields are "found in the page_url" ([OAS] Sort/Fields enum
+            # descriptions), so they are present exactly when page_url has them.
+            pool = tuple(combo[_UTM_KEYS.index(field)] for combo in pools.utm)
+            present = np.array([bool(v) for v in pool])[self.utm]
+            return Column("pooled", self.utm, present=present, pool=pool)
+        if field == "tracking_id":
+            present, idx = self.tracking
+            return Column("pooled", idx, present=present, pool=pools.tracking_ids)
+        if field == "external_id":
+            present, idx = self.external
+            return Column("pooled", idx, present=present, pool=pools.external_ids)
+        if field == "is_synced":
+            return Column("bool", self.synced)
+        if field.startswith("event_"):
+            present, idx = self.slot(field)
+            return Column("pooled", idx, present=present, pool=_EVENTS)
+        if field.startswith("metric_"):
+            present, cents = self.slot(field)
+            return Column("float", cents / 100.0, present=present)
+        raise KeyError(field)
+
+    def render(self) -> tuple[str, np.ndarray]:
+        """Render the rows as JSON objects (keys in alphabetical order, like [OV] samples).
+
+        Absent optional fields are omitted, not null: docs are silent, and the
+        [OV] sample items simply lack the fields they don't have.
+        """
+        g = _global_fragments()
+        pools = self.t.pools
+        tw, w = self.watch
+        oi = self.opt_index
+        size = len(_EVENTS) + 1
+        parts = time_fragments(self.created, "created_at", lead="{")
+        parts.append(g["events"].take(oi[:, 0] + size * oi[:, 1] + size * size * oi[:, 2]))
+        parts.append(pools.frag_external_synced.take(oi[:, 7] * 2 + self.synced))
+        parts.append(g["metric"][0].take(oi[:, 3]))
+        parts.append(g["metric"][1].take(oi[:, 4]))
+        parts.append(g["metric"][2].take(oi[:, 5]))
+        page_url = pools.page_url_index(self.player, self.video, self.utm)
+        parts.append(pools.frag_page_player.take(page_url))
+        parts.append(g["time_watched"].take(tw))
+        parts.append(pools.frag_tracking.take(oi[:, 6]))
+        parts.extend(time_fragments(self.updated, "updated_at"))
+        parts.append(pools.frag_utm_video.take(self.utm * _N_VIDEOS + self.video))
+        parts.append(g["watched"].take(w))
+        return join_rows(parts)
+
+
+_LEAD_HASHES = (
+    "video", "player", "first", "last", "company", "company?", "phone", "phone?", "country",
+    "country?", "industry", "industry?", "external", "external?",
+)  # fmt: skip
+
+
+class LeadsTable:
+    """All leads of one account, as a function of (seed, account, j). Leads never change."""
+
+    fields = LEAD_FIELDS
+
+    def __init__(self, seed: int, pools: AccountPools, cfg: Mapping[str, Any]) -> None:
+        self.key = stable_key(seed, pools.account, "leads")
+        self.pools = pools
+        self.timeline = _timeline(cfg, "audience_leads_per_account")
+        # Leads carry no UTM parameters in any doc sample: utm combo 0.
+        n_combo = _N_PLAYERS * _N_VIDEOS
+        self.lead_urls = tuple(pools.page_urls[i * _N_UTM] for i in range(n_combo))
+
+    def row_count(self, horizon_ms: int) -> int:
+        """Leads created before the horizon."""
+        return self.timeline.row_count(horizon_ms)
+
+    def view(self, ks: np.ndarray, horizon_ms: int) -> _LeadsView:
+        """Rows ``ks`` (the horizon doesn't change leads)."""
+        return _LeadsView(self, ks)
+
+    def render_block(self, ks: np.ndarray, horizon_ms: int) -> tuple[str, np.ndarray]:
+        """Rows ``ks`` as ``{...},{...},`` text plus each row's end offset."""
+        rows = [orjson.dumps(item).decode() + "," for item in self.items(ks, horizon_ms)]
+        ends = np.cumsum(np.array([len(r) for r in rows], dtype=np.int64))
+        return "".join(rows), ends
+
+    def items(
+        self, ks: np.ndarray, horizon_ms: int, fields: frozenset[str] | None = None
+    ) -> list[dict[str, Any]]:
+        """Rows ``ks`` as dicts (leads are few, so the generic dict path is fine)."""
+        return materialize(self, ks, horizon_ms, fields)
+
+
+class _LeadsView:
+    def __init__(self, table: LeadsTable, ks: np.ndarray) -> None:
+        self.t, self.ks = table, ks
+        self.h = RowHashes(table.key, ks, _LEAD_HASHES)
+
+    def _present(self, name: str, p: float) -> np.ndarray:
+        return self.h.unit(name + "?") < p
+
+    @cached_property
+    def video(self) -> np.ndarray:
+        return self.h.pick("video", _N_VIDEOS)
+
+    @cached_property
+    def player(self) -> np.ndarray:
+        return self.h.pick("player", _N_PLAYERS)
+
+    @cached_property
+    def first(self) -> np.ndarray:
+        return self.h.pick("first", len(_FIRST))
+
+    @cached_property
+    def last(self) -> np.ndarray:
+        return self.h.pick("last", len(_LAST))
+
+    @cached_property
+    def company(self) -> np.ndarray:
+        return self.h.pick("company", len(_COMPANIES))
+
+    def column(self, field: str) -> Column:
+        """Return ``field`` for these rows (see ``LEAD_FIELDS``)."""
+        pools = self.t.pools
+        if field == "created_at":
+            return Column("time", self.t.timeline.created(self.ks))
+        if field == "video_id":
+            return Column("pooled", self.video, pool=pools.video_ids)
+        if field == "video_name":
+            return Column("pooled", self.video, pool=pools.video_names)
+        if field == "player_id":
+            return Column("pooled", self.player, pool=pools.player_ids)
+        if field == "page_url":
+            return Column("pooled", self.player * _N_VIDEOS + self.video, pool=self.t.lead_urls)
+        if field == "first_name":
+            return Column("pooled", self.first, pool=_FIRST)
+        if field == "last_name":
+            return Column("pooled", self.last, pool=_LAST)
+        if field == "company_name":
+            # Docs silent on absent values; [OV] sample leads lack company_name
+            # while the [OAS] sample has it - so some leads omit it.
+            names = tuple(c[0] for c in _COMPANIES)
+            present = self._present("company", 0.85)
+            return Column("pooled", self.company, present=present, pool=names)
+        if field == "email_address":
+            emails = [
+                f"{_FIRST[f][0].lower()}{_LAST[s].lower()}{j % 97}@{_COMPANIES[c][1]}"
+                for f, s, c, j in zip(
+                    self.first.tolist(), self.last.tolist(), self.company.tolist(),
+                    self.ks.tolist(), strict=True,
+                )
+            ]  # fmt: skip
+            return Column("str", np.array(emails, dtype=object))
+        if field == "business_phone":
+            # [OAS] sample: "business_phone": "" - the key is present and empty
+            # when the lead gave no phone number.
+            has = self._present("phone", 0.6).tolist()
+            digits = self.h.pick("phone", 10_000).tolist()
+            phones = [f"+1 617-555-{d:04d}" if p else "" for d, p in zip(digits, has, strict=True)]
+            return Column("str", np.array(phones, dtype=object))
+        if field == "country":
+            present = self._present("country", 0.7)
+            return Column(
+                "pooled", self.h.pick("country", len(_COUNTRIES)), present=present,
+                pool=_COUNTRIES,
+            )  # fmt: skip
+        if field == "industry":
+            present = self._present("industry", 0.6)
+            return Column(
+                "pooled", self.h.pick("industry", len(_INDUSTRIES)), present=present,
+                pool=_INDUSTRIES,
+            )  # fmt: skip
+        if field == "external_id":
+            # [OAS] sample leads carry external_id (a GUID); [FND]: it is in the
+            # fields enum but not the schema - present on some leads.
+            present = self._present("external", 0.5)
+            idx = self.h.pick("external", _N_EXTERNAL)
+            return Column("pooled", idx, present=present, pool=pools.external_ids)
+        raise KeyError(field)
+
+
+# ----------------------------------------------------------------------------- requests
+
+
+class BadRequestError(ValueError):
+    """A query parameter is invalid (rendered as 400 BAD_REQUEST_ERROR)."""
+
+
+_RELATIVE = re.compile(r"^([+-]?)(\d+)([dhms])$")
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_UNIT_MS = {"d": 86_400_000, "h": 3_600_000, "m": 60_000, "s": 1_000}
+
+
+def _parse_bound(raw: str, name: str) -> tuple[str, int]:
+    """Parse one from/to value into ("abs", epoch_ms) or ("rel", delta_ms).
+
+    [OV "Date ranges"] lists exactly four formats: ``now``; epoch milliseconds;
+    ``YYYY-MM-DD`` (UTC midnight); relative ``<n>d|h|m|s`` with optional sign.
+    Anything else (including full ISO timestamps) is a 400.
+    """
+    text = raw.strip()
+    if text == "now":
+        return "now", 0
+    if text.isdigit():
+        return "abs", int(text)
+    if _DATE.match(text):
+        try:
+            day = date.fromisoformat(text)
+        except ValueError as exc:
+            raise BadRequestError(f"Invalid value for {name}: {raw!r} is not a valid date") from exc
+        midnight = datetime(day.year, day.month, day.day, tzinfo=UTC)
+        return "abs", int(midnight.timestamp() * 1000)
+    m = _RELATIVE.match(text)
+    if m:
+        sign = -1 if m.group(1) == "-" else 1
+        return "rel", sign * int(m.group(2)) * _UNIT_MS[m.group(3)]
+    raise BadRequestError(
+        f"Invalid value for {name}: {raw!r} (expected now, epoch milliseconds, "
+        "YYYY-MM-DD or a relative value such as -2d, 48h, 10m, 30s)"
+    )
+
+
+def resolve_range(raw_from: str | None, raw_to: str | None, now_ms: int) -> tuple[int | None, int]:
+    """Turn raw from/to into inclusive epoch-ms bounds.
+
+    [OV "Date ranges"]: a relative value is relative to the other bound
+    (``from=2015-01-01&to=31d``, ``from=-48h&to=now``). When both are relative
+    - or the other bound is missing - the emulator resolves them against now
+    (docs silent). Missing ``from`` = no lower bound, missing ``to`` = now
+    (docs silent; the [OV] samples always pass ``to=now``). Bounds are
+    inclusive (docs silent). "now" is the emulator's horizon.
+    """
+    f = _parse_bound(raw_from, "from") if raw_from is not None else None
+    t = _parse_bound(raw_to, "to") if raw_to is not None else ("now", 0)
+    t_abs = None if t[0] == "rel" else (now_ms if t[0] == "now" else t[1])
+    f_abs = None if f is None or f[0] == "rel" else (now_ms if f[0] == "now" else f[1])
+    if f is not None and f[0] == "rel":
+        f_abs = (t_abs if t_abs is not None else now_ms) + f[1]
+    if t_abs is None:
+        t_abs = (f_abs if f is not None and f[0] != "rel" else now_ms) + t[1]
+    return f_abs, t_abs
+
+
+def _parse_int(raw: str | None, name: str, default: int, lo: int, hi: int | None) -> int:
+    if raw is None:
+        return default
+    text = raw.strip()
+    if not text.isdigit():
+        raise BadRequestError(f"Invalid value for {name}: {raw!r} is not a non-negative integer")
+    value = int(text)
+    if value < lo or (hi is not None and value > hi):
+        bound = f"between {lo} and {hi}" if hi is not None else f">= {lo}"
+        raise BadRequestError(f"Invalid value for {name}: {value} (must be {bound})")
+    return value
+
+
+def _parse_where(raw: str | None, spec: StreamSpec) -> WhereClauses:
+    """Parse ``where`` per [OV "Filtering results"].
+
+    Syntax ``field1==value1;field2==value2``: ';' is AND, ',' separates OR
+    values of one field. (The overview's prose once writes ``video_name=test``
+    with a single '='; its syntax line and samples use '==', which we require.)
+    Values are compared as exact strings/numbers; the docs don't mention
+    wildcards or case folding.
+    """
+    if raw is None or raw == "":
+        return ()
+    clauses = []
+    for clause in raw.split(";"):
+        field, sep, values = clause.partition("==")
+        field = field.strip()
+        if not sep or not field:
+            raise BadRequestError(f"Invalid value for where: {clause!r} is not field==value")
+        if field not in spec.where:
+            raise BadRequestError(f"Invalid value for where: {field!r} is not a filterable field")
+        clauses.append((field, tuple(values.split(","))))
+    return tuple(clauses)
+
+
+def _parse_fields(raw: str | None, spec: StreamSpec) -> frozenset[str] | None:
+    """Parse ``fields`` per [OV "Selecting fields to return"] (comma list).
+
+    An empty value is treated as absent (all fields) - docs silent.
+    """
+    if raw is None or raw.strip() == "":
+        return None
+    names = [n.strip() for n in raw.split(",")]
+    bad = [n for n in names if n not in spec.select]
+    if bad:
+        raise BadRequestError(f"Invalid value for fields: {', '.join(repr(b) for b in bad)}")
+    return frozenset(names)
+
+
+def _parse_sort(raw: str | None, spec: StreamSpec) -> tuple[str, bool]:
+    """Parse ``sort``: one field, '-' prefix = descending ([OAS] sort parameters)."""
+    if raw is None or raw == "":
+        return "created_at", False  # [OAS] Sort/SortLeads: default created_at
+    desc = raw.startswith("-")
+    field = raw[1:] if desc else raw
+    if field not in spec.sort:
+        raise BadRequestError(f"Invalid value for sort: {raw!r} is not a sortable field")
+    return field, desc
+
+
+# ----------------------------------------------------------------------------- state/API
+
+
+class AudienceState:
+    """Per-reset Audience data: one table per (account, stream) and the query cache."""
+
+    def __init__(self, emu: Emulator) -> None:
+        cfg = emu.config
+        seed = int(cfg["seed"])
+        self.emu = emu
+        self.accounts = frozenset(cfg["brightcove_accounts"])
+        self.tables: dict[tuple[str, str], ViewEventsTable | LeadsTable] = {}
+        for account in cfg["brightcove_accounts"]:
+            pools = build_pools(seed, account)
+            self.tables[(account, "view_events")] = ViewEventsTable(seed, pools, cfg)
+            self.tables[(account, "leads")] = LeadsTable(seed, pools, cfg)
+        # Ordered index arrays per query shape; paging then costs O(limit).
+        self.cache = LRU(maxsize=32)
+        # Rendered blocks of BLOCK_ROWS consecutive result rows per query shape.
+        self.blocks = LRU(maxsize=64)
+
+    def ordered(
+        self,
+        account: str,
+        stream: str,
+        from_ms: int | None,
+        to_ms: int | None,
+        where: WhereClauses,
+        sort: tuple[str, bool],
+    ) -> tuple[np.ndarray, tuple[Any, ...]]:
+        """Return (cached) ordered row indices for one query shape, and its cache key.
+
+        Bounds that exclude nothing are dropped from the key: every row's
+        timestamps lie in [data_start, horizon), so a client sending
+        ``to=<its wall clock>`` with each page still hits the cache.
+        """
+        horizon = self.emu.horizon_ms
+        table = self.tables[(account, stream)]
+        if to_ms is not None and to_ms >= horizon:
+            to_ms = None
+        if from_ms is not None and from_ms <= table.timeline.start_ms:
+            from_ms = None
+        key = (account, stream, horizon, from_ms, to_ms, where, sort)
+        ks = self.cache.get_or_compute(
+            key,
+            lambda: select(
+                table,
+                horizon,
+                range_field=REPLICATION_FIELD[stream],
+                from_ms=from_ms,
+                to_ms=to_ms,
+                where=where,
+                sort_field=sort[0],
+                descending=sort[1],
+            ),
+        )
+        return ks, key
+
+    def page_json(self, query_key: tuple[Any, ...], ks: np.ndarray, offset: int, limit: int) -> str:
+        """Rows ``ks[offset:offset+limit]`` as comma-separated JSON objects.
+
+        ``query_key`` is the key :meth:`ordered` returned with ``ks``.
+
+        Rendering costs mostly per numpy call, not per row, so results are
+        rendered in blocks of ``BLOCK_ROWS`` rows, cached, and pages are sliced
+        out of them: a client paging through a result renders each block once.
+        """
+        account, stream, horizon = query_key[0], query_key[1], query_key[2]
+        table = self.tables[(account, stream)]
+        stop = min(len(ks), offset + limit)
+        pieces = []
+        pos = offset
+        while pos < stop:
+            block = pos // BLOCK_ROWS
+            text, ends = self.blocks.get_or_compute(
+                (query_key, block),
+                lambda b=block: table.render_block(
+                    ks[b * BLOCK_ROWS : (b + 1) * BLOCK_ROWS], horizon
+                ),
+            )
+            base = block * BLOCK_ROWS
+            upto = min(stop, base + BLOCK_ROWS)
+            pieces.append(rows_between(text, ends, pos - base, upto - base))
+            pos = upto
+        return ",".join(pieces)
+
+
+BLOCK_ROWS = 1000
+
+
+def audience_error(status: int, message: str | None = None) -> web.Response:
+    """Render an Audience error: a JSON array of {error_code, message} ([OV "Error handling"])."""
+    code = ERROR_CODES.get(status)
+    if code is None:
+        # Not an Audience status ([OV] table has no such code): what a load
+        # balancer in front of the API would send - an HTML page. Docs silent.
+        html = f"<html><body><h1>{status} Error</h1></body></html>"
+        return web.Response(status=status, text=html, content_type="text/html")
+    body = orjson.dumps([{"error_code": code, "message": message or ERROR_MESSAGES[status]}])
+    return web.Response(
+        status=status, body=body, headers={"Content-Type": _CONTENT_TYPE, "X-Cache": "MISS"}
+    )
+
+
+class BrightcoveAudience:
+    """The Audience API as an :class:`~video_api_emulator.server.ApiModule`."""
+
+    name = "brightcove_audience"
+
+    def create_state(self, emu: Emulator) -> AudienceState:
+        """Build the per-account tables for the current config."""
+        return AudienceState(emu)
+
+    def error_response(self, status: int, message: str | None = None) -> web.Response:
+        """Audience error body for ``status`` (used by faults)."""
+        return audience_error(status, message)
+
+    def truth(self, emu: Emulator, query: Mapping[str, str]) -> dict[str, Any]:
+        """Ground truth: rows whose replication field is in [from, to], ascending.
+
+        Same from/to formats as the API; sorted by the stream's replication
+        field (ties by created_at then k, like ``sort=updated_at``), records
+        rendered exactly as the API renders them.
+        """
+        state: AudienceState = emu.state[self.name]
+        account = query.get("account_id", "")
+        stream = query.get("stream", "view_events")
+        if account not in state.accounts:
+            raise ValueError(f"unknown account_id {account!r}")
+        if stream not in STREAMS:
+            raise ValueError("stream must be view_events or leads")
+        try:
+            from_ms, to_ms = resolve_range(query.get("from"), query.get("to"), emu.horizon_ms)
+        except BadRequestError as exc:
+            raise ValueError(str(exc)) from exc
+        field = REPLICATION_FIELD[stream]
+        ks, _ = state.ordered(account, stream, from_ms, to_ms, (), (field, False))
+        table = state.tables[(account, stream)]
+        out: dict[str, Any] = {"count": int(len(ks))}
+        if len(ks):
+            ends = table.view(ks[[0, -1]], emu.horizon_ms).column(field).values.tolist()
+            out["min_replication_value"] = iso_ms(ends[0])
+            out["max_replication_value"] = iso_ms(ends[1])
+        else:
+            out["min_replication_value"] = out["max_replication_value"] = None
+        if query.get("records", "0") in ("1", "true", "True"):
+            out["records"] = table.items(ks, emu.horizon_ms)
+        return out
+
+    def register(self, app: web.Application, emu: Emulator) -> None:
+        """Add the two data endpoints and a 404 for every other path on the Audience host.
+
+        The real API has a host of its own; here ``/audience`` stands for that
+        host, so any other path under it (``/audience/v9/...`` too) is the
+        host's 404.
+        """
+        admit = self._make_admit(emu)
+        for stream in STREAMS:
+            handler = self._make_handler(emu, STREAMS[stream])
+            app.router.add_get(
+                f"{BASE_PATH}/accounts/{{account_id}}/{stream}",
+                emu.vendor_route(self, stream, handler, admit=admit),
+            )
+
+        async def not_found(_request: web.Request) -> web.Response:
+            # [OV "Error handling"]: 404 RESOURCE_NOT_FOUND "The URL does not
+            # exist". Routing precedes authentication here (docs silent).
+            return audience_error(404)
+
+        wrapped_not_found = emu.vendor_route(self, "not_found", not_found)
+        app.router.add_route("*", "/audience/{tail:.*}", wrapped_not_found)
+        app.router.add_route("*", "/audience", wrapped_not_found)
+
+    def _make_admit(self, emu: Emulator) -> Any:
+        def admit(request: web.Request) -> web.Response | None:
+            # [OV "Rate limiting"]: 50 requests/s per account and per IP. Docs
+            # are silent on ordering; like an API gateway, the limiter decides
+            # on arrival, before authentication and before the (injected)
+            # backend latency. Unknown accounts get no account bucket.
+            state: AudienceState = emu.state[self.name]
+            account = request.match_info["account_id"]
+            keys = [f"ip:{request.remote}"]
+            if account in state.accounts:
+                keys.append(f"account:{account}")
+            limit = float(emu.config["audience_rate_limit_per_second"])
+            if emu.limiter.try_acquire(keys, limit):
+                return None
+            emu.stats.throttled += 1
+            return audience_error(429)
+
+        return admit
+
+    def _make_handler(self, emu: Emulator, spec: StreamSpec) -> Any:
+        async def handler(request: web.Request) -> web.Response:
+            state: AudienceState = emu.state[self.name]
+            account = request.match_info["account_id"]
+            # [OV "Authentication"]: "Authorization: Bearer {access_token}"; the
+            # token expires after five minutes. [OV "Error handling"]: 401
+            # UNAUTHORIZED_ERROR when "absent, has expired, or is invalid".
+            auth = request.headers.get("Authorization", "")
+            scheme, _, token = auth.partition(" ")
+            tokens: TokenStore = emu.state["brightcove_oauth"]
+            if scheme.lower() != "bearer" or not tokens.is_valid(token.strip()):
+                return audience_error(401)
+            if account not in state.accounts:
+                # Assumption (docs silent): credentials are account-scoped, so
+                # an account the client has no access to is 401, not 404.
+                return audience_error(401)
+            try:
+                return self._query(emu, state, account, spec, request.query)
+            except BadRequestError as exc:
+                return audience_error(400, str(exc))
+
+        return handler
+
+    def _query(
+        self,
+        emu: Emulator,
+        state: AudienceState,
+        account: str,
+        spec: StreamSpec,
+        q: Mapping[str, str],
+    ) -> web.Response:
+        # Unknown query parameters are ignored (docs silent). The [OAS] marks a
+        # Content-Type request header as required, but says nothing of what
+        # happens without it, so it is not enforced.
+        limit = _parse_int(q.get("limit"), "limit", LIMIT_DEFAULT, 1, LIMIT_MAX)
+        # [OV "Paging results"]: offset = items to skip, default 0.
+        offset = _parse_int(q.get("offset"), "offset", 0, 0, None)
+        sort = _parse_sort(q.get("sort"), spec)
+        fields = _parse_fields(q.get("fields"), spec)
+        where = _parse_where(q.get("where"), spec)
+        from_ms, to_ms = resolve_range(q.get("from"), q.get("to"), emu.horizon_ms)
+        try:
+            ks, query_key = state.ordered(account, spec.name, from_ms, to_ms, where, sort)
+        except FilterValueError as exc:
+            raise BadRequestError(f"Invalid value for where: {exc}") from exc
+        if fields is None:
+            rows = state.page_json(query_key, ks, offset, limit).encode()
+        else:
+            table = state.tables[(account, spec.name)]
+            page = ks[offset : offset + limit]
+            rows = orjson.dumps(table.items(page, emu.horizon_ms, fields))[1:-1]
+        # [OV "Paging results"] / sample responses: {"count", "limit", "offset",
+        # "result"}; count is the total number of matching items.
+        head = f'{{"count":{len(ks)},"limit":{limit},"offset":{offset},"result":['
+        body = head.encode() + rows + b"]}"
+        # [OV "Caching"]: responses carry X-Cache HIT/MISS and may be ~5 minutes
+        # old. That cache is not emulated: every answer reflects the current
+        # horizon (internal render caches are keyed by it), so always MISS.
+        return web.Response(body=body, headers={"Content-Type": _CONTENT_TYPE, "X-Cache": "MISS"})
+
+
+API = BrightcoveAudience()

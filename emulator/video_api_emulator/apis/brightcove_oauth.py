@@ -1,0 +1,206 @@
+"""Brightcove OAuth API v4: ``POST /oauth/v4/access_token`` (client credentials).
+
+Sources, cited in comments below as:
+- [OAS]   /work/shared/reference/brightcove-oauth-openapi.yaml
+- [GUIDE] "Getting Access Tokens" guide, as summarised in FINDINGS.md section 2
+  ("OAuth token (shared by all Brightcove APIs)")
+- [AUD]   Audience overview (api-docs/brightcove-audience.txt), "Authentication"
+
+The real endpoint is https://oauth.brightcove.com/v4/access_token; clients
+point at ``{emulator}/oauth/v4/access_token`` instead.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import secrets
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import orjson
+from aiohttp import web
+
+from ..server import Emulator, monotonic
+
+TOKEN_PATH = "/oauth/v4/access_token"
+_JSON = "application/json"
+
+
+class TokenStore:
+    """Issued bearer tokens with their client and expiry (monotonic seconds).
+
+    Shared by every Brightcove API module: one token works for all of them,
+    as [GUIDE] describes the OAuth service as shared by all Brightcove APIs.
+    """
+
+    def __init__(self, ttl_seconds: float, clock: Callable[[], float] = monotonic) -> None:
+        self.ttl_seconds = ttl_seconds
+        self._clock = clock
+        self._tokens: dict[str, tuple[str, float]] = {}
+
+    def issue(self, client_id: str) -> str:
+        """Create a random opaque token for ``client_id``.
+
+        [OAS] example shows an opaque string; its structure is undocumented,
+        so a random URL-safe string is the honest stand-in.
+        """
+        now = self._clock()
+        if len(self._tokens) > 10_000:
+            # Forget expired tokens so long benchmark runs don't grow memory.
+            self._tokens = {t: v for t, v in self._tokens.items() if v[1] > now}
+        token = secrets.token_urlsafe(48)
+        self._tokens[token] = (client_id, now + self.ttl_seconds)
+        return token
+
+    def is_valid(self, token: str) -> bool:
+        """Tell whether ``token`` was issued here, is unexpired and not revoked."""
+        entry = self._tokens.get(token)
+        if entry is None:
+            return False
+        if entry[1] <= self._clock():
+            del self._tokens[token]
+            return False
+        return True
+
+    def revoke_token(self, token: str) -> None:
+        """Invalidate ``token`` (used by the ``revoke_token`` fault)."""
+        self._tokens.pop(token, None)
+
+
+def _oauth_error(status: int, error: str, description: str) -> web.Response:
+    """Render an OAuth error.
+
+    [OAS] only says "400 invalid_client: credential is not valid"; the JSON body
+    is UNCERTAIN per FINDINGS.md section 2. We use the RFC 6749 section 5.2 shape
+    ``{"error", "error_description"}``, the most plausible reading.
+    """
+    body = orjson.dumps({"error": error, "error_description": description})
+    return web.Response(status=status, body=body, content_type=_JSON)
+
+
+class BrightcoveOAuth:
+    """The OAuth token endpoint as an :class:`~video_api_emulator.server.ApiModule`."""
+
+    name = "brightcove_oauth"
+
+    def create_state(self, emu: Emulator) -> TokenStore:
+        """Start with no tokens; a reset invalidates every token issued before it."""
+        return TokenStore(float(emu.config["token_ttl_seconds"]))
+
+    def error_response(self, status: int, message: str | None = None) -> web.Response:
+        """Map a status to an OAuth error, for faults aimed at the token endpoint.
+
+        Docs are silent beyond 400 invalid_client and 404 RESOURCE_NOT_FOUND
+        ([OAS]); other statuses use RFC 6749 error names (server_error,
+        temporarily_unavailable), which FINDINGS.md lists among Brightcove's
+        access-token error names.
+        """
+        if status == 400:
+            return _oauth_error(400, "invalid_request", message or "invalid request")
+        if status == 401:
+            return _oauth_error(401, "invalid_client", message or "credential is not valid")
+        if status == 404:
+            # [OAS]: "404 RESOURCE_NOT_FOUND: The api could not find the resource
+            # you requested". Body shape undocumented; Brightcove's error-array form.
+            body = orjson.dumps(
+                [{"error_code": "RESOURCE_NOT_FOUND", "message": message or "Not found"}]
+            )
+            return web.Response(status=404, body=body, content_type=_JSON)
+        if status in (429, 503, 504):
+            return _oauth_error(status, "temporarily_unavailable", message or "try again later")
+        return _oauth_error(status, "server_error", message or "internal error")
+
+    def truth(self, emu: Emulator, query: Mapping[str, str]) -> dict[str, Any]:
+        """No data to reconcile for the token endpoint."""
+        raise ValueError("brightcove_oauth has no ground truth; it serves no data")
+
+    def register(self, app: web.Application, emu: Emulator) -> None:
+        """Add ``POST /oauth/v4/access_token`` and a 404 for other paths under ``/oauth``."""
+
+        async def access_token(request: web.Request) -> web.Response:
+            store: TokenStore = emu.state[self.name]
+            # [OAS] Token_Authorization: "Authorization: Basic client_id:client_secret
+            # (... must be BASE64-encoded)".
+            client_id = _basic_client(request.headers.get("Authorization", ""), emu)
+            if client_id is None:
+                # [OAS] 400: "invalid_client: credential is not valid". Docs are
+                # silent on check order; authenticating first reveals nothing to
+                # unauthenticated callers.
+                return _oauth_error(400, "invalid_client", "credential is not valid")
+            # [GUIDE]: grant_type may be sent in the form body or as a URL param
+            # ([OAS] declares it as a query param).
+            grant_type = request.query.get("grant_type")
+            if grant_type is None and request.content_type in (
+                "application/x-www-form-urlencoded",
+                "multipart/form-data",
+            ):
+                form = await request.post()
+                value = form.get("grant_type")
+                grant_type = value if isinstance(value, str) else None
+            if not grant_type:
+                # Docs silent; RFC 6749 5.2 invalid_request for a missing parameter.
+                return _oauth_error(400, "invalid_request", "grant_type is required")
+            if grant_type != "client_credentials":
+                # [OAS] grant_type enum: [client_credentials]; FINDINGS lists
+                # "unsupported grant type" among Brightcove's error names.
+                return _oauth_error(
+                    400, "unsupported_grant_type", "only client_credentials is supported"
+                )
+            token = store.issue(client_id)
+            emu.stats.tokens_issued += 1
+            if len(emu.stats.tokens) < 10_000:
+                emu.stats.tokens.append(token)
+            ttl = store.ttl_seconds
+            # [OAS]/[GUIDE] example: {"access_token", "token_type": "Bearer",
+            # "expires_in": 300}. The schema names the type property "type", but
+            # every example uses "token_type" (FINDINGS quirk) - emit token_type.
+            body = {
+                "access_token": token,
+                "token_type": "Bearer",
+                "expires_in": int(ttl) if float(ttl).is_integer() else ttl,
+            }
+            return web.Response(body=orjson.dumps(body), content_type=_JSON)
+
+        async def not_found(_request: web.Request) -> web.Response:
+            return self.error_response(404, "The api could not find the resource you requested")
+
+        app.router.add_post(
+            TOKEN_PATH,
+            emu.vendor_route(
+                self,
+                "access_token",
+                access_token,
+                data=False,
+                explicit_fault_markers=("oauth", "access_token"),
+            ),
+        )
+        # Everything else under /oauth stands for other paths on the OAuth host.
+        app.router.add_route(
+            "*",
+            "/oauth/{tail:.*}",
+            emu.vendor_route(
+                self, "not_found", not_found, data=False, explicit_fault_markers=("oauth",)
+            ),
+        )
+
+
+def _basic_client(header: str, emu: Emulator) -> str | None:
+    """Return the client id if ``header`` carries valid Basic credentials."""
+    scheme, _, encoded = header.partition(" ")
+    if scheme.lower() != "basic" or not encoded.strip():
+        return None
+    try:
+        decoded = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    client_id, sep, secret = decoded.partition(":")
+    if not sep:
+        return None
+    expected = emu.config["brightcove_clients"].get(client_id)
+    if expected is None or not secrets.compare_digest(expected, secret):
+        return None
+    return client_id
+
+
+API = BrightcoveOAuth()

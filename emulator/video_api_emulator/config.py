@@ -1,0 +1,118 @@
+"""Emulator configuration: defaults, merging and validation.
+
+One flat dict configures every emulated API so that a test can reset the whole
+emulator with a single ``POST /_emulator/reset``. Keys an API module does not
+know are rejected, because a typo in a test config would otherwise silently
+fall back to a default and make the test prove nothing.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+
+class ConfigError(ValueError):
+    """A config value is missing, of the wrong type or out of range."""
+
+
+#: Defaults. Where a value comes from a vendor doc, the doc is named.
+DEFAULTS: dict[str, Any] = {
+    "seed": 42,
+    "brightcove_accounts": ["6415818918001", "6415818919001"],
+    "brightcove_clients": {"emulator-client-id": "emulator-client-secret"},
+    # Audience overview, "Authentication": "The access_token expires after five
+    # minutes"; OAuth OpenAPI example: "expires_in": 300.
+    "token_ttl_seconds": 300,
+    "latency_ms": 0,
+    "latency_jitter_ms": 0,
+    # Audience overview, "Rate limiting": 50 req/s per account and per IP.
+    # Not a vendor knob: 0 (or less) disables the limiter, for benchmarks.
+    "audience_rate_limit_per_second": 50,
+    "audience_view_events_per_account": 250,
+    "audience_leads_per_account": 40,
+    "data_start": "2026-01-01T00:00:00Z",
+    # Thirty days and a fraction, so the evenly spread timestamps carry real
+    # milliseconds (the overview's samples do: "2016-04-25T18:30:21.651Z").
+    "data_span_seconds": 2_592_000.777,
+    "revise_every": 4,
+    "revise_after_seconds": 21_600,
+    "faults": [],
+}
+
+
+def _is_int(value: Any) -> bool:
+    """Tell ints from bools, which JSON decoding would otherwise let through."""
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_number(value: Any) -> bool:
+    return (isinstance(value, int | float)) and not isinstance(value, bool)
+
+
+def parse_data_start(value: str) -> int:
+    """Return ``data_start`` as epoch milliseconds (UTC).
+
+    Accepts ISO-8601 with a trailing ``Z`` or an explicit offset; a naive value
+    is read as UTC so that configs written by hand cannot depend on the local
+    time zone of the machine running the emulator.
+    """
+    text = value.strip()
+    if text.endswith("Z"):
+        text = text[:-1] + "+00:00"
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError as exc:
+        raise ConfigError(f"data_start: not an ISO-8601 timestamp: {value!r}") from exc
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return int(round(parsed.timestamp() * 1000))
+
+
+def build_config(overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """Merge ``overrides`` onto the defaults and validate the result.
+
+    Missing keys take their defaults (the reset endpoint promises that), unknown
+    keys raise, and the returned dict is a deep copy so callers can't mutate the
+    defaults.
+    """
+    overrides = dict(overrides or {})
+    unknown = sorted(set(overrides) - set(DEFAULTS))
+    if unknown:
+        raise ConfigError(f"unknown config key(s): {', '.join(unknown)}")
+    cfg = copy.deepcopy(DEFAULTS)
+    cfg.update(copy.deepcopy(overrides))
+
+    if not _is_int(cfg["seed"]):
+        raise ConfigError("seed: must be an integer")
+
+    accounts = cfg["brightcove_accounts"]
+    if not isinstance(accounts, list) or not all(isinstance(a, str | int) for a in accounts):
+        raise ConfigError("brightcove_accounts: must be a list of account id strings")
+    cfg["brightcove_accounts"] = [str(a) for a in accounts]
+
+    clients = cfg["brightcove_clients"]
+    if not isinstance(clients, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in clients.items()
+    ):
+        raise ConfigError("brightcove_clients: must be an object of client_id -> client_secret")
+
+    for key in ("token_ttl_seconds", "data_span_seconds", "revise_after_seconds"):
+        if not _is_number(cfg[key]) or cfg[key] <= 0:
+            raise ConfigError(f"{key}: must be a positive number")
+    for key in ("latency_ms", "latency_jitter_ms", "audience_rate_limit_per_second"):
+        if not _is_number(cfg[key]):
+            raise ConfigError(f"{key}: must be a number")
+    if cfg["latency_ms"] < 0 or cfg["latency_jitter_ms"] < 0:
+        raise ConfigError("latency_ms / latency_jitter_ms: must not be negative")
+    for key in ("audience_view_events_per_account", "audience_leads_per_account", "revise_every"):
+        if not _is_int(cfg[key]) or cfg[key] < 0:
+            raise ConfigError(f"{key}: must be a non-negative integer")
+    if not isinstance(cfg["data_start"], str):
+        raise ConfigError("data_start: must be an ISO-8601 string")
+    parse_data_start(cfg["data_start"])
+    if not isinstance(cfg["faults"], list):
+        raise ConfigError("faults: must be a list of rules")
+    return cfg
