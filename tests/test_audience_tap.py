@@ -7,6 +7,7 @@ the records, their count, their types and the state a user would resume from.
 from __future__ import annotations
 
 import datetime
+import hashlib
 import json
 import threading
 import time
@@ -425,3 +426,59 @@ def test_window_that_shifts_mid_sync_is_restarted_without_losing_records(emulato
         missing = [r for r in before[account] if (r["created_at"], r["page_url"]) not in created]
         assert not missing, f"{len(missing)} events lost for {account}"
         assert len(emitted_keys) >= len(before[account])
+
+
+def test_fields_the_schema_does_not_declare_are_dropped_with_one_warning(caplog):
+    from tap_brightcove_audience.tap import TapBrightcoveAudience
+
+    tap = TapBrightcoveAudience(
+        config={
+            "client_id": "id",
+            "client_secret": "secret",
+            "account_ids": ["1"],
+            "start_date": START,
+        },
+        validate_config=True,
+    )
+    stream = tap.streams["view_events"]
+    row = {"video_id": "1", "watched": 5, "surprise": "x"}
+
+    with caplog.at_level("WARNING"):
+        first = stream.keep_declared_fields(dict(row))
+        second = stream.keep_declared_fields(dict(row))
+
+    assert first == second == {"video_id": "1", "watched": 5}
+    warnings = [r for r in caplog.records if "surprise" in r.getMessage()]
+    assert len(warnings) == 1
+
+
+def test_catalog_selection_and_stream_maps(emulator):
+    config = tap_config(
+        emulator,
+        stream_maps={
+            "leads": {
+                "lead_key": "lead_key",
+                "email_address": "md5(email_address)",
+                "__else__": None,
+            },
+            "leads_by_video": {
+                "__source__": "leads",
+                "__key_properties__": ["lead_key"],
+                "lead_key": "lead_key",
+                "video_id": "video_id",
+                "__else__": None,
+            },
+        },
+    )
+    catalog = select_only(discover(TAP, config), {"leads"})
+
+    run = run_tap(TAP, config, catalog=catalog)
+
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert "view_events" not in run.records
+    expected = truth(emulator, ACCOUNTS[0], "leads") + truth(emulator, ACCOUNTS[1], "leads")
+    hashed = sorted(r["email_address"] for r in run.records["leads"])
+    assert all(set(r) == {"lead_key", "email_address"} for r in run.records["leads"])
+    md5 = [hashlib.md5(r["email_address"].encode()).hexdigest() for r in expected]  # noqa: S324
+    assert hashed == sorted(md5)
+    assert len(run.records["leads_by_video"]) == len(expected)

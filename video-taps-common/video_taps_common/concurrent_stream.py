@@ -64,33 +64,6 @@ class UnauthorizedError(FatalAPIError):
 class RateBudgetedTap(t.Protocol):
     """What a tap offers to streams built on :class:`ConcurrentPagesStream`."""
 
-    def keep_declared_fields(self, row: dict) -> dict:
-        """Drop fields the schema does not declare, warning once per field name.
-
-        A field the API adds without notice would otherwise reach targets in
-        RECORDs whose SCHEMA never mentioned it.
-        """
-        declared = self._declared_fields
-        if declared.issuperset(row):
-            return row
-        unknown = set(row) - declared - self._reported_unknown_fields
-        if unknown:
-            self._reported_unknown_fields.update(unknown)
-            self.logger.warning(
-                "%s: the API sent fields the schema does not declare, dropped: %s",
-                self.name,
-                ", ".join(sorted(unknown)),
-            )
-        return {key: value for key, value in row.items() if key in declared}
-
-    @cached_property
-    def _declared_fields(self) -> frozenset[str]:
-        return frozenset(self.schema.get("properties", {}))
-
-    @cached_property
-    def _reported_unknown_fields(self) -> set[str]:
-        return set()
-
     @property
     def rate_budget(self) -> RateBudget:
         """The one budget every stream and thread of the tap draws from."""
