@@ -26,6 +26,7 @@ test: dev
 
 bench: dev
 	$(BIN)/python benchmarks/bench_audience.py
+	$(BIN)/python benchmarks/bench_emulator.py --requests 8000
 
 lint: dev
 	$(BIN)/ruff check .

@@ -1,11 +1,11 @@
 """Brightcove Audience API v1: ``view_events`` and ``leads`` for Video Cloud accounts.
 
 Sources, cited in comments as:
-- [OV]  /work/shared/reference/api-docs/brightcove-audience.txt (the Audience
+- [OV]  shared/reference/api-docs/brightcove-audience.txt (the Audience
         overview; THE truth where sources disagree), with its section names,
         e.g. [OV "Paging results"]
-- [OAS] /work/shared/reference/brightcove-audience-openapi.yaml
-- [FND] /work/shared/reference/FINDINGS.md section 2
+- [OAS] shared/reference/brightcove-audience-openapi.yaml
+- [FND] shared/reference/FINDINGS.md section 2
 
 Real base URL https://audience.api.brightcove.com/v1 [OV "Base URL"]; the
 emulator serves it under ``{emulator}/audience/v1``.

@@ -1,7 +1,7 @@
 """Brightcove OAuth API v4: ``POST /oauth/v4/access_token`` (client credentials).
 
 Sources, cited in comments below as:
-- [OAS]   /work/shared/reference/brightcove-oauth-openapi.yaml
+- [OAS]   shared/reference/brightcove-oauth-openapi.yaml
 - [GUIDE] "Getting Access Tokens" guide, as summarised in FINDINGS.md section 2
   ("OAuth token (shared by all Brightcove APIs)")
 - [AUD]   Audience overview (api-docs/brightcove-audience.txt), "Authentication"

@@ -1,4 +1,4 @@
-"""Measure emulator throughput: ``python emulator/bench_throughput.py [--requests N]``.
+"""Measure emulator throughput: ``python benchmarks/bench_emulator.py [--requests N]``.
 
 Thin wrapper around :mod:`video_api_emulator.bench` (bounded: it sends a fixed
 number of requests and stops).
