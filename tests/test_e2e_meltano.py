@@ -9,10 +9,14 @@ exactly the new and changed rows.
 from __future__ import annotations
 
 import datetime
+import json
+import subprocess
+import sys
 
 import pytest
 
 from tests.support.meltano import (
+    PROJECT_ROOT,
     duckdb_row_counts,
     isolated_env,
     jsonl_row_counts,
@@ -118,3 +122,40 @@ def test_meltano_run_into_jsonl_then_a_second_run_adds_exactly_the_new_and_chang
     old_keys = {r["view_event_key"] for r in first_rows["view_events"]}
     assert new_keys - old_keys, "new view events arrived"
     assert new_keys & old_keys, "revised view events came back under their old keys"
+
+
+def test_the_tap_installs_alone_with_pip_and_syncs(emulator, tmp_path):
+    """A user who needs one tap runs `pip install ./tap-brightcove-audience` and nothing else."""
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    subprocess.run(
+        [str(venv / "bin" / "pip"), "install", "--quiet", str(PROJECT_ROOT / TAP)],
+        check=True,
+        capture_output=True,
+        timeout=600,
+    )
+    config = tmp_path / "config.json"
+    config.write_text(
+        json.dumps(
+            {
+                "client_id": "emulator-client-id",
+                "client_secret": "emulator-client-secret",
+                "account_ids": ACCOUNTS,
+                "start_date": "2026-01-01T00:00:00Z",
+                "api_url": f"{emulator.url}/audience/v1",
+                "oauth_url": f"{emulator.url}/oauth/v4/access_token",
+            }
+        )
+    )
+
+    sync = subprocess.run(
+        [str(venv / "bin" / TAP), "--config", str(config)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    )
+
+    messages = [json.loads(line) for line in sync.stdout.splitlines()]
+    records = [m for m in messages if m["type"] == "RECORD"]
+    assert len(records) == sum(api_row_counts(emulator).values())
