@@ -51,7 +51,6 @@ def main() -> None:
             "max_concurrent_requests": args.concurrency,
         }
         catalog = select_only(discover(TAP, config), {"view_events"})
-        emulator.reset(**emulator_config)
         records, wall, rusage = _timed_sync(config, catalog)
         stats = emulator.stats()
 

@@ -15,8 +15,6 @@ _EMULATOR: EmulatorProcess | None = None
 
 def pytest_configure(config: pytest.Config) -> None:  # noqa: ARG001
     global _EMULATOR  # noqa: PLW0603
-    if os.environ.get("PYTEST_XDIST_WORKER"):
-        return
     _EMULATOR = EmulatorProcess()
     _EMULATOR.start()
     os.environ["EMULATOR_URL"] = _EMULATOR.url
@@ -29,9 +27,8 @@ def pytest_unconfigure(config: pytest.Config) -> None:  # noqa: ARG001
 
 @pytest.fixture
 def emulator() -> EmulatorProcess:
-    """The session's emulator, back at its default data, faults cleared."""
+    """The session's emulator, already reset to its defaults by the autouse fixture."""
     assert _EMULATOR is not None
-    _EMULATOR.reset()
     return _EMULATOR
 
 

@@ -12,6 +12,7 @@ import typing as t
 from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
 
+_EXHAUSTED = object()
 _In = t.TypeVar("_In")
 _Out = t.TypeVar("_Out")
 
@@ -37,16 +38,20 @@ def map_in_order(
     pending: deque[Future[_Out]] = deque()
     source = iter(items)
     executor = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix=thread_name_prefix)
+
+    def submit_next() -> bool:
+        item = next(source, _EXHAUSTED)
+        if item is _EXHAUSTED:
+            return False
+        pending.append(executor.submit(func, item))
+        return True
+
     try:
-        for item in source:
-            pending.append(executor.submit(func, item))
-            if len(pending) >= window:
-                break
+        while len(pending) < window and submit_next():
+            pass
         while pending:
             result = pending.popleft().result()
-            for item in source:
-                pending.append(executor.submit(func, item))
-                break
+            submit_next()  # keep the window full while the consumer works
             yield result
     finally:
         for future in pending:
