@@ -119,6 +119,11 @@ class AudienceStream(ConcurrentPagesStream[AudiencePage]):
         for offset in range(self.page_size, total, self.page_size):
             yield replace(first.token, offset=offset)
 
+    def announced_total(self, first: FetchedPage[AudiencePage]) -> int | None:
+        """``count``: the items of the whole window, so progress can show a percentage."""
+        count = first.body.get("count")
+        return int(count) if isinstance(count, int) else None
+
     def records_in_page(self, page: FetchedPage[AudiencePage]) -> t.Iterable[dict]:
         """The ``result`` array of the response envelope."""
         return page.body.get("result") or []
@@ -148,7 +153,7 @@ class AudienceStream(ConcurrentPagesStream[AudiencePage]):
 
     # Records ------------------------------------------------------------------
 
-    def get_records(self, context: Context | None) -> t.Iterable[dict]:
+    def records_for_partition(self, context: Context | None) -> t.Iterable[dict]:
         """Page through the window; restart after the last emitted value if it shifts."""
         partition = self._partition_id(context)
         self._restart_points.pop(partition, None)
@@ -178,9 +183,21 @@ class AudienceStream(ConcurrentPagesStream[AudiencePage]):
 
     def post_process(self, row: dict, context: Context | None = None) -> dict:
         """Add the account and a primary key; leave every API value as it came."""
-        row = self.keep_declared_fields(row)
+        row = self.keep_declared_fields(self.merge_field_aliases(row))
         row["account_id"] = self._partition_id(context)
         row[self.primary_keys[0]] = stable_key(row, self.identity_fields)
+        return row
+
+    #: Other spellings of a declared field: {alias: declared name}.
+    field_aliases: t.ClassVar[dict[str, str]] = {}
+
+    def merge_field_aliases(self, row: dict) -> dict:
+        """Fill a declared field from its other spelling when the API used that one."""
+        for alias, name in self.field_aliases.items():
+            if alias in row:
+                value = row.pop(alias)
+                if row.get(name) is None:
+                    row[name] = value
         return row
 
     @cached_property

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from singer_sdk import typing as th
 
+from video_taps_common.schema_types import int64
+
 _TEXT = th.StringType
 _WHEN = th.DateTimeType
 
@@ -53,15 +55,17 @@ VIEW_EVENT_SCHEMA = th.PropertiesList(
     th.Property("video_name", _TEXT, description="Brightcove video name."),
     th.Property("player_id", _TEXT, description="ID of the player that created the event."),
     th.Property("page_url", _TEXT, description="URL of the page where the event was created."),
-    th.Property("watched", th.IntegerType, description="Percent watched."),
-    th.Property("time_watched", th.IntegerType, description="Seconds of the video watched."),
+    th.Property("watched", int64(), description="Percent watched."),
+    th.Property("time_watched", int64(), description="Seconds of the video watched."),
     th.Property("tracking_id", _TEXT, description="Custom tracking ID."),
     th.Property("external_id", _TEXT, description="The Marketo, Eloqua or custom GUID."),
-    th.Property("is_synced", th.BooleanType, description="Whether the event was synchronized."),
     th.Property(
-        "is_synched",
+        "is_synced",
         th.BooleanType,
-        description="The OpenAPI schema's spelling of is_synced; kept in case the API uses it.",
+        description=(
+            "Whether the event was synchronized (filled from `is_synched`, the OpenAPI "
+            "schema's spelling, when the API sends that one)."
+        ),
     ),
     th.Property("event_1", _TEXT, description="Custom event 1."),
     th.Property("event_2", _TEXT, description="Custom event 2."),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import typing as t
+
 from tap_brightcove_audience.client import AudienceStream
 from tap_brightcove_audience.schemas import (
     LEAD_IDENTITY,
@@ -26,6 +28,9 @@ class ViewEventsStream(AudienceStream):
     replication_key = "updated_at"
     identity_fields = VIEW_EVENT_IDENTITY
     schema = VIEW_EVENT_SCHEMA
+    #: The OpenAPI schema spells it ``is_synched``, the overview's field list
+    #: ``is_synced``; one column is emitted, from whichever the API sends.
+    field_aliases: t.ClassVar[dict[str, str]] = {"is_synched": "is_synced"}
 
 
 class LeadsStream(AudienceStream):

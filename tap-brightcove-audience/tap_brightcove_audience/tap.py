@@ -5,13 +5,16 @@ from __future__ import annotations
 import datetime
 from functools import cached_property
 
-from singer_sdk import Tap
 from singer_sdk import typing as th
 
 from tap_brightcove_audience import streams
 from video_taps_common import RateBudget
 from video_taps_common.brightcove_oauth import BrightcoveOAuthAuthenticator
-from video_taps_common.singer_output import BookmarkFlushingWriter
+from video_taps_common.settings import (
+    max_concurrent_requests_property,
+    request_timeout_property,
+)
+from video_taps_common.tap_base import VideoTap
 
 DEFAULT_API_URL = "https://audience.api.brightcove.com/v1"
 DEFAULT_OAUTH_URL = "https://oauth.brightcove.com/v4/access_token"
@@ -20,13 +23,15 @@ DEFAULT_OAUTH_URL = "https://oauth.brightcove.com/v4/access_token"
 DOCUMENTED_REQUESTS_PER_SECOND = 50
 #: "limit ... maximum: 100" (overview, "Paging results").
 MAX_PAGE_SIZE = 100
+#: The overview shows responses served from a cache in milliseconds and gives
+#: no slow operation; a response 30 s late is a stuck one, worth retrying.
+REQUEST_TIMEOUT_SECONDS = 30
 
 
-class TapBrightcoveAudience(Tap):
+class TapBrightcoveAudience(VideoTap):
     """Singer tap for Brightcove Audience view events and leads."""
 
     name = "tap-brightcove-audience"
-    message_writer_class = BookmarkFlushingWriter
 
     config_jsonschema = th.PropertiesList(
         th.Property(
@@ -98,13 +103,8 @@ class TapBrightcoveAudience(Tap):
             title="Max Requests Per Second",
             description="Request budget shared by all streams and accounts (API limit: 50).",
         ),
-        th.Property(
-            "max_concurrent_requests",
-            th.IntegerType(minimum=1, maximum=64),
-            default=8,
-            title="Max Concurrent Requests",
-            description="Pages fetched at once; enough to cover latency at the rate limit.",
-        ),
+        max_concurrent_requests_property(),
+        request_timeout_property(REQUEST_TIMEOUT_SECONDS),
     ).to_dict()
 
     # The SDK's ArrayType has no minItems; an empty list would sync nothing silently.
@@ -136,6 +136,7 @@ class TapBrightcoveAudience(Tap):
             client_id=self.config["client_id"],
             client_secret=self.config["client_secret"],
             auth_endpoint=self.config["oauth_url"],
+            timeout_seconds=float(self.config["request_timeout_seconds"]),
         )
 
 

@@ -18,21 +18,31 @@ from __future__ import annotations
 import abc
 import decimal
 import json
+import logging
+import time
 import typing as t
 from contextlib import closing
 from dataclasses import dataclass
 from functools import cached_property, partial
 from http import HTTPStatus
+from urllib.parse import urlsplit
 
 import backoff
 import requests
+import urllib3
 from requests.adapters import HTTPAdapter
-from singer_sdk import RESTStream
+from singer_sdk import RESTStream, metrics
 from singer_sdk.exceptions import FatalAPIError, RetriableAPIError
 from singer_sdk.helpers.conform import TypeConformanceLevel
 from singer_sdk.streams.rest import PageContext
 
+from video_taps_common.errors import (
+    EndpointUnreachableError,
+    RunAbortingError,
+    TokenEndpointUnavailableError,
+)
 from video_taps_common.ordered import map_in_order
+from video_taps_common.progress import PartitionProgress, describe_partition
 
 if t.TYPE_CHECKING:
     from singer_sdk.helpers.types import Context
@@ -42,6 +52,11 @@ if t.TYPE_CHECKING:
 _TToken = t.TypeVar("_TToken")
 
 DEFAULT_MAX_CONCURRENT_REQUESTS = 8
+#: Used when a tap declares no ``request_timeout_seconds`` setting.
+DEFAULT_REQUEST_TIMEOUT_SECONDS = 60
+#: Seconds to open a connection: a host that does not answer a SYN in this long
+#: is not about to, and waiting the whole read timeout for it wastes retries.
+CONNECT_TIMEOUT_SECONDS = 10.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +82,12 @@ class RateBudgetedTap(t.Protocol):
     @property
     def rate_budget(self) -> RateBudget:
         """The one budget every stream and thread of the tap draws from."""
+        ...
+
+    def record_partition_done(
+        self, stream: str, progress: PartitionProgress, error: Exception | None
+    ) -> None:
+        """Fold a finished or failed partition into the run's summary."""
         ...
 
 
@@ -100,23 +121,29 @@ class ConcurrentPagesStream(RESTStream[_TToken], abc.ABC):
         """Raise if ``page`` contradicts ``first`` (e.g. the result set shifted)."""
 
     def keep_declared_fields(self, row: dict) -> dict:
-        """Drop fields the schema does not declare, warning once per field name.
+        """Every declared field (``None`` where the API left it out), and no other.
 
-        A field the API adds without notice would otherwise reach targets in
-        RECORDs whose SCHEMA never mentioned it.
+        Targets and stream maps then see one shape for every record: an absent
+        field used to be omitted, and a map such as ``country == "US"`` failed
+        with ``NameNotDefined``. A field the API adds without notice would reach
+        targets in RECORDs whose SCHEMA never mentioned it, so it is dropped
+        with one WARNING per field name.
         """
         declared = self._declared_fields
-        if declared.issuperset(row):
-            return row
-        unknown = set(row) - declared - self._reported_unknown_fields
-        if unknown:
-            self._reported_unknown_fields.update(unknown)
-            self.logger.warning(
-                "%s: the API sent fields the schema does not declare, dropped: %s",
-                self.name,
-                ", ".join(sorted(unknown)),
-            )
-        return {key: value for key, value in row.items() if key in declared}
+        if not declared.issuperset(row):
+            unknown = set(row) - declared - self._reported_unknown_fields
+            if unknown:
+                self._reported_unknown_fields.update(unknown)
+                self.logger.warning(
+                    "%s: the API sent fields the schema does not declare, dropped: %s",
+                    self.name,
+                    ", ".join(sorted(unknown)),
+                )
+        return {key: row.get(key) for key in self._declared_order}
+
+    @cached_property
+    def _declared_order(self) -> tuple[str, ...]:
+        return tuple(self.schema.get("properties", {}))
 
     @cached_property
     def _declared_fields(self) -> frozenset[str]:
@@ -137,6 +164,17 @@ class ConcurrentPagesStream(RESTStream[_TToken], abc.ABC):
         """Requests in flight at once; latency × rate limit says how many are useful."""
         return int(self.config.get("max_concurrent_requests") or DEFAULT_MAX_CONCURRENT_REQUESTS)
 
+    #: The setting whose value is this stream's ``url_base``, named in errors.
+    url_setting: str = "api_url"
+
+    @property
+    def timeout(self) -> tuple[float, float]:  # type: ignore[override]
+        """Connect and read timeouts; the read one is ``request_timeout_seconds``."""
+        seconds = float(
+            self.config.get("request_timeout_seconds") or DEFAULT_REQUEST_TIMEOUT_SECONDS
+        )
+        return (min(CONNECT_TIMEOUT_SECONDS, seconds), seconds)
+
     @cached_property
     def requests_session(self) -> requests.Session:
         """A session whose connection pool holds one connection per worker thread."""
@@ -145,6 +183,48 @@ class ConcurrentPagesStream(RESTStream[_TToken], abc.ABC):
         session.mount("http://", adapter)
         session.mount("https://", adapter)
         return session
+
+    def announced_total(self, first: FetchedPage[_TToken]) -> int | None:
+        """How many records the partition holds, if the first response says so."""
+        return None
+
+    # Partitions ---------------------------------------------------------------
+
+    def get_records(self, context: Context | None) -> t.Iterable[dict]:
+        """Records of one partition; an API failure skips only this partition.
+
+        A partition that fails for good (after retries, or at once on a 4xx) is
+        logged at ERROR with stream, partition and the API's message, and the
+        SDK goes on to the next partition and stream, checkpointing each, so
+        healthy accounts keep advancing. The tap ends the run non-zero with a
+        summary. Errors that would fail every partition the same way (wrong
+        credentials, an unreachable endpoint) stop the run at once.
+        """
+        progress = PartitionProgress(self.name, describe_partition(context), self.logger)
+        self._progress = progress
+        tap = t.cast("RateBudgetedTap", self._tap)
+        try:
+            for record in self.records_for_partition(context):
+                progress.add()
+                yield record
+        except RunAbortingError:
+            tap.record_partition_done(self.name, progress, None)
+            raise
+        except (FatalAPIError, RetriableAPIError, requests.exceptions.RequestException) as error:
+            self.logger.error(  # noqa: TRY400 - the message is the API's; no traceback needed
+                "%s [%s] failed and was skipped after %d records: %s",
+                self.name,
+                progress.partition,
+                progress.records,
+                error,
+            )
+            tap.record_partition_done(self.name, progress, error)
+            return
+        tap.record_partition_done(self.name, progress, None)
+
+    def records_for_partition(self, context: Context | None) -> t.Iterable[dict]:
+        """Every record of one partition; streams override to add windowing."""
+        return self.request_records(context)
 
     # Requests -----------------------------------------------------------------
 
@@ -155,6 +235,9 @@ class ConcurrentPagesStream(RESTStream[_TToken], abc.ABC):
             request_counter.with_context(context)
             first = fetch(self.first_page_token(context))
             request_counter.increment()
+            progress = getattr(self, "_progress", None)
+            if progress is not None:
+                progress.expect(self.announced_total(first))
             yield from self.records_in_page(first)
             later_pages = map_in_order(
                 fetch,
@@ -179,8 +262,47 @@ class ConcurrentPagesStream(RESTStream[_TToken], abc.ABC):
             params=http_request.encode_params(),
             headers=http_request.headers,
         )
-        response, body = self._decorated_request_json(prepared, context)
+        started = time.monotonic()
+        try:
+            response, body = self._decorated_request_json(prepared, context)
+        except TokenEndpointUnavailableError as error:
+            msg = f"{error}; gave up after {self.backoff_max_tries()} tries"
+            raise EndpointUnreachableError(msg) from error
+        except requests.exceptions.ConnectionError as error:
+            if not _never_connected(error):
+                raise
+            raise self._unreachable(prepared, error, time.monotonic() - started) from error
+        except requests.exceptions.Timeout as error:
+            msg = (
+                f"No answer from {prepared.method} {prepared.path_url} within "
+                f"request_timeout_seconds={self.timeout[1]:g} s, "
+                f"{self.backoff_max_tries()} tries over {time.monotonic() - started:.0f} s"
+            )
+            raise RetriableAPIError(msg) from error
         return FetchedPage(token=token, response=response, body=body)
+
+    def build_prepared_request(self, *args: t.Any, **kwargs: t.Any) -> requests.PreparedRequest:  # noqa: ANN401
+        """A request WITHOUT credentials: they are attached inside the retried call.
+
+        The SDK's version installs the authenticator on the session, so preparing
+        a request fetched a token outside the retry loop and a single 503 from
+        the token endpoint ended the sync. ``_request`` authenticates each try.
+        """
+        request = requests.Request(*args, **kwargs)
+        request.headers.setdefault("User-Agent", self.user_agent)
+        return self.requests_session.prepare_request(request)
+
+    def _unreachable(
+        self, prepared: requests.PreparedRequest, error: Exception, seconds: float
+    ) -> EndpointUnreachableError:
+        base = urlsplit(prepared.url or "")
+        msg = (
+            f"Could not connect to {base.scheme}://{base.netloc} (setting `{self.url_setting}`"
+            f" = {self.url_base!r}) for {prepared.method} {base.path}: "
+            f"{_root_cause(error)}; gave up after {self.backoff_max_tries()} tries over "
+            f"{seconds:.0f} s"
+        )
+        return EndpointUnreachableError(msg)
 
     @cached_property
     def _decorated_request_json(
@@ -244,3 +366,41 @@ class ConcurrentPagesStream(RESTStream[_TToken], abc.ABC):
     def backoff_wait_generator(self) -> t.Generator[float, None, None]:
         """1, 2, 4, 8, 16 then 30 s between tries (plus jitter)."""
         return backoff.expo(base=2, factor=1, max_value=30)
+
+    def _log_metric(self, point: metrics.Point) -> None:
+        """Per-request timings go to DEBUG: at INFO they were 98% of a sync's log.
+
+        ``<TAP>_LOGLEVEL=DEBUG`` (or the SDK's metrics logging config) shows
+        them again; the record and request counters stay at INFO.
+        """
+        if point.metric is metrics.Metric.HTTP_REQUEST_DURATION:
+            if self.metrics_logger.isEnabledFor(logging.DEBUG):
+                self.metrics_logger.debug("METRIC: %s", point)
+            return
+        super()._log_metric(point)
+
+
+def _never_connected(error: BaseException) -> bool:
+    """True when no connection was made (refused, unknown host, connect timeout).
+
+    A connection dropped mid-response is a fault of one request, retried and
+    then charged to its partition; one that never opens fails every request.
+    """
+    cause: BaseException | None = error
+    while cause is not None:
+        if isinstance(
+            cause,
+            urllib3.exceptions.NewConnectionError | urllib3.exceptions.ConnectTimeoutError,
+        ):
+            return True
+        cause = cause.__cause__ or cause.__context__
+    return isinstance(error, requests.exceptions.ConnectTimeout)
+
+
+def _root_cause(error: BaseException) -> str:
+    """The innermost reason, e.g. ``[Errno 111] Connection refused``, not urllib3's wrapping."""
+    cause: BaseException = error
+    while cause.__cause__ is not None or cause.__context__ is not None:
+        cause = t.cast("BaseException", cause.__cause__ or cause.__context__)
+    reason = getattr(cause, "reason", None)
+    return str(reason or cause)

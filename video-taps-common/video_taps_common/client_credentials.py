@@ -1,0 +1,174 @@
+"""Client-credentials tokens shared by every stream and thread of a tap.
+
+Vendors of the family hand out short-lived tokens for a client id and secret
+(Brightcove: five minutes; IBM Video: a JWT). A long sync renews them many
+times, from several threads at once, so renewal is serialised behind a lock and
+happens a little before expiry; a token the API rejects mid-sync (401) is
+forgotten so the next try fetches a fresh one.
+
+Every token request happens inside the caller's retried request (see
+``ConcurrentPagesStream``), so an unavailable token endpoint (429, 5xx, a
+dropped connection) raises :class:`TokenEndpointUnavailableError` and is retried
+with the same backoff as data requests; only a refusal of the credentials
+(any other 4xx) is final, and it stops the run before any data request.
+
+Subclasses say how their vendor differs: the request body and headers, how the
+token is written into the ``Authorization`` header, and how to read an error.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import typing as t
+from http import HTTPStatus
+
+import requests
+from singer_sdk.authenticators import OAuthAuthenticator
+
+from video_taps_common.errors import CredentialsRejectedError, TokenEndpointUnavailableError
+
+#: Renew when less than this share of the token's lifetime is left ...
+RENEW_WHEN_REMAINING_FRACTION = 0.2
+#: ... but never later than this many seconds before expiry.
+RENEW_AT_LEAST_SECONDS_BEFORE_EXPIRY = 30.0
+#: Token endpoint answers that mean "try again later" rather than "wrong credentials".
+TRANSIENT_TOKEN_STATUSES = frozenset(
+    {HTTPStatus.TOO_MANY_REQUESTS, HTTPStatus.REQUEST_TIMEOUT}
+    | {status for status in HTTPStatus if status >= HTTPStatus.INTERNAL_SERVER_ERROR}
+)
+
+
+class ClientCredentialsAuthenticator(OAuthAuthenticator):
+    """OAuth2 client-credentials grant, renewed early and safe to share between threads."""
+
+    #: Shown in messages, e.g. "Brightcove OAuth".
+    vendor_label: t.ClassVar[str] = "OAuth"
+    #: The settings a user fixes when the credentials are refused.
+    credential_settings: t.ClassVar[tuple[str, ...]] = ("client_id", "client_secret")
+    #: The setting that holds the token endpoint's URL.
+    endpoint_setting: t.ClassVar[str] = "oauth_url"
+    #: Lifetime assumed when the answer has no ``expires_in``.
+    default_lifetime_seconds: t.ClassVar[float] = 300.0
+
+    def __init__(
+        self,
+        *,
+        client_id: str,
+        client_secret: str,
+        auth_endpoint: str,
+        timeout_seconds: float = 60.0,
+        oauth_headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(
+            auth_endpoint=auth_endpoint,
+            client_id=client_id,
+            client_secret=client_secret,
+            oauth_headers=oauth_headers or {},
+        )
+        self._timeout_seconds = timeout_seconds
+        self._lock = threading.Lock()
+        self._renew_at = 0.0
+
+    def __repr__(self) -> str:
+        """Never show the credentials, even in a debugger or a traceback."""
+        return f"{type(self).__name__}(auth_endpoint={self._auth_endpoint!r})"
+
+    # What subclasses adapt ---------------------------------------------------
+
+    @property
+    def oauth_request_body(self) -> dict:
+        """The form body of the token request."""
+        return {"grant_type": "client_credentials"}
+
+    def authorization_header(self, token: str) -> str:
+        """The ``Authorization`` header value that carries ``token``."""
+        return f"Bearer {token}"
+
+    def describe_error(self, response: requests.Response) -> str:
+        """The vendor's error name and description from a refused token request."""
+        try:
+            body = response.json()
+        except ValueError:
+            return ""
+        if isinstance(body, dict):
+            parts = [str(body[key]) for key in ("error", "error_description") if body.get(key)]
+            return ": ".join(parts)
+        return ""
+
+    # Shared machinery ----------------------------------------------------------
+
+    def is_token_valid(self) -> bool:
+        """Valid until shortly before expiry, so no request leaves with a dying token."""
+        return self.access_token is not None and time.monotonic() < self._renew_at
+
+    def authenticate_request(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        """Attach the current token, renewing it first if needed (once for all threads)."""
+        with self._lock:
+            if not self.is_token_valid():
+                self.update_access_token()
+            token = t.cast("str", self.access_token)
+        request.headers["Authorization"] = self.authorization_header(token)
+        return request
+
+    def forget_token(self, rejected_authorization: str | None) -> None:
+        """Drop the token the API just rejected, unless another thread already renewed it."""
+        with self._lock:
+            current = self.access_token
+            if current is not None and rejected_authorization == self.authorization_header(current):
+                self.access_token = None
+
+    def update_access_token(self) -> None:
+        """Request a token; refused credentials are final, outages are retried by the caller."""
+        self.logger.info("Requesting a %s access token from %s", self.vendor_label, self.endpoint)
+        requested_at = time.monotonic()
+        try:
+            response = self._session.post(
+                self.auth_endpoint,
+                headers=self._oauth_headers,
+                data=self.oauth_request_body,
+                timeout=self._timeout_seconds,
+            )
+        except requests.exceptions.RequestException as error:
+            msg = (
+                f"Could not reach the {self.vendor_label} token endpoint {self.endpoint} "
+                f"(setting `{self.endpoint_setting}`): {type(error).__name__}"
+            )
+            raise TokenEndpointUnavailableError(msg) from error
+        self._raise_for_token_error(response)
+        try:
+            payload = response.json()
+            token = payload["access_token"]
+        except (ValueError, KeyError, TypeError) as error:
+            msg = f"{self.vendor_label} answered without an access_token ({self.endpoint})"
+            raise TokenEndpointUnavailableError(msg, response) from error
+        lifetime = float(payload.get("expires_in") or self.default_lifetime_seconds)
+        margin = min(RENEW_AT_LEAST_SECONDS_BEFORE_EXPIRY, lifetime * RENEW_WHEN_REMAINING_FRACTION)
+        self.access_token = token
+        self.expires_in = int(lifetime)
+        self._renew_at = requested_at + lifetime - margin
+        self.logger.info("Got a %s access token valid for %d s", self.vendor_label, int(lifetime))
+
+    @property
+    def endpoint(self) -> str:
+        """The token URL without its query string, safe to log."""
+        return self.auth_endpoint.split("?", 1)[0]
+
+    def _raise_for_token_error(self, response: requests.Response) -> None:
+        if response.ok:
+            return
+        described = self.describe_error(response)
+        detail = f"{response.status_code} {described}".strip()
+        if response.status_code in TRANSIENT_TOKEN_STATUSES:
+            msg = (
+                f"{self.vendor_label} token endpoint is unavailable ({detail}) at "
+                f"{self.endpoint} (setting `{self.endpoint_setting}`)"
+            )
+            raise TokenEndpointUnavailableError(msg, response)
+        settings = " and ".join(f"`{name}`" for name in self.credential_settings)
+        msg = (
+            f"{self.vendor_label} refused the credentials ({detail}) at {self.endpoint}: "
+            f"check the {settings} settings (client_id={self.client_id!r}) and that the "
+            "credential has the required permissions."
+        )
+        raise CredentialsRejectedError(msg)

@@ -1,0 +1,287 @@
+"""The base of every tap in the family: input checked up front, failures bounded.
+
+What it adds to the SDK's ``Tap``, so each tap inherits it instead of copying it:
+
+- Settings are checked when the config is read: missing required settings are
+  named (``meltano config test`` shows the last line a tap prints, and the
+  SDK's last line was a bare "Config validation failed"), dates must parse and
+  be in order, and values of secret settings never appear in a message.
+- The ``--state`` file is checked before anything is written: not JSON, not an
+  object, a bookmark that is not a date or lies beyond the end of this sync
+  each stop the run with a message naming the file, stream and partition.
+- A partition that fails for good is skipped by the stream (see
+  ``ConcurrentPagesStream.get_records``); the run then ends non-zero with a
+  summary, after every healthy partition was synced and checkpointed.
+- Output goes through :class:`BookmarkFlushingWriter`, and a summary per
+  stream closes the log.
+"""
+
+from __future__ import annotations
+
+import datetime
+import io
+import json
+import logging
+import typing as t
+
+from singer_sdk import Tap
+from singer_sdk.exceptions import ConfigValidationError
+from singer_sdk.plugin_base import JSONSchemaValidator
+
+from video_taps_common.errors import InvalidInputError, RunAbortingError
+from video_taps_common.progress import StreamSummary, describe_partition
+from video_taps_common.settings import date_setting_errors, parse_datetime
+from video_taps_common.singer_output import BookmarkFlushingWriter
+
+if t.TYPE_CHECKING:
+    import click
+    import jsonschema
+
+    from video_taps_common.progress import PartitionProgress
+
+#: How a user clears a bad bookmark, shown with every state error.
+CLEAR_STATE_HINT = (
+    "Clear it with `meltano state clear <state-id>` (see `meltano state list`), or remove "
+    "that entry from the state file; the partition then starts again from `start_date`."
+)
+
+
+class PartitionsFailedError(Exception):
+    """Some partitions failed for good; every other one was synced and checkpointed."""
+
+
+class VideoTap(Tap):
+    """A Singer tap that checks its input first and reports what failed at the end."""
+
+    message_writer_class = BookmarkFlushingWriter
+    #: Settings holding dates; each must parse, and ``start_date`` <= ``end_date``.
+    date_settings: t.ClassVar[tuple[str, ...]] = ("start_date", "end_date")
+
+    # Settings -----------------------------------------------------------------
+
+    def _validate_config(self, *, raise_errors: bool = True) -> list[str]:
+        """The SDK's JSON Schema check, with messages that name each setting."""
+        schema = self.config_jsonschema
+        self.append_builtin_config(schema)
+        # The SDK's validator also fills in each setting's default.
+        validator = JSONSchemaValidator(schema)
+        found = list(validator.iter_errors(self._config))
+        missing = [name for error in found for name in _missing_settings(error)]
+        plural = "s" if len(missing) > 1 else ""
+        errors = [f"missing required setting{plural} {', '.join(missing)}"] if missing else []
+        errors += [_describe_setting_error(e, schema) for e in found if not _missing_settings(e)]
+        errors += date_setting_errors(self._config, self.date_settings)
+        errors += self.settings_errors()
+        if errors and raise_errors:
+            raise ConfigValidationError(
+                f"Invalid settings: {'; '.join(errors)}", errors=errors, schema=schema
+            )
+        if errors:
+            self.logger.warning("Invalid settings: %s", "; ".join(errors))
+        return errors
+
+    def settings_errors(self) -> list[str]:
+        """Checks one tap needs beyond its JSON Schema; each message names the setting."""
+        return []
+
+    # Running ------------------------------------------------------------------
+
+    @classmethod
+    def invoke(  # type: ignore[override]
+        cls,
+        *,
+        about: bool = False,
+        about_format: str | None = None,
+        config: t.Any = None,  # noqa: ANN401 - the SDK's private _ConfigInput
+        state: t.IO[str] | None = None,
+        catalog: t.IO[str] | None = None,
+    ) -> None:
+        """Run the tap; input errors and failures end it with one clear ERROR line."""
+        try:
+            if state is not None:
+                state = io.StringIO(json.dumps(read_state_file(state)))
+            super().invoke(
+                about=about,
+                about_format=about_format,
+                config=config,
+                state=state,
+                catalog=catalog,
+            )
+        except ConfigValidationError as error:
+            cls._exit_with_error(str(error))
+        except (InvalidInputError, PartitionsFailedError, RunAbortingError) as error:
+            cls._exit_with_error(str(error))
+
+    @classmethod
+    def cb_test(cls, ctx: click.Context, param: click.Option, value: str) -> None:
+        """``--test`` with a clear message, not a traceback, for bad settings."""
+        try:
+            super().cb_test(ctx, param, value)
+        except (ConfigValidationError, InvalidInputError, RunAbortingError) as error:
+            cls._exit_with_error(str(error))
+
+    @classmethod
+    def _exit_with_error(cls, message: str) -> t.NoReturn:
+        # The last line a tap prints is what `meltano config test` shows.
+        cls.logger.error("%s", message)
+        raise SystemExit(1)
+
+    def sync_all(self) -> None:
+        """Check the state's bookmarks, sync, then report the partitions that failed."""
+        self.check_bookmarks()
+        try:
+            super().sync_all()
+        except RunAbortingError:
+            # Keep every bookmark reached so far: the next run resumes from it.
+            self._state_writer.write_state(self.state)
+            self.log_summary()
+            raise
+        self.log_summary()
+        failed = [
+            f"{summary.stream} [{partition}]"
+            for summary in self.stream_summaries.values()
+            for partition in summary.failed
+        ]
+        if failed:
+            total = sum(summary.partitions for summary in self.stream_summaries.values())
+            msg = (
+                f"{len(failed)} of {total} partitions failed and were skipped: "
+                f"{', '.join(failed)} (see the ERROR lines above); every other partition "
+                "was synced and its bookmark saved."
+            )
+            raise PartitionsFailedError(msg)
+
+    @property
+    def stream_summaries(self) -> dict[str, StreamSummary]:
+        """What each stream did in this run, filled in as partitions finish."""
+        if not hasattr(self, "_stream_summaries"):
+            self._stream_summaries: dict[str, StreamSummary] = {}
+        return self._stream_summaries
+
+    def record_partition_done(
+        self, stream: str, progress: PartitionProgress, error: Exception | None
+    ) -> None:
+        """Fold a finished or failed partition into its stream's summary."""
+        summary = self.stream_summaries.setdefault(stream, StreamSummary(stream))
+        summary.add(progress, failed=error is not None)
+
+    def log_summary(self) -> None:
+        """One line per stream: records, partitions, time, rate, and what failed."""
+        for summary in self.stream_summaries.values():
+            level = logging.ERROR if summary.failed else logging.INFO
+            self.logger.log(level, "Summary %s", summary.line())
+
+    # State --------------------------------------------------------------------
+
+    def check_bookmarks(self) -> None:
+        """Refuse bookmarks that are not dates or lie beyond the end of this sync.
+
+        A bookmark in the future was honoured silently before: no records, rc 0,
+        and the bad bookmark written back, so nothing synced until that date.
+        """
+        bookmarks = self.state.get("bookmarks") or {}
+        problems: list[str] = []
+        for stream in self.streams.values():
+            key = stream.replication_key
+            stream_state = bookmarks.get(stream.tap_stream_id)
+            if not key or not stream_state or not _is_date_time(stream.schema, key):
+                continue
+            for context, value in _bookmark_values(stream_state):
+                where = f"stream `{stream.name}` partition [{describe_partition(context)}]"
+                try:
+                    moment = parse_datetime(str(value))
+                except ValueError:
+                    problems.append(f"{where}: bookmark {value!r} is not a date-time")
+                    continue
+                latest = _latest_allowed_bookmark(stream, context)
+                if moment > latest:
+                    problems.append(
+                        f"{where}: bookmark {value!r} is later than the end of this sync "
+                        f"({latest.isoformat()}), so nothing would ever be synced"
+                    )
+        if problems:
+            msg = f"The state holds impossible bookmarks: {'; '.join(problems)}. {CLEAR_STATE_HINT}"
+            raise InvalidInputError(msg)
+
+
+def read_state_file(handle: t.IO[str]) -> dict:
+    """The ``--state`` file as a dict, or an error naming the file and what is wrong."""
+    name = getattr(handle, "name", "--state")
+    text = handle.read()
+    if not text.strip():
+        return {}
+    try:
+        state = json.loads(text)
+    except ValueError as error:
+        msg = f"State file {name} is not valid JSON ({error}). {CLEAR_STATE_HINT}"
+        raise InvalidInputError(msg) from error
+    problem = _state_shape_problem(state)
+    if problem:
+        msg = f"State file {name} is not a Singer state: {problem}. {CLEAR_STATE_HINT}"
+        raise InvalidInputError(msg)
+    return state
+
+
+def _state_shape_problem(state: t.Any) -> str | None:  # noqa: ANN401
+    """What makes ``state`` unusable as ``{"bookmarks": {stream: {...}}}``, if anything."""
+    if not isinstance(state, dict):
+        return f"expected a JSON object, got {_json_kind(state)}"
+    bookmarks = state.get("bookmarks", {})
+    if not isinstance(bookmarks, dict):
+        return f"`bookmarks` must be an object of streams, got {_json_kind(bookmarks)}"
+    for stream, stream_state in bookmarks.items():
+        if not isinstance(stream_state, dict):
+            return f"`bookmarks.{stream}` must be an object, got {_json_kind(stream_state)}"
+        partitions = stream_state.get("partitions", [])
+        if not isinstance(partitions, list) or not all(
+            isinstance(p, dict) and isinstance(p.get("context", {}), dict) for p in partitions
+        ):
+            return f"`bookmarks.{stream}.partitions` must be a list of objects with a `context`"
+    return None
+
+
+def _json_kind(value: t.Any) -> str:  # noqa: ANN401
+    kinds = {dict: "an object", list: "an array", str: "a string", bool: "a boolean"}
+    for kind, label in kinds.items():
+        if isinstance(value, kind):
+            return label
+    return "null" if value is None else "a number"
+
+
+def _bookmark_values(stream_state: dict) -> t.Iterator[tuple[dict | None, t.Any]]:
+    """(partition context, bookmark) for the stream and each of its partitions."""
+    if "replication_key_value" in stream_state:
+        yield None, stream_state["replication_key_value"]
+    for partition in stream_state.get("partitions", []):
+        if "replication_key_value" in partition:
+            yield partition.get("context"), partition["replication_key_value"]
+
+
+def _is_date_time(schema: dict, key: str) -> bool:
+    return (schema.get("properties", {}).get(key) or {}).get("format") == "date-time"
+
+
+def _latest_allowed_bookmark(stream: t.Any, context: dict | None) -> datetime.datetime:  # noqa: ANN401
+    """The stream's signpost (the end of this sync's window) or, without one, now."""
+    signpost = stream.get_replication_key_signpost(context)
+    if isinstance(signpost, datetime.datetime):
+        return signpost if signpost.tzinfo else signpost.replace(tzinfo=datetime.UTC)
+    return datetime.datetime.now(datetime.UTC)
+
+
+def _missing_settings(error: jsonschema.ValidationError) -> list[str]:
+    """The settings a ``required`` error is about, as `name` or `parent.name`."""
+    if error.validator != "required" or not isinstance(error.instance, dict):
+        return []
+    path = ".".join(str(part) for part in error.absolute_path)
+    prefix = f"{path}." if path else ""
+    return [f"`{prefix}{name}`" for name in error.validator_value if name not in error.instance]
+
+
+def _describe_setting_error(error: jsonschema.ValidationError, schema: dict) -> str:
+    """``setting `x`: <problem>``, with the value hidden for secret settings."""
+    path = ".".join(str(part) for part in error.absolute_path)
+    top = str(error.absolute_path[0]) if error.absolute_path else ""
+    if (schema.get("properties", {}).get(top) or {}).get("secret"):
+        return f"setting `{path}`: invalid value (not shown: the setting is secret)"
+    return f"setting `{path or '(config)'}`: {error.message}"
