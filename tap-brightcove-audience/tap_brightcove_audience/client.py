@@ -80,6 +80,11 @@ class AudienceStream(ConcurrentPagesStream[AudiencePage]):
         return self._tap.authenticator  # type: ignore[attr-defined]
 
     @property
+    def http_headers(self) -> dict:
+        """The overview's requests carry ``Content-Type: application/json``, GETs included."""
+        return {**super().http_headers, "Content-Type": "application/json"}
+
+    @property
     def partitions(self) -> list[dict]:
         """Each account is its own partition, with its own bookmark in the state."""
         return [{"account_id": account_id} for account_id in self._tap.account_ids]  # type: ignore[attr-defined]

@@ -45,6 +45,7 @@ from video_taps_common.ordered import map_in_order
 from video_taps_common.progress import PartitionProgress, describe_partition
 
 if t.TYPE_CHECKING:
+    from backoff.types import Details
     from singer_sdk.helpers.types import Context
 
     from video_taps_common.rate_budget import RateBudget
@@ -366,6 +367,18 @@ class ConcurrentPagesStream(RESTStream[_TToken], abc.ABC):
     def backoff_wait_generator(self) -> t.Generator[float, None, None]:
         """1, 2, 4, 8, 16 then 30 s between tries (plus jitter)."""
         return backoff.expo(base=2, factor=1, max_value=30)
+
+    def backoff_handler(self, details: Details) -> None:
+        """One WARNING per retry: the SDK's ERROR lines alarmed users for retries that worked."""
+        error = details.get("exception")
+        self.logger.warning(
+            "%s: retrying in %.1f s after try %d of %d: %s",
+            self.name,
+            details.get("wait") or 0.0,
+            details.get("tries") or 0,
+            self.backoff_max_tries(),
+            error if error is not None else "no answer",
+        )
 
     def _log_metric(self, point: metrics.Point) -> None:
         """Per-request timings go to DEBUG: at INFO they were 98% of a sync's log.

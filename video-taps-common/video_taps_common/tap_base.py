@@ -66,7 +66,7 @@ class VideoTap(Tap):
         # The SDK's validator also fills in each setting's default.
         validator = JSONSchemaValidator(schema)
         found = list(validator.iter_errors(self._config))
-        missing = [name for error in found for name in _missing_settings(error)]
+        missing = list(dict.fromkeys(n for error in found for n in _missing_settings(error)))
         plural = "s" if len(missing) > 1 else ""
         errors = [f"missing required setting{plural} {', '.join(missing)}"] if missing else []
         errors += [_describe_setting_error(e, schema) for e in found if not _missing_settings(e)]
