@@ -12,8 +12,12 @@ $(UV):
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check uv
 
+# A .venv made before the switch to python-backoff may also hold the original
+# `backoff`, which writes the same backoff/ folder: drop it, then rewrite the
+# fork's files (both steps are no-ops in a fresh .venv).
 $(VENV)/.installed: $(UV) requirements-dev.txt */pyproject.toml
-	$(UV) pip install --quiet --compile-bytecode --python $(BIN)/python $(LOCAL_PACKAGES) -r requirements-dev.txt
+	$(UV) pip uninstall --quiet --python $(BIN)/python backoff
+	$(UV) pip install --quiet --compile-bytecode --python $(BIN)/python --reinstall-package python-backoff $(LOCAL_PACKAGES) -r requirements-dev.txt
 	touch $@
 
 dev: $(VENV)/.installed
