@@ -1,9 +1,16 @@
 """The demo: every tap against the local emulator, through the real meltano CLI, into DuckDB.
 
 Steps: start the emulator on 127.0.0.1, `meltano install`, then for each tap
-`meltano --environment demo run <tap> target-duckdb`, then print rows per
-stream beside the emulator's ground truth, and stop the emulator. Exits
+`meltano --environment demo run --full-refresh <tap> target-duckdb`, then print
+rows per stream beside the emulator's ground truth, and stop the emulator. Exits
 non-zero if any table's row count differs from what the API holds.
+
+State: every run is a full refresh, because the demo deletes the DuckDB file
+and reloads all the emulator holds (the emulator starts afresh every time);
+bookmarks from an earlier demo would only make it skip rows. And meltano's
+system database, where `meltano run` keeps state, is output/demo-meltano.db,
+not the project's .meltano/meltano.db, so the demo never reads or overwrites
+the state of a user's own runs.
 """
 
 from __future__ import annotations
@@ -21,6 +28,8 @@ ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 WAREHOUSE = ROOT / "output" / "warehouse.duckdb"
 LOGS = ROOT / "output" / "logs"
+#: The demo's own meltano system database (its state), apart from a user's runs.
+DEMO_MELTANO_DB = ROOT / "output" / "demo-meltano.db"
 SCHEMA = "analytics"
 
 from video_api_emulator.process import EmulatorProcess  # noqa: E402
@@ -83,7 +92,11 @@ def _meltano(*args: str, env: dict | None = None) -> None:
         completed = subprocess.run(
             [str(BIN / "meltano"), *args],
             cwd=ROOT,
-            env={**os.environ, **(env or {})},
+            env={
+                **os.environ,
+                "MELTANO_DATABASE_URI": f"sqlite:///{DEMO_MELTANO_DB}",
+                **(env or {}),
+            },
             stdout=log,
             stderr=subprocess.STDOUT,
             check=False,

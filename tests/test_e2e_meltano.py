@@ -8,10 +8,14 @@ exactly the new and changed rows.
 
 from __future__ import annotations
 
-import datetime
-
 import pytest
 
+from tests.support.audience import (
+    STREAMS,
+    default_lookback_ms,
+    resumed_from,
+    truth_counts,
+)
 from tests.support.meltano import (
     duckdb_row_counts,
     isolated_env,
@@ -27,9 +31,6 @@ from tests.support.postgres import postgres_server
 
 TAP = "tap-brightcove-audience"
 SCHEMA = "analytics"
-ACCOUNTS = ["6415818918001", "6415818919001"]  # the demo environment's accounts
-START_MS = 1_767_225_600_000  # the demo environment's start_date, 2026-01-01
-STREAMS = ("view_events", "leads")
 
 pytestmark = pytest.mark.e2e
 
@@ -43,22 +44,6 @@ def postgres():
 @pytest.fixture(scope="module", autouse=True)
 def _installed_plugins() -> None:
     meltano_install()
-
-
-def api_row_counts(emulator, since_ms: dict[tuple[str, str], int] | None = None) -> dict:
-    """Rows per stream the API holds from the start date (or per-account bookmarks) on."""
-    return {
-        stream: sum(
-            emulator.truth(
-                "brightcove_audience",
-                account_id=account,
-                stream=stream,
-                from_=(since_ms or {}).get((stream, account), START_MS),
-            )["count"]
-            for account in ACCOUNTS
-        )
-        for stream in STREAMS
-    }
 
 
 def duckdb_column_types(path, schema: str, table: str) -> dict[str, str]:
@@ -85,17 +70,6 @@ def postgres_column_types(dsn: str, schema: str, table: str) -> dict[str, str]:
     return {name: kind.upper() for name, kind in rows}
 
 
-def bookmarks_ms(state: dict) -> dict[tuple[str, str], int]:
-    """(stream, account) -> bookmark in epoch ms, from a meltano-stored state."""
-    found = {}
-    for stream in STREAMS:
-        for partition in state["singer_state"]["bookmarks"][stream]["partitions"]:
-            value = partition["replication_key_value"].replace("Z", "+00:00")
-            moment = datetime.datetime.fromisoformat(value)
-            found[(stream, partition["context"]["account_id"])] = round(moment.timestamp() * 1000)
-    return found
-
-
 @pytest.mark.parametrize("target", ["target-duckdb", "target-postgres"])
 def test_meltano_run_into_a_database_reconciles_and_upserts(target, emulator, postgres, tmp_path):
     env = {
@@ -109,7 +83,7 @@ def test_meltano_run_into_a_database_reconciles_and_upserts(target, emulator, po
         return postgres_row_counts(postgres.dsn, SCHEMA)
 
     meltano_run(TAP, target, env=env, state_id=target)
-    assert loaded() == api_row_counts(emulator)
+    assert loaded() == truth_counts(emulator)
     types = (
         duckdb_column_types(tmp_path / "warehouse.duckdb", SCHEMA, "view_events")
         if target == "target-duckdb"
@@ -124,7 +98,7 @@ def test_meltano_run_into_a_database_reconciles_and_upserts(target, emulator, po
     emulator.advance(3 * 86_400)
     meltano_run(TAP, target, env=env, state_id=target)
     # Changed view events were upserted in place; only new ones add rows.
-    assert loaded() == api_row_counts(emulator)
+    assert loaded() == truth_counts(emulator)
 
 
 def test_meltano_run_into_jsonl_then_a_second_run_adds_exactly_the_new_and_changed(
@@ -135,7 +109,7 @@ def test_meltano_run_into_jsonl_then_a_second_run_adds_exactly_the_new_and_chang
 
     meltano_run(TAP, "target-jsonl", env=env, state_id="jsonl")
     first_counts = jsonl_row_counts(tmp_path / "jsonl")
-    assert first_counts == api_row_counts(emulator)
+    assert first_counts == truth_counts(emulator)
     first_state = meltano_state(state_id, env=env)
     first_rows = read_jsonl_output(tmp_path / "jsonl")
 
@@ -145,7 +119,9 @@ def test_meltano_run_into_jsonl_then_a_second_run_adds_exactly_the_new_and_chang
     # target-jsonl appends: what the second run wrote is everything after the first run's rows.
     all_rows = read_jsonl_output(tmp_path / "jsonl")
     second_rows = {stream: all_rows[stream][first_counts[stream] :] for stream in STREAMS}
-    expected = api_row_counts(emulator, since_ms=bookmarks_ms(first_state))
+    # The second run starts lookback_minutes before each bookmark.
+    since = resumed_from(first_state, default_lookback_ms())
+    expected = truth_counts(emulator, since_ms=since)
     assert {stream: len(rows) for stream, rows in second_rows.items()} == expected
     assert all(all_rows[stream][: first_counts[stream]] == first_rows[stream] for stream in STREAMS)
     new_keys = {r["view_event_key"] for r in second_rows["view_events"]}

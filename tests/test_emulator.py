@@ -21,6 +21,7 @@ from video_api_emulator.process import EmulatorError, EmulatorProcess
 ACCOUNT = "6415818918001"
 OTHER_ACCOUNT = "6415818919001"
 CLIENT_ID, CLIENT_SECRET = "emulator-client-id", "emulator-client-secret"
+FORM = "application/x-www-form-urlencoded"
 # High rate limit by default so ordinary tests never trip the limiter.
 BASE = {"audience_rate_limit_per_second": 100_000}
 
@@ -62,7 +63,8 @@ def api(emu, stream: str = "view_events", account: str = ACCOUNT) -> str:
 
 
 def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
+    # The Audience OpenAPI marks Content-Type: application/json as required.
+    return {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
 
 
 def fetch_all(emu, http, token, stream="view_events", **params):
@@ -146,9 +148,10 @@ def test_token_issuance(emu, http):
     assert body["expires_in"] == 300
     assert isinstance(body["access_token"], str)
     assert len(body["access_token"]) > 20
-    # grant_type as a URL parameter works too.
+    # grant_type as a URL parameter works too (Content-Type is still required).
     resp = http.post(
-        f"{emu.url}/oauth/v4/access_token?grant_type=client_credentials", headers=basic()
+        f"{emu.url}/oauth/v4/access_token?grant_type=client_credentials",
+        headers={**basic(), "Content-Type": FORM},
     )
     assert resp.status_code == 200
     assert resp.json()["access_token"] != body["access_token"]
@@ -382,6 +385,8 @@ def test_where_fields_and_sort(emu, http):
 
 
 def test_advance_adds_rows_and_reveals_revisions(emu):
+    # The data model itself: rows appear the instant they are created.
+    emu.reset(**BASE, audience_processing_lag=False)
     before = emu.truth(account_id=ACCOUNT, stream="view_events", records=True)
     leads_before = emu.truth(account_id=ACCOUNT, stream="leads")["count"]
     old_horizon = emu.horizon()["horizon_ms"]
@@ -554,7 +559,10 @@ def test_large_dataset_pages_quickly(emu, http):
     first = http.get(
         api(emu), params={"limit": 100, "sort": "updated_at"}, headers=bearer(token)
     ).json()
-    assert first["count"] == 1_000_000
+    # Every row exists; the last minutes' rows are still being processed.
+    assert 999_000 < first["count"] < 1_000_000
+    assert first["count"] == emu.truth(account_id=ACCOUNT, stream="view_events")["count"]
+    assert emu.truth(account_id=ACCOUNT, stream="view_events", visible="all")["count"] == 1_000_000
     started = time.monotonic()
     for i in range(1, 51):
         params = {"limit": 100, "offset": i * 100, "sort": "updated_at"}
@@ -583,3 +591,214 @@ def test_date_relative_to_other_bound_uses_timedelta_math(emu, http):
     ).json()
     assert body["count"] > 0
     assert all(lo <= to_ms(r["updated_at"]) <= hi for r in body["result"])
+
+
+# ----------------------------------------------------------------------------- processing lag
+
+MINUTE_MS = 60_000
+LAG_MAX_S = 3 * 3600  # the emulator's longest processing lag (brightcove_audience.LAG_MAX_MS)
+DENSE = {"audience_view_events_per_account": 100_000}  # a session every ~26 s
+
+
+def test_lag_hides_rows_until_processed_and_advancing_shows_them(emu, http):
+    emu.reset(**BASE, **DENSE, revise_every=0)  # no revisions: rows never change
+    token = get_token(emu, http)
+    horizon = emu.horizon()["horizon_ms"]
+    since = horizon - 4 * 3_600_000
+    window = {"account_id": ACCOUNT, "stream": "view_events", "from_": since, "records": True}
+    shown = emu.truth(**window)["records"]
+    every = emu.truth(**window, visible="all")["records"]
+    shown_at = {r["created_at"] for r in shown}
+    hidden = [r for r in every if r["created_at"] not in shown_at]
+    assert shown_at < {r["created_at"] for r in every}
+    assert hidden, "the last minutes' rows are still being processed"
+    # Every hidden row happened before "now", within the longest lag.
+    assert all(horizon - LAG_MAX_S * 1000 <= to_ms(r["updated_at"]) < horizon for r in hidden)
+
+    def hidden_share(lo_minutes: float, hi_minutes: float) -> float:
+        aged = [
+            r
+            for r in every
+            if lo_minutes <= (horizon - to_ms(r["updated_at"])) / MINUTE_MS < hi_minutes
+        ]
+        return sum(r["created_at"] not in shown_at for r in aged) / len(aged)
+
+    # The spread: nothing within a minute, most within ten, a few percent later.
+    assert hidden_share(0, 1) == 1
+    assert 0 < hidden_share(1, 10) < 1
+    assert hidden_share(10, 180) < 0.06
+    assert hidden_share(180, 240) == 0
+
+    # The API holds back exactly what the truth says.
+    body = http.get(api(emu), params={"from": since, "limit": 1}, headers=bearer(token)).json()
+    assert body["count"] == len(shown)
+    late = hidden[0]
+    exact = {"from": to_ms(late["updated_at"]), "to": to_ms(late["updated_at"])}
+    assert http.get(api(emu), params=exact, headers=bearer(token)).json()["count"] == 0
+    # ... so a later request returns a row older than rows already returned.
+    assert late["updated_at"] < shown[-1]["updated_at"]
+
+    emu.advance(LAG_MAX_S)
+    body = http.get(api(emu), params=exact, headers=bearer(token)).json()
+    assert body["result"] == [late]
+    # Eventually the API shows every row the eventual truth listed.
+    settled = emu.truth(**{**window, "to": horizon - 1})["records"]
+    assert settled == every
+
+
+def test_lag_delays_revisions_and_leads(emu, http):
+    emu.reset(
+        **BASE, **DENSE, audience_leads_per_account=100_000, revise_every=1, revise_after_seconds=60
+    )
+    since = emu.horizon()["horizon_ms"] - 4 * 3_600_000
+    window = {"account_id": ACCOUNT, "from_": since, "records": True}
+    shown = {r["created_at"]: r for r in emu.truth(**window)["records"]}
+    every = {r["created_at"]: r for r in emu.truth(**window, visible="all")["records"]}
+    # Until its revision is processed, a session shows its previous version.
+    stale = [c for c in shown if shown[c]["updated_at"] != every[c]["updated_at"]]
+    assert stale
+    for c in stale:
+        assert shown[c]["updated_at"] == c < every[c]["updated_at"]
+        assert shown[c]["watched"] < every[c]["watched"]
+    # Leads wait to be processed too.
+    leads_shown = emu.truth(**window, stream="leads")["records"]
+    leads_every = emu.truth(**window, stream="leads", visible="all")["records"]
+    assert len(leads_shown) < len(leads_every)
+    assert all(r in leads_every for r in leads_shown)
+
+    emu.advance(LAG_MAX_S)
+    now = {r["created_at"]: r for r in emu.truth(**window)["records"]}
+    assert all(now[c] == every[c] for c in stale)
+
+
+def test_lag_off_shows_rows_the_instant_they_happen(emu):
+    emu.reset(**BASE, **DENSE, audience_processing_lag=False)
+    for stream in ("view_events", "leads"):
+        query = {"account_id": ACCOUNT, "stream": stream, "records": True}
+        assert emu.truth(**query) == emu.truth(**query, visible="all")
+    assert emu.truth(account_id=ACCOUNT)["count"] == 100_000
+    with pytest.raises(EmulatorError, match="visible"):
+        emu.truth(account_id=ACCOUNT, visible="later")
+
+
+# ----------------------------------------------------------------------------- response cache
+
+
+def test_identical_request_is_a_cache_hit_until_the_period_ends(emu, http):
+    emu.reset(**BASE, **DENSE)
+    token = get_token(emu, http)
+    params = {"limit": 5, "sort": "-updated_at"}
+
+    def get(**extra):
+        return http.get(api(emu), params={**params, **extra}, headers=bearer(token))
+
+    first = get()
+    assert first.headers["X-Cache"] == "MISS"
+    again = get()
+    assert again.headers["X-Cache"] == "HIT"
+    assert again.content == first.content
+    assert get(offset=5).headers["X-Cache"] == "MISS"  # another query
+    assert http.get(api(emu), params=params, headers=bearer("nope")).status_code == 401
+
+    # Within the cache period, fresh rows stay invisible ...
+    emu.advance(299)
+    stale = get()
+    assert stale.headers["X-Cache"] == "HIT"
+    assert stale.content == first.content
+    assert emu.truth(account_id=ACCOUNT)["count"] > first.json()["count"]
+    # ... and after it the API answers afresh.
+    emu.advance(1)
+    fresh = get()
+    assert fresh.headers["X-Cache"] == "MISS"
+    assert fresh.json()["count"] == emu.truth(account_id=ACCOUNT)["count"]
+
+
+def test_errors_and_faults_are_never_cached_and_reset_clears_the_cache(emu, http):
+    token = get_token(emu, http)
+
+    def get(**params):
+        return http.get(api(emu), params=params, headers=bearer(token))
+
+    for _ in range(2):
+        resp = get(limit=500)
+        assert_error(resp, 400, "BAD_REQUEST_ERROR")
+        assert resp.headers["X-Cache"] == "MISS"
+    emu.configure_faults([{"kind": "status", "status": 500, "count": 1}])
+    assert get(limit=7).status_code == 500
+    assert [(r.status_code, r.headers["X-Cache"]) for r in (get(limit=7), get(limit=7))] == [
+        (200, "MISS"),
+        (200, "HIT"),
+    ]
+    emu.reset(**BASE)
+    token = get_token(emu, http)
+    assert get(limit=7).headers["X-Cache"] == "MISS"
+    emu.reset(**BASE, audience_cache_seconds=0)
+    token = get_token(emu, http)
+    assert [get(limit=7).headers["X-Cache"] for _ in range(2)] == ["MISS", "MISS"]
+
+
+# ----------------------------------------------------------------------------- headers, errors
+
+
+def test_audience_requires_a_json_content_type(emu, http):
+    token = get_token(emu, http)
+    auth = {"Authorization": f"Bearer {token}"}
+    for stream in ("view_events", "leads"):
+        url = api(emu, stream)
+        assert_error(http.get(url, headers=auth), 400, "BAD_REQUEST_ERROR", mentions="Content-Type")
+        resp = http.get(url, headers={**auth, "Content-Type": "text/plain"})
+        assert_error(resp, 400, "BAD_REQUEST_ERROR", mentions="Content-Type")
+        resp = http.get(url, headers={**auth, "Content-Type": "application/json; charset=utf-8"})
+        assert resp.status_code == 200
+        # The cache never answers a request the API refuses.
+        assert_error(http.get(url, headers=auth), 400, "BAD_REQUEST_ERROR")
+    # Authentication comes first: no token and no Content-Type is a 401.
+    assert_error(http.get(api(emu)), 401, "UNAUTHORIZED_ERROR")
+
+
+def test_token_endpoint_requires_a_form_content_type(emu, http):
+    url = f"{emu.url}/oauth/v4/access_token?grant_type=client_credentials"
+    resp = http.post(url, headers=basic())
+    assert resp.status_code == 400
+    assert resp.json()["error"] == "invalid_request"
+    assert "Content-Type" in resp.json()["error_description"]
+    resp = http.post(url, data="{}", headers={**basic(), "Content-Type": "application/json"})
+    assert resp.status_code == 400
+    assert resp.json()["error"] == "invalid_request"
+    resp = http.post(url, headers={**basic(), "Content-Type": f"{FORM}; charset=utf-8"})
+    assert resp.status_code == 200
+
+
+def test_oauth_errors_carry_the_documented_names(emu, http):
+    form = {"grant_type": "client_credentials"}
+    resp = http.post(f"{emu.url}/oauth/v4/access_token", data=form, headers=basic(secret="wrong"))
+    assert resp.status_code == 400
+    assert resp.json() == {
+        "error": "invalid_client",
+        "error_description": "credential is not valid",
+    }
+    resp = http.post(f"{emu.url}/oauth/v4/nope", data=form, headers=basic())
+    assert resp.status_code == 404
+    assert resp.json() == [
+        {
+            "error_code": "RESOURCE_NOT_FOUND",
+            "message": "The api could not find the resource you requested",
+        }
+    ]
+
+
+def test_every_audience_error_status_has_the_json_error_shape(emu, http):
+    token = get_token(emu, http)
+    expected = [
+        (403, "ACCESS_DENIED"),
+        (502, "BAD_GATEWAY_ERROR"),
+        (503, "SERVICE_UNAVAILABLE_ERROR"),
+        (418, "IM_A_TEAPOT_ERROR"),
+        (599, "HTTP_599_ERROR"),
+    ]
+    emu.configure_faults([{"kind": "status", "status": status} for status, _ in expected])
+    for status, code in expected:
+        resp = http.get(api(emu, "leads"), headers=bearer(token))
+        assert_error(resp, status, code)
+        assert resp.headers["Content-Type"].startswith("application/json")
+        assert resp.json()[0]["message"]

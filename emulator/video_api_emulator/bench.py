@@ -74,10 +74,13 @@ async def _run_client(url: str, total: int, concurrency: int, rows: int) -> dict
 
     def request(i: int) -> bytes:
         # Walk distinct pages so the benchmark measures real page rendering,
-        # not a repeated identical response.
+        # not a repeated identical response (which the response cache, like the
+        # API's, would answer as an X-Cache HIT).
         query = f"limit=100&offset={(i % pages) * 100}&sort=updated_at"
         return (
-            f"GET {path}?{query} HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {token}\r\n\r\n"
+            f"GET {path}?{query} HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {token}\r\n"
+            # Required by the Audience OpenAPI (the emulator answers 400 without it).
+            "Content-Type: application/json\r\n\r\n"
         ).encode()
 
     async def worker() -> None:

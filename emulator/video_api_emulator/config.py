@@ -39,6 +39,15 @@ DEFAULTS: dict[str, Any] = {
     "data_span_seconds": 2_592_000.777,
     "revise_every": 4,
     "revise_after_seconds": 21_600,
+    # [OAS] GetViewEvents: "only view events that have been processed will
+    # appear in the response". On: every view event (and lead) appears some
+    # minutes - rarely hours - after its updated_at/created_at; the figure is
+    # the emulator's choice, the docs give none (see brightcove_audience.py,
+    # "Processing lag"). Off only where a test asks.
+    "audience_processing_lag": True,
+    # [OV "Caching"]: "API responses are cached for approximately 5 minutes",
+    # with X-Cache HIT/MISS. Counted in emulator time (the horizon). 0 = off.
+    "audience_cache_seconds": 300,
     "faults": [],
 }
 
@@ -107,6 +116,10 @@ def build_config(overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
             raise ConfigError(f"{key}: must be a number")
     if cfg["latency_ms"] < 0 or cfg["latency_jitter_ms"] < 0:
         raise ConfigError("latency_ms / latency_jitter_ms: must not be negative")
+    if not isinstance(cfg["audience_processing_lag"], bool):
+        raise ConfigError("audience_processing_lag: must be true or false")
+    if not _is_number(cfg["audience_cache_seconds"]) or cfg["audience_cache_seconds"] < 0:
+        raise ConfigError("audience_cache_seconds: must be a number >= 0")
     for key in ("audience_view_events_per_account", "audience_leads_per_account", "revise_every"):
         if not _is_int(cfg[key]) or cfg[key] < 0:
             raise ConfigError(f"{key}: must be a non-negative integer")

@@ -442,6 +442,14 @@ class Table(Protocol):
         """Return how many rows (indices ``0..n-1``) exist at ``horizon_ms``."""
         ...
 
+    def visible_rows(self, horizon_ms: int) -> np.ndarray:
+        """Return, ascending, the indices of the rows the API shows at ``horizon_ms``.
+
+        A subset of ``range(row_count(horizon_ms))``: an API may hold rows back
+        (e.g. until they are processed).
+        """
+        ...
+
     def view(self, ks: np.ndarray, horizon_ms: int) -> RowView:
         """Return rows ``ks`` as seen at ``horizon_ms``."""
         ...
@@ -467,11 +475,10 @@ def select(
     rows in ``created_at`` order, so ties fall back to created_at then k in
     both directions, which keeps paging deterministic.
     """
-    n = table.row_count(horizon_ms)
-    ks = np.arange(n, dtype=np.int64)
+    ks = table.visible_rows(horizon_ms)
     if from_ms is not None or to_ms is not None:
         stamp = table.view(ks, horizon_ms).column(range_field).values
-        mask = np.ones(n, dtype=bool)
+        mask = np.ones(len(ks), dtype=bool)
         if from_ms is not None:
             mask &= stamp >= from_ms
         if to_ms is not None:
@@ -480,7 +487,8 @@ def select(
     for field, values in where:
         ks = ks[table.view(ks, horizon_ms).column(field).match(values)]
     if sort_field == "k" or (sort_field == "created_at" and not descending):
-        # Fast path: rows are numbered in created_at order already.
+        # Fast path: rows are numbered in created_at order already (and
+        # visible_rows keeps that order).
         return ks
     key = table.view(ks, horizon_ms).column(sort_field).sort_key()
     if descending:

@@ -224,7 +224,8 @@ class EmulatorProcess:
         """``GET /_emulator/truth/<api>``; ``from_`` is sent as ``from``.
 
         For Audience: ``truth(account_id=..., stream="view_events", from_=..., to=...,
-        records=True)``.
+        records=True)``: what the API shows now (processed rows only); add
+        ``visible="all"`` for the eventual truth (every row, processed or not).
         """
         query = {k: str(v) for k, v in params.items() if v is not None}
         if from_ is not None:

@@ -13,12 +13,24 @@ emulator serves it under ``{emulator}/audience/v1``.
 Data model (emulator design, not vendor behaviour): per account, row ``k`` of
 view_events is a viewing session created at ``data_start + k * span / N``;
 every ``revise_every``-th session is updated ``revise_after_seconds`` later
-(watched/time_watched grow, updated_at moves), visible once that instant is
-before the horizon. Leads are created the same way and never change. The
-horizon is the emulator's "now": a row exists when its timestamp is strictly
-before the horizon, so exactly N sessions exist at the initial horizon.
-tracking_id and external_id come from per-account pools (a visitor/lead id
-recurs across sessions), video/player/page_url/UTM from small pools too.
+(watched/time_watched grow, updated_at moves). Leads are created the same way
+and never change. The horizon is the emulator's "now": a row exists when its
+timestamp is strictly before the horizon, so exactly N sessions exist at the
+initial horizon. tracking_id and external_id come from per-account pools (a
+visitor/lead id recurs across sessions), video/player/page_url/UTM from small
+pools too.
+
+Processing lag ([OAS] GetViewEvents: "only view events that have been
+processed will appear in the response"; config ``audience_processing_lag``,
+on by default): a row, and a row's revision, is shown only once processed,
+i.e. once ``timestamp + lag`` is strictly before the horizon, with a per-row
+lag drawn from the seed (see ``processing_lag_ms``). So a later request can
+return rows older than rows an earlier one already returned. Until its
+revision is processed, a session shows its previous version. With the knob
+off, the lag is 0 and rows appear the instant their timestamp passes.
+
+Response cache ([OV "Caching"], config ``audience_cache_seconds``): see
+``BrightcoveAudience._make_handler``.
 
 Performance paths: every field is arithmetic on ``k`` (timestamps, watched)
 or an index into a pool, so from/to, where and every documented sort are
@@ -32,12 +44,14 @@ generic dict path (leads are few).
 
 from __future__ import annotations
 
+import copy
 import functools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from functools import cached_property
+from http import HTTPStatus
 from typing import Any
 
 import numpy as np
@@ -63,6 +77,7 @@ from ..data import (
     stable_key,
     time_fragments,
 )
+from ..response_cache import ResponseCache
 from ..server import Emulator
 from .brightcove_oauth import TokenStore
 
@@ -90,6 +105,15 @@ ERROR_MESSAGES = {
     500: "An internal error has occurred",
     504: "The server timed out while fulfilling your request",
 }
+# Statuses outside the [OV] table (only faults produce them: the emulator's own
+# logic never answers them). [OV "Error handling"] says "If an error occurs,
+# the API will respond with [...] a corresponding error code in the response
+# body", so every error keeps the documented JSON shape. The codes themselves
+# are guesses, the docs being silent: 403 -> ACCESS_DENIED ("access denied" is
+# the only such name in the reference set, among Brightcove's OAuth error names,
+# [FND]); any other status -> its HTTP reason + "_ERROR", the pattern of
+# BAD_REQUEST_ERROR / UNAUTHORIZED_ERROR / GATEWAY_TIMEOUT_ERROR.
+EXTRA_ERROR_CODES = {403: ("ACCESS_DENIED", "Access to this resource is denied")}
 
 # [OV "Paging results"]: "default: 25; maximum: 100". [OAS] says maximum 200;
 # the overview is the truth, so 101..200 are rejected.
@@ -379,6 +403,50 @@ def build_pools(seed: int, account: str) -> AccountPools:
     )
 
 
+# ----------------------------------------------------------------------------- processing lag
+
+# [OAS] GetViewEvents: only processed view events appear; [FND] repeats it. The
+# docs give no figure for how long processing takes, so this spread is the
+# EMULATOR'S CHOICE (a realistic analytics pipeline): most rows are processed
+# 1-10 minutes after their timestamp (uniform), LAG_TAIL_SHARE of them take
+# 10 minutes to LAG_MAX_MS (log-uniform, so the tail thins out towards hours).
+# The docs are silent on leads too; they get the same treatment.
+LAG_BODY_MIN_MS, LAG_BODY_MAX_MS = 60_000, 600_000
+LAG_TAIL_SHARE = 0.03
+#: No row takes longer than this to be processed (exclusive bound).
+LAG_MAX_MS = 3 * 3_600_000
+
+
+def processing_lag_ms(key: int, ks: np.ndarray, which: str) -> np.ndarray:
+    """Processing delay (ms, int64) of rows ``ks`` of the table hashed with ``key``.
+
+    Deterministic per (seed, account, stream, row, ``which``): ``which`` names
+    the event being processed ("lag0" = the session/lead itself, "lag1" = a
+    session's revision), so the two draws are independent.
+    """
+    h = RowHashes(key, ks, (which + "?", which))
+    u = h.unit(which)
+    body = LAG_BODY_MIN_MS + (LAG_BODY_MAX_MS - LAG_BODY_MIN_MS) * u
+    tail = LAG_BODY_MAX_MS * (LAG_MAX_MS / LAG_BODY_MAX_MS) ** u  # < LAG_MAX_MS: u < 1
+    return np.where(h.unit(which + "?") < LAG_TAIL_SHARE, tail, body).astype(np.int64)
+
+
+def _visible_rows(timeline: _Timeline, key: int, horizon_ms: int, *, lag: bool) -> np.ndarray:
+    """Rows created before the horizon whose processing finished before it, ascending.
+
+    Vectorised and cheap for millions of rows: rows created more than
+    LAG_MAX_MS before the horizon are processed whatever their lag, so the lag
+    is only drawn for the rows of that last window.
+    """
+    n = timeline.row_count(horizon_ms)
+    if not lag:
+        return np.arange(n, dtype=np.int64)
+    settled = min(n, timeline.row_count(horizon_ms - LAG_MAX_MS))
+    recent = np.arange(settled, n, dtype=np.int64)
+    done = timeline.created(recent) + processing_lag_ms(key, recent, "lag0") < horizon_ms
+    return np.concatenate([np.arange(settled, dtype=np.int64), recent[done]])
+
+
 # ----------------------------------------------------------------------------- tables
 
 
@@ -426,10 +494,24 @@ class ViewEventsTable:
         self.timeline = _timeline(cfg, "audience_view_events_per_account")
         self.revise_every = int(cfg["revise_every"])
         self.revise_after_ms = int(round(cfg["revise_after_seconds"] * 1000))
+        #: Whether rows and revisions wait to be processed (see "Processing lag").
+        self.lag = bool(cfg["audience_processing_lag"])
+
+    def settled(self) -> ViewEventsTable:
+        """Return the table as it will eventually be: every row and revision processed."""
+        if not self.lag:
+            return self
+        twin = copy.copy(self)
+        twin.lag = False
+        return twin
 
     def row_count(self, horizon_ms: int) -> int:
-        """Sessions created before the horizon."""
+        """Sessions created before the horizon (processed or not)."""
         return self.timeline.row_count(horizon_ms)
+
+    def visible_rows(self, horizon_ms: int) -> np.ndarray:
+        """Sessions the API shows: created and processed before the horizon."""
+        return _visible_rows(self.timeline, self.key, horizon_ms, lag=self.lag)
 
     def view(self, ks: np.ndarray, horizon_ms: int) -> _ViewEventsView:
         """Rows ``ks`` as of ``horizon_ms``."""
@@ -485,11 +567,28 @@ class _ViewEventsView:
 
     @cached_property
     def revised(self) -> np.ndarray:
-        """Whether the row's revision exists and is visible (strictly before the horizon)."""
+        """Whether the row's revision exists and is shown (processed before the horizon).
+
+        With processing lag, a revision is processed ``lag1`` after its
+        updated_at, and never before the session itself (``lag0`` after
+        created_at): until then the API shows the previous version.
+        """
         if self.t.revise_every <= 0:
             return np.zeros(len(self.ks), dtype=bool)
         due = self.created + self.t.revise_after_ms
-        return (self.ks % self.t.revise_every == 0) & (due < self.horizon_ms)
+        revised = (self.ks % self.t.revise_every == 0) & (due < self.horizon_ms)
+        if not self.t.lag:
+            return revised
+        # Only revisions due within LAG_MAX_MS of the horizon may still wait.
+        pending = revised & (due + LAG_MAX_MS >= self.horizon_ms)
+        if pending.any():
+            ks = self.ks[pending]
+            processed = np.maximum(
+                due[pending] + processing_lag_ms(self.t.key, ks, "lag1"),
+                self.created[pending] + processing_lag_ms(self.t.key, ks, "lag0"),
+            )
+            revised[pending] = processed < self.horizon_ms
+        return revised
 
     @cached_property
     def updated(self) -> np.ndarray:
@@ -635,10 +734,28 @@ class LeadsTable:
         # Leads carry no UTM parameters in any doc sample: utm combo 0.
         n_combo = _N_PLAYERS * _N_VIDEOS
         self.lead_urls = tuple(pools.page_urls[i * _N_UTM] for i in range(n_combo))
+        #: Whether leads wait to be processed (see "Processing lag").
+        self.lag = bool(cfg["audience_processing_lag"])
+
+    def settled(self) -> LeadsTable:
+        """Return the table as it will eventually be: every lead processed."""
+        if not self.lag:
+            return self
+        twin = copy.copy(self)
+        twin.lag = False
+        return twin
 
     def row_count(self, horizon_ms: int) -> int:
-        """Leads created before the horizon."""
+        """Leads created before the horizon (processed or not)."""
         return self.timeline.row_count(horizon_ms)
+
+    def visible_rows(self, horizon_ms: int) -> np.ndarray:
+        """Leads the API shows: created and processed before the horizon.
+
+        Docs are silent on leads being processed; the emulator delays them
+        like view events (see "Processing lag").
+        """
+        return _visible_rows(self.timeline, self.key, horizon_ms, lag=self.lag)
 
     def view(self, ks: np.ndarray, horizon_ms: int) -> _LeadsView:
         """Rows ``ks`` (the horizon doesn't change leads)."""
@@ -872,7 +989,7 @@ def _parse_sort(raw: str | None, spec: StreamSpec) -> tuple[str, bool]:
 
 
 class AudienceState:
-    """Per-reset Audience data: one table per (account, stream) and the query cache."""
+    """Per-reset Audience data: tables per (account, stream), query caches, response cache."""
 
     def __init__(self, emu: Emulator) -> None:
         cfg = emu.config
@@ -884,10 +1001,20 @@ class AudienceState:
             pools = build_pools(seed, account)
             self.tables[(account, "view_events")] = ViewEventsTable(seed, pools, cfg)
             self.tables[(account, "leads")] = LeadsTable(seed, pools, cfg)
+        #: The same tables with every row processed: the eventual truth.
+        self.settled_tables = {key: table.settled() for key, table in self.tables.items()}
         # Ordered index arrays per query shape; paging then costs O(limit).
         self.cache = LRU(maxsize=32)
         # Rendered blocks of BLOCK_ROWS consecutive result rows per query shape.
         self.blocks = LRU(maxsize=64)
+        # [OV "Caching"]: the API's own response cache (what clients can observe).
+        self.responses = ResponseCache(int(round(cfg["audience_cache_seconds"] * 1000)))
+
+    def table(
+        self, account: str, stream: str, *, settled: bool = False
+    ) -> ViewEventsTable | LeadsTable:
+        """The table the API serves now, or (``settled``) the eventual one."""
+        return (self.settled_tables if settled else self.tables)[(account, stream)]
 
     def ordered(
         self,
@@ -897,20 +1024,23 @@ class AudienceState:
         to_ms: int | None,
         where: WhereClauses,
         sort: tuple[str, bool],
+        *,
+        settled: bool = False,
     ) -> tuple[np.ndarray, tuple[Any, ...]]:
         """Return (cached) ordered row indices for one query shape, and its cache key.
 
         Bounds that exclude nothing are dropped from the key: every row's
         timestamps lie in [data_start, horizon), so a client sending
         ``to=<its wall clock>`` with each page still hits the cache.
+        ``settled`` queries the eventual table (every row processed).
         """
         horizon = self.emu.horizon_ms
-        table = self.tables[(account, stream)]
+        table = self.table(account, stream, settled=settled)
         if to_ms is not None and to_ms >= horizon:
             to_ms = None
         if from_ms is not None and from_ms <= table.timeline.start_ms:
             from_ms = None
-        key = (account, stream, horizon, from_ms, to_ms, where, sort)
+        key = (account, stream, settled, horizon, from_ms, to_ms, where, sort)
         ks = self.cache.get_or_compute(
             key,
             lambda: select(
@@ -935,8 +1065,8 @@ class AudienceState:
         rendered in blocks of ``BLOCK_ROWS`` rows, cached, and pages are sliced
         out of them: a client paging through a result renders each block once.
         """
-        account, stream, horizon = query_key[0], query_key[1], query_key[2]
-        table = self.tables[(account, stream)]
+        account, stream, settled, horizon = query_key[:4]
+        table = self.table(account, stream, settled=settled)
         stop = min(len(ks), offset + limit)
         pieces = []
         pos = offset
@@ -958,15 +1088,31 @@ class AudienceState:
 BLOCK_ROWS = 1000
 
 
+def error_code_for(status: int) -> tuple[str, str]:
+    """``(error_code, default message)`` for ``status``: the [OV] table, else a guess.
+
+    See ``EXTRA_ERROR_CODES`` for why statuses outside the table get a code at all.
+    """
+    if status in ERROR_CODES:
+        return ERROR_CODES[status], ERROR_MESSAGES[status]
+    if status in EXTRA_ERROR_CODES:
+        return EXTRA_ERROR_CODES[status]
+    try:
+        known = HTTPStatus(status)
+    except ValueError:
+        return f"HTTP_{status}_ERROR", f"HTTP error {status}"
+    return f"{known.name}_ERROR", known.phrase
+
+
 def audience_error(status: int, message: str | None = None) -> web.Response:
-    """Render an Audience error: a JSON array of {error_code, message} ([OV "Error handling"])."""
-    code = ERROR_CODES.get(status)
-    if code is None:
-        # Not an Audience status ([OV] table has no such code): what a load
-        # balancer in front of the API would send - an HTML page. Docs silent.
-        html = f"<html><body><h1>{status} Error</h1></body></html>"
-        return web.Response(status=status, text=html, content_type="text/html")
-    body = orjson.dumps([{"error_code": code, "message": message or ERROR_MESSAGES[status]}])
+    """Render an Audience error: a JSON array of {error_code, message} ([OV "Error handling"]).
+
+    Every status gets this shape, including those only faults produce. Errors
+    are never cached ([OV "Caching"] speaks of cached responses; docs are
+    silent on errors - caching them would hide recoveries), hence MISS.
+    """
+    code, default_message = error_code_for(status)
+    body = orjson.dumps([{"error_code": code, "message": message or default_message}])
     return web.Response(
         status=status, body=body, headers={"Content-Type": _CONTENT_TYPE, "X-Cache": "MISS"}
     )
@@ -991,21 +1137,32 @@ class BrightcoveAudience:
         Same from/to formats as the API; sorted by the stream's replication
         field (ties by created_at then k, like ``sort=updated_at``), records
         rendered exactly as the API renders them.
+
+        ``visible=now`` (default): what the API shows at the horizon - only
+        processed rows and revisions (the response cache aside: a cached
+        answer may be up to ``audience_cache_seconds`` older). ``visible=all``:
+        the eventual truth at the horizon - every row and revision whose
+        timestamp is before the horizon, processed or not; what the API will
+        show once processing catches up (if nothing newer happens).
         """
         state: AudienceState = emu.state[self.name]
         account = query.get("account_id", "")
         stream = query.get("stream", "view_events")
+        visible = query.get("visible", "now")
         if account not in state.accounts:
             raise ValueError(f"unknown account_id {account!r}")
         if stream not in STREAMS:
             raise ValueError("stream must be view_events or leads")
+        if visible not in ("now", "all"):
+            raise ValueError("visible must be now or all")
         try:
             from_ms, to_ms = resolve_range(query.get("from"), query.get("to"), emu.horizon_ms)
         except BadRequestError as exc:
             raise ValueError(str(exc)) from exc
         field = REPLICATION_FIELD[stream]
-        ks, _ = state.ordered(account, stream, from_ms, to_ms, (), (field, False))
-        table = state.tables[(account, stream)]
+        settled = visible == "all"
+        ks, _ = state.ordered(account, stream, from_ms, to_ms, (), (field, False), settled=settled)
+        table = state.table(account, stream, settled=settled)
         out: dict[str, Any] = {"count": int(len(ks))}
         if len(ks):
             ends = table.view(ks[[0, -1]], emu.horizon_ms).column(field).values.tolist()
@@ -1073,13 +1230,41 @@ class BrightcoveAudience:
             if scheme.lower() != "bearer" or not tokens.is_valid(token.strip()):
                 return audience_error(401)
             if account not in state.accounts:
-                # Assumption (docs silent): credentials are account-scoped, so
-                # an account the client has no access to is 401, not 404.
+                # Docs are silent on an account the credentials don't cover. The
+                # emulator's guess: credentials are account-scoped, so it is the
+                # [OV] 401 UNAUTHORIZED_ERROR, not a 404.
                 return audience_error(401)
+            # [OAS] parameter "Content-Type" (header, required: true) on both
+            # GETs, described as "Content-Type: application/json". Docs are
+            # silent on the answer when it is missing or different; the closest
+            # documented one is [OV "Error handling"] 400 BAD_REQUEST_ERROR (the
+            # table's only code for a malformed request). Parameters such as
+            # "; charset=utf-8" are accepted. Checked after authentication
+            # (order undocumented), before the cache: a request the API would
+            # refuse is never answered from it.
+            if _media_type(request.headers.get("Content-Type")) != "application/json":
+                return audience_error(400, "The Content-Type header must be application/json")
+            # [OV "Caching"]: "API responses are cached for approximately 5
+            # minutes", and X-Cache says HIT (from the cache) or MISS. The
+            # emulator caches each successful answer for audience_cache_seconds
+            # (default 300) of emulator time - the horizon, which does not move
+            # with the wall clock, only with /_emulator/advance - keyed on the
+            # request's path and raw query string. Docs are silent on the key:
+            # it ignores the token (a shared cache in front of the API, checked
+            # after authentication so it never answers an unauthorised caller),
+            # and on what is cached: only 200s are; errors and injected faults
+            # never are (a truncate/malformed fault spoils the copy it sends,
+            # not the answer the API cached).
+            cache_key = request.raw_path
+            cached = state.responses.get(cache_key, emu.horizon_ms)
+            if cached is not None:
+                return _ok(cached, "HIT")
             try:
-                return self._query(emu, state, account, spec, request.query)
+                body = self._query(emu, state, account, spec, request.query)
             except BadRequestError as exc:
                 return audience_error(400, str(exc))
+            state.responses.put(cache_key, emu.horizon_ms, body)
+            return _ok(body, "MISS")
 
         return handler
 
@@ -1090,10 +1275,9 @@ class BrightcoveAudience:
         account: str,
         spec: StreamSpec,
         q: Mapping[str, str],
-    ) -> web.Response:
-        # Unknown query parameters are ignored (docs silent). The [OAS] marks a
-        # Content-Type request header as required, but says nothing of what
-        # happens without it, so it is not enforced.
+    ) -> bytes:
+        """Answer one query: the response body of a 200."""
+        # Unknown query parameters are ignored (docs silent).
         limit = _parse_int(q.get("limit"), "limit", LIMIT_DEFAULT, 1, LIMIT_MAX)
         # [OV "Paging results"]: offset = items to skip, default 0.
         offset = _parse_int(q.get("offset"), "offset", 0, 0, None)
@@ -1112,13 +1296,21 @@ class BrightcoveAudience:
             page = ks[offset : offset + limit]
             rows = orjson.dumps(table.items(page, emu.horizon_ms, fields))[1:-1]
         # [OV "Paging results"] / sample responses: {"count", "limit", "offset",
-        # "result"}; count is the total number of matching items.
+        # "result"}; count is the total number of matching items. An offset at
+        # or past count answers 200 with an empty result and the true count:
+        # docs are silent on rows past the end (no error code fits it).
         head = f'{{"count":{len(ks)},"limit":{limit},"offset":{offset},"result":['
-        body = head.encode() + rows + b"]}"
-        # [OV "Caching"]: responses carry X-Cache HIT/MISS and may be ~5 minutes
-        # old. That cache is not emulated: every answer reflects the current
-        # horizon (internal render caches are keyed by it), so always MISS.
-        return web.Response(body=body, headers={"Content-Type": _CONTENT_TYPE, "X-Cache": "MISS"})
+        return head.encode() + rows + b"]}"
+
+
+def _media_type(header: str | None) -> str:
+    """The media type of a Content-Type header value, lower-cased, without parameters."""
+    return (header or "").split(";", 1)[0].strip().lower()
+
+
+def _ok(body: bytes, cache: str) -> web.Response:
+    """A 200 with the [OV "Caching"] sample's headers (Content-Type, X-Cache)."""
+    return web.Response(body=body, headers={"Content-Type": _CONTENT_TYPE, "X-Cache": cache})
 
 
 API = BrightcoveAudience()

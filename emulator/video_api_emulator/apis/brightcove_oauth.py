@@ -25,6 +25,10 @@ from ..server import Emulator, monotonic
 
 TOKEN_PATH = "/oauth/v4/access_token"
 _JSON = "application/json"
+_FORM = "application/x-www-form-urlencoded"
+# [OAS] 404 on every operation: "RESOURCE_NOT_FOUND: The api could not find the
+# resource you requested".
+_NOT_FOUND_MESSAGE = "The api could not find the resource you requested"
 
 
 class TokenStore:
@@ -69,11 +73,13 @@ class TokenStore:
 
 
 def _oauth_error(status: int, error: str, description: str) -> web.Response:
-    """Render an OAuth error.
+    """Render an OAuth error of the token endpoint.
 
-    [OAS] only says "400 invalid_client: credential is not valid"; the JSON body
-    is UNCERTAIN per FINDINGS.md section 2. We use the RFC 6749 section 5.2 shape
-    ``{"error", "error_description"}``, the most plausible reading.
+    What the docs give is used as given: [OAS] 400 "invalid_client: credential
+    is not valid" becomes error ``invalid_client`` with that description. The
+    body's SHAPE is not documented (the docs are silent; FINDINGS.md section 2
+    marks it UNCERTAIN): the emulator's guess is the RFC 6749 section 5.2 shape
+    ``{"error", "error_description"}``, which FINDINGS calls the probable one.
     """
     body = orjson.dumps({"error": error, "error_description": description})
     return web.Response(status=status, body=body, content_type=_JSON)
@@ -94,17 +100,22 @@ class BrightcoveOAuth:
         Docs are silent beyond 400 invalid_client and 404 RESOURCE_NOT_FOUND
         ([OAS]); other statuses use RFC 6749 error names (server_error,
         temporarily_unavailable), which FINDINGS.md lists among Brightcove's
-        access-token error names.
+        access-token error names - a guess, like the body shape.
         """
         if status == 400:
             return _oauth_error(400, "invalid_request", message or "invalid request")
         if status == 401:
+            # [OAS] documents no 401 for access_token (docs silent); the
+            # description is the [OAS] 400 invalid_client one.
             return _oauth_error(401, "invalid_client", message or "credential is not valid")
         if status == 404:
             # [OAS]: "404 RESOURCE_NOT_FOUND: The api could not find the resource
-            # you requested". Body shape undocumented; Brightcove's error-array form.
+            # you requested". The body shape is undocumented (docs silent): the
+            # emulator's guess is the {error_code, message} array of the other
+            # Brightcove APIs (Audience overview, "Error handling"), as the
+            # "CODE: message" form of the [OAS] descriptions matches it.
             body = orjson.dumps(
-                [{"error_code": "RESOURCE_NOT_FOUND", "message": message or "Not found"}]
+                [{"error_code": "RESOURCE_NOT_FOUND", "message": message or _NOT_FOUND_MESSAGE}]
             )
             return web.Response(status=404, body=body, content_type=_JSON)
         if status in (429, 503, 504):
@@ -128,13 +139,22 @@ class BrightcoveOAuth:
                 # silent on check order; authenticating first reveals nothing to
                 # unauthenticated callers.
                 return _oauth_error(400, "invalid_client", "credential is not valid")
+            # [OAS] Token_Content-Type (header, required: true): "Content-Type:
+            # application/x-www-form-urlencoded"; [GUIDE] sends the same. Docs
+            # are silent on the answer without it: the closest documented one
+            # is the endpoint's only error, 400 ([OAS]); the error name is RFC
+            # 6749's invalid_request ("invalid request" is among FINDINGS'
+            # Brightcove error names). Checked after the credentials (order
+            # undocumented). Parameters such as "; charset=utf-8" are accepted.
+            media_type = request.headers.get("Content-Type", "").split(";", 1)[0]
+            if media_type.strip().lower() != _FORM:
+                return _oauth_error(
+                    400, "invalid_request", f"the Content-Type header must be {_FORM}"
+                )
             # [GUIDE]: grant_type may be sent in the form body or as a URL param
             # ([OAS] declares it as a query param).
             grant_type = request.query.get("grant_type")
-            if grant_type is None and request.content_type in (
-                "application/x-www-form-urlencoded",
-                "multipart/form-data",
-            ):
+            if grant_type is None:
                 form = await request.post()
                 value = form.get("grant_type")
                 grant_type = value if isinstance(value, str) else None
@@ -163,7 +183,7 @@ class BrightcoveOAuth:
             return web.Response(body=orjson.dumps(body), content_type=_JSON)
 
         async def not_found(_request: web.Request) -> web.Response:
-            return self.error_response(404, "The api could not find the resource you requested")
+            return self.error_response(404)
 
         app.router.add_post(
             TOKEN_PATH,
