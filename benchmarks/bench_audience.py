@@ -53,6 +53,11 @@ def main() -> None:
         catalog = select_only(discover(TAP, config), {"view_events"})
         records, wall, rusage = _timed_sync(config, catalog)
         stats = emulator.stats()
+        # What the API shows now: its processing lag hides the newest few rows.
+        expected = sum(
+            emulator.truth(account_id=account, stream="view_events", from_="2025-12-01")["count"]
+            for account in accounts
+        )
 
     pages = _data_requests(stats)
     bound = pages / RATE_LIMIT
@@ -74,8 +79,8 @@ def main() -> None:
     print(f"tap-brightcove-audience benchmark ({args.accounts} account(s), view_events)")
     for name, value in rows:
         print(f"  {name:<{width}}  {value}")
-    if records != args.events * args.accounts:
-        sys.exit(f"record count {records} != emulator volume {args.events * args.accounts}")
+    if records != expected:
+        sys.exit(f"record count {records} != {expected} rows the emulator shows")
 
 
 def _timed_sync(config: dict, catalog: dict) -> tuple[int, float, os.struct_rusage]:
