@@ -17,12 +17,14 @@ from tests.support.audience import (
     truth_counts,
 )
 from tests.support.meltano import (
+    duckdb_column_types,
     duckdb_row_counts,
     isolated_env,
     jsonl_row_counts,
     meltano_install,
     meltano_run,
     meltano_state,
+    postgres_column_types,
     postgres_row_counts,
     read_jsonl_output,
     run_state_id,
@@ -44,30 +46,6 @@ def postgres():
 @pytest.fixture(scope="module", autouse=True)
 def _installed_plugins() -> None:
     meltano_install()
-
-
-def duckdb_column_types(path, schema: str, table: str) -> dict[str, str]:
-    import duckdb
-
-    with duckdb.connect(str(path), read_only=True) as con:
-        rows = con.execute(
-            "select column_name, data_type from information_schema.columns "
-            "where table_schema = ? and table_name = ?",
-            [schema, table],
-        ).fetchall()
-    return {name: kind.upper() for name, kind in rows}
-
-
-def postgres_column_types(dsn: str, schema: str, table: str) -> dict[str, str]:
-    import psycopg
-
-    with psycopg.connect(dsn) as con:
-        rows = con.execute(
-            "select column_name, data_type from information_schema.columns "
-            "where table_schema = %s and table_name = %s",
-            [schema, table],
-        ).fetchall()
-    return {name: kind.upper() for name, kind in rows}
 
 
 @pytest.mark.parametrize("target", ["target-duckdb", "target-postgres"])

@@ -325,12 +325,10 @@ def test_a_never_ending_fault_starts_no_new_pages_once_a_page_failed(
 def test_a_response_slower_than_request_timeout_seconds_is_cut_and_named(
     emulator, tmp_path, instant_retries, caplog
 ):
-    emulator.reset(audience_view_events_per_account=20, audience_leads_per_account=0)
-    account = ACCOUNTS[0]
-    config, catalog = view_events_only(emulator, account)
     emulator.reset(
         audience_view_events_per_account=20, audience_leads_per_account=0, latency_ms=2500
     )
+    config, catalog = view_events_only(emulator, ACCOUNTS[0])
     config.update(request_timeout_seconds=1, max_concurrent_requests=1)
 
     with caplog.at_level(logging.ERROR):
@@ -342,7 +340,9 @@ def test_a_response_slower_than_request_timeout_seconds_is_cut_and_named(
     assert requests_to(emulator.stats(), "view_events") == TRIES
 
 
-def test_an_unreachable_api_url_is_named_and_stops_the_run_once(tmp_path, instant_retries, caplog):
+def test_an_unreachable_oauth_url_is_named_and_stops_the_run_once(
+    tmp_path, instant_retries, caplog
+):
     config = {
         "client_id": "emulator-client-id",
         "client_secret": "emulator-client-secret",

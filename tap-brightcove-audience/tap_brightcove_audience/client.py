@@ -19,6 +19,7 @@ from functools import cached_property
 from singer_sdk.exceptions import FatalAPIError
 
 from video_taps_common import ConcurrentPagesStream, FetchedPage, stable_key
+from video_taps_common.settings import as_utc, parse_datetime
 
 if t.TYPE_CHECKING:
     import requests
@@ -51,11 +52,6 @@ def epoch_ms(moment: datetime.datetime) -> int:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=datetime.UTC)
     return int(moment.timestamp() * 1000)
-
-
-def parse_api_timestamp(value: str) -> datetime.datetime:
-    """Parse the API's ISO-8601 timestamps such as ``2016-04-25T18:30:21.651Z``."""
-    return datetime.datetime.fromisoformat(value.replace("Z", "+00:00"))
 
 
 class AudienceStream(ConcurrentPagesStream[AudiencePage]):
@@ -109,7 +105,7 @@ class AudienceStream(ConcurrentPagesStream[AudiencePage]):
         sync_started = self._tap.sync_started_at  # type: ignore[attr-defined]
         end_date = self.config.get("end_date")
         if end_date:
-            return min(sync_started, _as_utc(parse_api_timestamp(end_date)))
+            return min(sync_started, parse_datetime(end_date))
         return sync_started
 
     # Paging -----------------------------------------------------------------
@@ -134,8 +130,8 @@ class AudienceStream(ConcurrentPagesStream[AudiencePage]):
         if start is None:
             return None
         lookback = datetime.timedelta(minutes=int(self.config.get("lookback_minutes") or 0))
-        floor = _as_utc(parse_api_timestamp(str(self.config["start_date"])))
-        return max(_as_utc(start) - lookback, floor)
+        floor = parse_datetime(str(self.config["start_date"]))
+        return max(as_utc(start) - lookback, floor)
 
     def following_page_tokens(
         self, first: FetchedPage[AudiencePage], context: Context | None
@@ -191,7 +187,7 @@ class AudienceStream(ConcurrentPagesStream[AudiencePage]):
                     yield record
             except ResultSetShiftedError as shift:
                 if last_value:
-                    self._restart_points[partition] = parse_api_timestamp(last_value)
+                    self._restart_points[partition] = parse_datetime(last_value)
                 self.logger.warning(
                     "%s for account %s: %s; restarting the window from %s",
                     self.name,
@@ -256,7 +252,3 @@ def _audience_error(response: requests.Response) -> tuple[str, str]:
     if not isinstance(first, dict):
         return "", ""
     return str(first.get("error_code") or ""), str(first.get("message") or "")
-
-
-def _as_utc(moment: datetime.datetime) -> datetime.datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=datetime.UTC)

@@ -29,6 +29,7 @@ __all__ = [
     "MELTANO",
     "PROJECT_ROOT",
     "MeltanoError",
+    "duckdb_column_types",
     "duckdb_row_counts",
     "isolated_env",
     "jsonl_row_counts",
@@ -37,6 +38,7 @@ __all__ = [
     "meltano_invoke",
     "meltano_run",
     "meltano_state",
+    "postgres_column_types",
     "postgres_row_counts",
     "read_jsonl_output",
     "run_state_id",
@@ -304,6 +306,30 @@ def duckdb_row_counts(path: Path | str, schema: str = "analytics") -> dict[str, 
             row = con.execute(f"select count(*) from {quoted_schema}.{quoted}").fetchone()  # noqa: S608
             counts[table] = int(row[0]) if row else 0
     return counts
+
+
+def duckdb_column_types(path: Path | str, schema: str, table: str) -> dict[str, str]:
+    """``{column: SQL type, upper case}`` of one table in a DuckDB file."""
+    import duckdb  # imported here: only the e2e tests need it
+
+    with duckdb.connect(str(path), read_only=True) as con:
+        rows = con.execute(_COLUMN_TYPES_SQL.replace("%s", "?"), [schema, table]).fetchall()
+    return {name: kind.upper() for name, kind in rows}
+
+
+def postgres_column_types(dsn: str, schema: str, table: str) -> dict[str, str]:
+    """``{column: SQL type, upper case}`` of one table in a PostgreSQL database."""
+    import psycopg  # imported here: only the e2e tests need it
+
+    with psycopg.connect(dsn) as con:
+        rows = con.execute(_COLUMN_TYPES_SQL, [schema, table]).fetchall()
+    return {name: kind.upper() for name, kind in rows}
+
+
+_COLUMN_TYPES_SQL = (
+    "select column_name, data_type from information_schema.columns "
+    "where table_schema = %s and table_name = %s"
+)
 
 
 def postgres_row_counts(dsn: str, schema: str = "analytics") -> dict[str, int]:

@@ -169,6 +169,8 @@ class ConcurrentPagesStream(RESTStream[_TToken], abc.ABC):
 
     #: The setting whose value is this stream's ``url_base``, named in errors.
     url_setting: str = "api_url"
+    #: The partition being synced, so the first page can announce its total.
+    _progress: PartitionProgress | None = None
 
     @property
     def timeout(self) -> tuple[float, float]:  # type: ignore[override]
@@ -205,13 +207,12 @@ class ConcurrentPagesStream(RESTStream[_TToken], abc.ABC):
         """
         progress = PartitionProgress(self.name, describe_partition(context), self.logger)
         self._progress = progress
-        tap = t.cast("RateBudgetedTap", self._tap)
+        failure: Exception | None = None
         try:
             for record in self.records_for_partition(context):
                 progress.add()
                 yield record
         except RunAbortingError:
-            tap.record_partition_done(self.name, progress, None)
             raise
         except (FatalAPIError, RetriableAPIError, requests.exceptions.RequestException) as error:
             self.logger.error(  # noqa: TRY400 - the message is the API's; no traceback needed
@@ -221,9 +222,9 @@ class ConcurrentPagesStream(RESTStream[_TToken], abc.ABC):
                 progress.records,
                 error,
             )
-            tap.record_partition_done(self.name, progress, error)
-            return
-        tap.record_partition_done(self.name, progress, None)
+            failure = error
+        finally:
+            t.cast("RateBudgetedTap", self._tap).record_partition_done(self.name, progress, failure)
 
     def records_for_partition(self, context: Context | None) -> t.Iterable[dict]:
         """Every record of one partition; streams override to add windowing."""
@@ -238,9 +239,8 @@ class ConcurrentPagesStream(RESTStream[_TToken], abc.ABC):
             request_counter.with_context(context)
             first = fetch(self.first_page_token(context))
             request_counter.increment()
-            progress = getattr(self, "_progress", None)
-            if progress is not None:
-                progress.expect(self.announced_total(first))
+            if self._progress is not None:
+                self._progress.expect(self.announced_total(first))
             yield from self.records_in_page(first)
             later_pages = map_in_order(
                 fetch,
@@ -401,21 +401,22 @@ def _never_connected(error: BaseException) -> bool:
     A connection dropped mid-response is a fault of one request, retried and
     then charged to its partition; one that never opens fails every request.
     """
-    cause: BaseException | None = error
-    while cause is not None:
-        if isinstance(
-            cause,
-            urllib3.exceptions.NewConnectionError | urllib3.exceptions.ConnectTimeoutError,
-        ):
-            return True
-        cause = cause.__cause__ or cause.__context__
-    return isinstance(error, requests.exceptions.ConnectTimeout)
+    never_opened = urllib3.exceptions.NewConnectionError | urllib3.exceptions.ConnectTimeoutError
+    return isinstance(error, requests.exceptions.ConnectTimeout) or any(
+        isinstance(cause, never_opened) for cause in _causes(error)
+    )
 
 
 def _root_cause(error: BaseException) -> str:
     """The innermost reason, e.g. ``[Errno 111] Connection refused``, not urllib3's wrapping."""
-    cause: BaseException = error
-    while cause.__cause__ is not None or cause.__context__ is not None:
-        cause = t.cast("BaseException", cause.__cause__ or cause.__context__)
+    *_, cause = _causes(error)
     reason = getattr(cause, "reason", None)
     return str(reason or cause)
+
+
+def _causes(error: BaseException) -> t.Iterator[BaseException]:
+    """``error`` and each exception it was raised from or during, outermost first."""
+    cause: BaseException | None = error
+    while cause is not None:
+        yield cause
+        cause = cause.__cause__ or cause.__context__

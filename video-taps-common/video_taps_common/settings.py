@@ -26,7 +26,11 @@ def parse_datetime(value: str) -> datetime.datetime:
     text = value.strip()
     if text.endswith(("Z", "z")):
         text = text[:-1] + "+00:00"
-    moment = datetime.datetime.fromisoformat(text)
+    return as_utc(datetime.datetime.fromisoformat(text))
+
+
+def as_utc(moment: datetime.datetime) -> datetime.datetime:
+    """``moment`` in UTC; a naive datetime is taken to be UTC already."""
     if moment.tzinfo is None:
         return moment.replace(tzinfo=datetime.UTC)
     return moment.astimezone(datetime.UTC)

@@ -23,6 +23,7 @@ import io
 import json
 import logging
 import typing as t
+from functools import cached_property
 
 from singer_sdk import Tap
 from singer_sdk.exceptions import ConfigValidationError
@@ -30,7 +31,7 @@ from singer_sdk.plugin_base import JSONSchemaValidator
 
 from video_taps_common.errors import InvalidInputError, RunAbortingError
 from video_taps_common.progress import StreamSummary, describe_partition
-from video_taps_common.settings import date_setting_errors, parse_datetime
+from video_taps_common.settings import as_utc, date_setting_errors, parse_datetime
 from video_taps_common.singer_output import BookmarkFlushingWriter
 
 if t.TYPE_CHECKING:
@@ -65,13 +66,18 @@ class VideoTap(Tap):
         self.append_builtin_config(schema)
         # The SDK's validator also fills in each setting's default.
         validator = JSONSchemaValidator(schema)
-        found = list(validator.iter_errors(self._config))
-        missing = list(dict.fromkeys(n for error in found for n in _missing_settings(error)))
-        plural = "s" if len(missing) > 1 else ""
-        errors = [f"missing required setting{plural} {', '.join(missing)}"] if missing else []
-        errors += [_describe_setting_error(e, schema) for e in found if not _missing_settings(e)]
+        missing: dict[str, None] = {}  # ordered, without repeats
+        errors: list[str] = []
+        for error in validator.iter_errors(self._config):
+            names = _missing_settings(error)
+            if names:
+                missing.update(dict.fromkeys(names))
+            else:
+                errors.append(_describe_setting_error(error, schema))
+        if missing:
+            plural = "s" if len(missing) > 1 else ""
+            errors.insert(0, f"missing required setting{plural} {', '.join(missing)}")
         errors += date_setting_errors(self._config, self.date_settings)
-        errors += self.settings_errors()
         if errors and raise_errors:
             raise ConfigValidationError(
                 f"Invalid settings: {'; '.join(errors)}", errors=errors, schema=schema
@@ -79,10 +85,6 @@ class VideoTap(Tap):
         if errors:
             self.logger.warning("Invalid settings: %s", "; ".join(errors))
         return errors
-
-    def settings_errors(self) -> list[str]:
-        """Checks one tap needs beyond its JSON Schema; each message names the setting."""
-        return []
 
     # Running ------------------------------------------------------------------
 
@@ -107,9 +109,12 @@ class VideoTap(Tap):
                 state=state,
                 catalog=catalog,
             )
-        except ConfigValidationError as error:
-            cls._exit_with_error(str(error))
-        except (InvalidInputError, PartitionsFailedError, RunAbortingError) as error:
+        except (
+            ConfigValidationError,
+            InvalidInputError,
+            PartitionsFailedError,
+            RunAbortingError,
+        ) as error:
             cls._exit_with_error(str(error))
 
     @classmethod
@@ -151,12 +156,10 @@ class VideoTap(Tap):
             )
             raise PartitionsFailedError(msg)
 
-    @property
+    @cached_property
     def stream_summaries(self) -> dict[str, StreamSummary]:
         """What each stream did in this run, filled in as partitions finish."""
-        if not hasattr(self, "_stream_summaries"):
-            self._stream_summaries: dict[str, StreamSummary] = {}
-        return self._stream_summaries
+        return {}
 
     def record_partition_done(
         self, stream: str, progress: PartitionProgress, error: Exception | None
@@ -265,7 +268,7 @@ def _latest_allowed_bookmark(stream: t.Any, context: dict | None) -> datetime.da
     """The stream's signpost (the end of this sync's window) or, without one, now."""
     signpost = stream.get_replication_key_signpost(context)
     if isinstance(signpost, datetime.datetime):
-        return signpost if signpost.tzinfo else signpost.replace(tzinfo=datetime.UTC)
+        return as_utc(signpost)
     return datetime.datetime.now(datetime.UTC)
 
 
