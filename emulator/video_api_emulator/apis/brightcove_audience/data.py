@@ -1,14 +1,6 @@
-"""Brightcove Audience API v1: ``view_events`` and ``leads`` for Video Cloud accounts.
+"""Brightcove Audience datasets: pools, timelines, processing lag, the two tables.
 
-Sources, cited in comments as:
-- [OV]  shared/reference/api-docs/brightcove-audience.txt (the Audience
-        overview; THE truth where sources disagree), with its section names,
-        e.g. [OV "Paging results"]
-- [OAS] shared/reference/brightcove-audience-openapi.yaml
-- [FND] shared/reference/FINDINGS.md section 2
-
-Real base URL https://audience.api.brightcove.com/v1 [OV "Base URL"]; the
-emulator serves it under ``{emulator}/audience/v1``.
+Citations ([OV], [OAS], [FND]): see the package docstring.
 
 Data model (emulator design, not vendor behaviour): per account, row ``k`` of
 view_events is a viewing session created at ``data_start + k * span / N``;
@@ -29,15 +21,12 @@ return rows older than rows an earlier one already returned. Until its
 revision is processed, a session shows its previous version. With the knob
 off, the lag is 0 and rows appear the instant their timestamp passes.
 
-Response cache ([OV "Caching"], config ``audience_cache_seconds``): see
-``BrightcoveAudience._make_handler``.
-
 Performance paths: every field is arithmetic on ``k`` (timestamps, watched)
 or an index into a pool, so from/to, where and every documented sort are
 vectorised numpy over index arrays - about 0.05 s (created_at/updated_at) to
 0.4 s (watched, page_url) for 1M rows on a query shape's first request, then
-cached. View-event pages are sliced from cached 1000-row blocks rendered from
-pre-encoded JSON fragments. Slower paths, by design: ``fields=`` requests
+cached (see ``state``). View-event pages are sliced from cached 1000-row
+blocks rendered from pre-encoded JSON fragments. Slower paths, by design: ``fields=`` requests
 (decode + re-encode the page), and leads, which render row by row through the
 generic dict path (leads are few).
 """
@@ -46,78 +35,29 @@ from __future__ import annotations
 
 import copy
 import functools
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
 from functools import cached_property
-from http import HTTPStatus
 from typing import Any
 
 import numpy as np
 import orjson
-from aiohttp import web
 
-from ..config import parse_data_start
-from ..data import (
-    LRU,
+from ...config import parse_data_start
+from ...data import (
     Column,
-    FilterValueError,
     FragmentPool,
     RowHashes,
-    WhereClauses,
     fragment_pool,
-    iso_ms,
     join_rows,
     json_fragment,
     materialize,
     rng_for,
-    rows_between,
-    select,
     stable_key,
     time_fragments,
 )
-from ..response_cache import ResponseCache
-from ..server import Emulator
-from .brightcove_oauth import TokenStore
 
-BASE_PATH = "/audience/v1"
-_CONTENT_TYPE = "application/json; charset=utf-8"  # [OV "Caching"] sample headers
-
-# ----------------------------------------------------------------------------- doc tables
-
-# [OV "Error handling"] status -> error_code table.
-ERROR_CODES = {
-    400: "BAD_REQUEST_ERROR",
-    401: "UNAUTHORIZED_ERROR",
-    404: "RESOURCE_NOT_FOUND",
-    429: "REQUEST_THROTTLED_ERROR",
-    500: "INTERNAL_ERROR",
-    504: "GATEWAY_TIMEOUT_ERROR",
-}
-# Default messages: 401's is the [OV "Error handling"] sample; the others reuse
-# that table's descriptions (docs show no sample body for them).
-ERROR_MESSAGES = {
-    400: "Query parameters are invalid",
-    401: "Permission denied",
-    404: "The URL does not exist",
-    429: "The user has exceeded the rate limiting policy",
-    500: "An internal error has occurred",
-    504: "The server timed out while fulfilling your request",
-}
-# Statuses outside the [OV] table (only faults produce them: the emulator's own
-# logic never answers them). [OV "Error handling"] says "If an error occurs,
-# the API will respond with [...] a corresponding error code in the response
-# body", so every error keeps the documented JSON shape. The codes themselves
-# are guesses, the docs being silent: 403 -> ACCESS_DENIED ("access denied" is
-# the only such name in the reference set, among Brightcove's OAuth error names,
-# [FND]); any other status -> its HTTP reason + "_ERROR", the pattern of
-# BAD_REQUEST_ERROR / UNAUTHORIZED_ERROR / GATEWAY_TIMEOUT_ERROR.
-EXTRA_ERROR_CODES = {403: ("ACCESS_DENIED", "Access to this resource is denied")}
-
-# [OV "Paging results"]: "default: 25; maximum: 100". [OAS] says maximum 200;
-# the overview is the truth, so 101..200 are rejected.
-LIMIT_DEFAULT, LIMIT_MAX = 25, 100
+# ----------------------------------------------------------------------------- fields
 
 # View event fields in rendering order. [OV] sample items list keys
 # alphabetically, so the emulator does too.
@@ -145,28 +85,8 @@ VIEW_EVENT_FIELDS: tuple[str, ...] = (
     "video_name",
     "watched",
 )
-# [OV "Fields for filtering and selection"] (view events table): the fields for
-# where and for fields. The table spells is_synced ([OAS] EventResult says
-# is_synched; [FND] marks it UNCERTAIN; the overview wins).
-_VE_OV_TABLE = frozenset(
-    {
-        "video_id", "video_name", "tracking_id", "external_id", "player_id", "page_url",
-        "watched", "time_watched", "created_at", "updated_at", "is_synced",
-        "event_1", "event_2", "event_3", "metric_1", "metric_2", "metric_3",
-    }
-)  # fmt: skip
-_UTM = frozenset({"utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content"})
-# where: the [OV] table ([OAS] where description lists a subset of it).
-VIEW_EVENT_WHERE = _VE_OV_TABLE
-# fields: the [OV] table plus the UTM fields of [OAS] schema "Fields".
-VIEW_EVENT_SELECT = _VE_OV_TABLE | _UTM
-# sort: [OAS] schema "Sort" enum.
-VIEW_EVENT_SORT = frozenset(
-    {
-        "video_id", "video_name", "tracking_id", "external_id", "player_id", "page_url",
-        "watched", "time_watched", "created_at", "updated_at", "is_synced",
-    }
-) | _UTM  # fmt: skip
+# The view-event UTM fields (they come from the page_url, see _ViewEventsView.column).
+UTM_FIELDS = frozenset({"utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content"})
 
 # Lead fields in rendering order: alphabetical, like the keys of the [OV]
 # leads sample (the [OAS] example uses another order; JSON key order carries
@@ -186,41 +106,6 @@ LEAD_FIELDS: tuple[str, ...] = (
     "video_id",
     "video_name",
 )
-# [OV "Fields for filtering and selection"] (leads table): where and fields.
-_LEAD_OV_TABLE = frozenset(
-    {
-        "video_id", "external_id", "player_id", "page_url", "created_at", "email_address",
-        "first_name", "last_name", "business_phone", "country", "company_name", "industry",
-    }
-)  # fmt: skip
-LEAD_WHERE = _LEAD_OV_TABLE
-# fields: the [OV] table plus video_name from [OAS] schema "FieldsLeads".
-LEAD_SELECT = _LEAD_OV_TABLE | {"video_name"}
-# sort: [OAS] schema "SortLeads".
-LEAD_SORT = frozenset({"video_id", "video_name", "player_id", "created_at"})
-
-# [OV "Date ranges"]: from/to apply to updated_at for view events. Leads have
-# no updated_at; docs are silent, so leads filter on created_at (they never change).
-REPLICATION_FIELD = {"view_events": "updated_at", "leads": "created_at"}
-
-
-@dataclass(frozen=True, slots=True)
-class StreamSpec:
-    """What a stream accepts, per the doc tables above."""
-
-    name: str
-    fields: tuple[str, ...]
-    where: frozenset[str]
-    select: frozenset[str]
-    sort: frozenset[str]
-
-
-STREAMS = {
-    "view_events": StreamSpec(
-        "view_events", VIEW_EVENT_FIELDS, VIEW_EVENT_WHERE, VIEW_EVENT_SELECT, VIEW_EVENT_SORT
-    ),
-    "leads": StreamSpec("leads", LEAD_FIELDS, LEAD_WHERE, LEAD_SELECT, LEAD_SORT),
-}
 
 # ----------------------------------------------------------------------------- pools
 
@@ -305,7 +190,7 @@ class AccountPools:
 
     Pools keep 1M-row tables cheap: a row stores nothing, its video is
     a pick from a hash of ``k``; pooled columns filter/sort via pool indices,
-    and pages render by indexing pre-encoded fragments (see ``data.py``).
+    and pages render by indexing pre-encoded fragments (see ``video_api_emulator.data``).
     """
 
     account: str
@@ -667,7 +552,7 @@ class _ViewEventsView:
             return Column("int", self.watch[0])
         if field == "watched":
             return Column("int", self.watch[1])
-        if field in _UTM:
+        if field in UTM_FIELDS:
             # UTM fields are "found in the page_url" ([OAS] Sort/Fields enum
             # descriptions), so they are present exactly when page_url has them.
             pool = tuple(combo[_UTM_KEYS.index(field)] for combo in pools.utm)
@@ -860,457 +745,3 @@ class _LeadsView:
             idx = self.h.pick("external", _N_EXTERNAL)
             return Column("pooled", idx, present=present, pool=pools.external_ids)
         raise KeyError(field)
-
-
-# ----------------------------------------------------------------------------- requests
-
-
-class BadRequestError(ValueError):
-    """A query parameter is invalid (rendered as 400 BAD_REQUEST_ERROR)."""
-
-
-_RELATIVE = re.compile(r"^([+-]?)(\d+)([dhms])$")
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_UNIT_MS = {"d": 86_400_000, "h": 3_600_000, "m": 60_000, "s": 1_000}
-
-
-def _parse_bound(raw: str, name: str) -> tuple[str, int]:
-    """Parse one from/to value into ("abs", epoch_ms) or ("rel", delta_ms).
-
-    [OV "Date ranges"] lists exactly four formats: ``now``; epoch milliseconds;
-    ``YYYY-MM-DD`` (UTC midnight); relative ``<n>d|h|m|s`` with optional sign.
-    Anything else (including full ISO timestamps) is a 400.
-    """
-    text = raw.strip()
-    if text == "now":
-        return "now", 0
-    if text.isdigit():
-        return "abs", int(text)
-    if _DATE.match(text):
-        try:
-            day = date.fromisoformat(text)
-        except ValueError as exc:
-            raise BadRequestError(f"Invalid value for {name}: {raw!r} is not a valid date") from exc
-        midnight = datetime(day.year, day.month, day.day, tzinfo=UTC)
-        return "abs", int(midnight.timestamp() * 1000)
-    m = _RELATIVE.match(text)
-    if m:
-        sign = -1 if m.group(1) == "-" else 1
-        return "rel", sign * int(m.group(2)) * _UNIT_MS[m.group(3)]
-    raise BadRequestError(
-        f"Invalid value for {name}: {raw!r} (expected now, epoch milliseconds, "
-        "YYYY-MM-DD or a relative value such as -2d, 48h, 10m, 30s)"
-    )
-
-
-def resolve_range(raw_from: str | None, raw_to: str | None, now_ms: int) -> tuple[int | None, int]:
-    """Turn raw from/to into inclusive epoch-ms bounds.
-
-    [OV "Date ranges"]: a relative value is relative to the other bound
-    (``from=2015-01-01&to=31d``, ``from=-48h&to=now``). When both are relative
-    - or the other bound is missing - the emulator resolves them against now
-    (docs silent). Missing ``from`` = no lower bound, missing ``to`` = now
-    (docs silent; the [OV] samples always pass ``to=now``). Bounds are
-    inclusive (docs silent). "now" is the emulator's horizon.
-    """
-    f = _parse_bound(raw_from, "from") if raw_from is not None else None
-    t = _parse_bound(raw_to, "to") if raw_to is not None else ("now", 0)
-    t_abs = None if t[0] == "rel" else (now_ms if t[0] == "now" else t[1])
-    f_abs = None if f is None or f[0] == "rel" else (now_ms if f[0] == "now" else f[1])
-    if f is not None and f[0] == "rel":
-        f_abs = (t_abs if t_abs is not None else now_ms) + f[1]
-    if t_abs is None:
-        t_abs = (f_abs if f is not None and f[0] != "rel" else now_ms) + t[1]
-    return f_abs, t_abs
-
-
-def _parse_int(raw: str | None, name: str, default: int, lo: int, hi: int | None) -> int:
-    if raw is None:
-        return default
-    text = raw.strip()
-    if not text.isdigit():
-        raise BadRequestError(f"Invalid value for {name}: {raw!r} is not a non-negative integer")
-    value = int(text)
-    if value < lo or (hi is not None and value > hi):
-        bound = f"between {lo} and {hi}" if hi is not None else f">= {lo}"
-        raise BadRequestError(f"Invalid value for {name}: {value} (must be {bound})")
-    return value
-
-
-def _parse_where(raw: str | None, spec: StreamSpec) -> WhereClauses:
-    """Parse ``where`` per [OV "Filtering results"].
-
-    Syntax ``field1==value1;field2==value2``: ';' is AND, ',' separates OR
-    values of one field. (The overview's prose once writes ``video_name=test``
-    with a single '='; its syntax line and samples use '==', which we require.)
-    Values are compared as exact strings/numbers; the docs don't mention
-    wildcards or case folding.
-    """
-    if raw is None or raw == "":
-        return ()
-    clauses = []
-    for clause in raw.split(";"):
-        field, sep, values = clause.partition("==")
-        field = field.strip()
-        if not sep or not field:
-            raise BadRequestError(f"Invalid value for where: {clause!r} is not field==value")
-        if field not in spec.where:
-            raise BadRequestError(f"Invalid value for where: {field!r} is not a filterable field")
-        clauses.append((field, tuple(values.split(","))))
-    return tuple(clauses)
-
-
-def _parse_fields(raw: str | None, spec: StreamSpec) -> frozenset[str] | None:
-    """Parse ``fields`` per [OV "Selecting fields to return"] (comma list).
-
-    An empty value is treated as absent (all fields) - docs silent.
-    """
-    if raw is None or raw.strip() == "":
-        return None
-    names = [n.strip() for n in raw.split(",")]
-    bad = [n for n in names if n not in spec.select]
-    if bad:
-        raise BadRequestError(f"Invalid value for fields: {', '.join(repr(b) for b in bad)}")
-    return frozenset(names)
-
-
-def _parse_sort(raw: str | None, spec: StreamSpec) -> tuple[str, bool]:
-    """Parse ``sort``: one field, '-' prefix = descending ([OAS] sort parameters)."""
-    if raw is None or raw == "":
-        return "created_at", False  # [OAS] Sort/SortLeads: default created_at
-    desc = raw.startswith("-")
-    field = raw[1:] if desc else raw
-    if field not in spec.sort:
-        raise BadRequestError(f"Invalid value for sort: {raw!r} is not a sortable field")
-    return field, desc
-
-
-# ----------------------------------------------------------------------------- state/API
-
-
-class AudienceState:
-    """Per-reset Audience data: tables per (account, stream), query caches, response cache."""
-
-    def __init__(self, emu: Emulator) -> None:
-        cfg = emu.config
-        seed = int(cfg["seed"])
-        self.emu = emu
-        self.accounts = frozenset(cfg["brightcove_accounts"])
-        self.tables: dict[tuple[str, str], ViewEventsTable | LeadsTable] = {}
-        for account in cfg["brightcove_accounts"]:
-            pools = build_pools(seed, account)
-            self.tables[(account, "view_events")] = ViewEventsTable(seed, pools, cfg)
-            self.tables[(account, "leads")] = LeadsTable(seed, pools, cfg)
-        #: The same tables with every row processed: the eventual truth.
-        self.settled_tables = {key: table.settled() for key, table in self.tables.items()}
-        # Ordered index arrays per query shape; paging then costs O(limit).
-        self.cache = LRU(maxsize=32)
-        # Rendered blocks of BLOCK_ROWS consecutive result rows per query shape.
-        self.blocks = LRU(maxsize=64)
-        # [OV "Caching"]: the API's own response cache (what clients can observe).
-        self.responses = ResponseCache(int(round(cfg["audience_cache_seconds"] * 1000)))
-
-    def table(
-        self, account: str, stream: str, *, settled: bool = False
-    ) -> ViewEventsTable | LeadsTable:
-        """The table the API serves now, or (``settled``) the eventual one."""
-        return (self.settled_tables if settled else self.tables)[(account, stream)]
-
-    def ordered(
-        self,
-        account: str,
-        stream: str,
-        from_ms: int | None,
-        to_ms: int | None,
-        where: WhereClauses,
-        sort: tuple[str, bool],
-        *,
-        settled: bool = False,
-    ) -> tuple[np.ndarray, tuple[Any, ...]]:
-        """Return (cached) ordered row indices for one query shape, and its cache key.
-
-        Bounds that exclude nothing are dropped from the key: every row's
-        timestamps lie in [data_start, horizon), so a client sending
-        ``to=<its wall clock>`` with each page still hits the cache.
-        ``settled`` queries the eventual table (every row processed).
-        """
-        horizon = self.emu.horizon_ms
-        table = self.table(account, stream, settled=settled)
-        if to_ms is not None and to_ms >= horizon:
-            to_ms = None
-        if from_ms is not None and from_ms <= table.timeline.start_ms:
-            from_ms = None
-        key = (account, stream, settled, horizon, from_ms, to_ms, where, sort)
-        ks = self.cache.get_or_compute(
-            key,
-            lambda: select(
-                table,
-                horizon,
-                range_field=REPLICATION_FIELD[stream],
-                from_ms=from_ms,
-                to_ms=to_ms,
-                where=where,
-                sort_field=sort[0],
-                descending=sort[1],
-            ),
-        )
-        return ks, key
-
-    def page_json(self, query_key: tuple[Any, ...], ks: np.ndarray, offset: int, limit: int) -> str:
-        """Rows ``ks[offset:offset+limit]`` as comma-separated JSON objects.
-
-        ``query_key`` is the key :meth:`ordered` returned with ``ks``.
-
-        Rendering costs mostly per numpy call, not per row, so results are
-        rendered in blocks of ``BLOCK_ROWS`` rows, cached, and pages are sliced
-        out of them: a client paging through a result renders each block once.
-        """
-        account, stream, settled, horizon = query_key[:4]
-        table = self.table(account, stream, settled=settled)
-        stop = min(len(ks), offset + limit)
-        pieces = []
-        pos = offset
-        while pos < stop:
-            block = pos // BLOCK_ROWS
-            text, ends = self.blocks.get_or_compute(
-                (query_key, block),
-                lambda b=block: table.render_block(
-                    ks[b * BLOCK_ROWS : (b + 1) * BLOCK_ROWS], horizon
-                ),
-            )
-            base = block * BLOCK_ROWS
-            upto = min(stop, base + BLOCK_ROWS)
-            pieces.append(rows_between(text, ends, pos - base, upto - base))
-            pos = upto
-        return ",".join(pieces)
-
-
-BLOCK_ROWS = 1000
-
-
-def error_code_for(status: int) -> tuple[str, str]:
-    """``(error_code, default message)`` for ``status``: the [OV] table, else a guess.
-
-    See ``EXTRA_ERROR_CODES`` for why statuses outside the table get a code at all.
-    """
-    if status in ERROR_CODES:
-        return ERROR_CODES[status], ERROR_MESSAGES[status]
-    if status in EXTRA_ERROR_CODES:
-        return EXTRA_ERROR_CODES[status]
-    try:
-        known = HTTPStatus(status)
-    except ValueError:
-        return f"HTTP_{status}_ERROR", f"HTTP error {status}"
-    return f"{known.name}_ERROR", known.phrase
-
-
-def audience_error(status: int, message: str | None = None) -> web.Response:
-    """Render an Audience error: a JSON array of {error_code, message} ([OV "Error handling"]).
-
-    Every status gets this shape, including those only faults produce. Errors
-    are never cached ([OV "Caching"] speaks of cached responses; docs are
-    silent on errors - caching them would hide recoveries), hence MISS.
-    """
-    code, default_message = error_code_for(status)
-    body = orjson.dumps([{"error_code": code, "message": message or default_message}])
-    return web.Response(
-        status=status, body=body, headers={"Content-Type": _CONTENT_TYPE, "X-Cache": "MISS"}
-    )
-
-
-class BrightcoveAudience:
-    """The Audience API as an :class:`~video_api_emulator.server.ApiModule`."""
-
-    name = "brightcove_audience"
-
-    def create_state(self, emu: Emulator) -> AudienceState:
-        """Build the per-account tables for the current config."""
-        return AudienceState(emu)
-
-    def error_response(self, status: int, message: str | None = None) -> web.Response:
-        """Audience error body for ``status`` (used by faults)."""
-        return audience_error(status, message)
-
-    def truth(self, emu: Emulator, query: Mapping[str, str]) -> dict[str, Any]:
-        """Ground truth: rows whose replication field is in [from, to], ascending.
-
-        Same from/to formats as the API; sorted by the stream's replication
-        field (ties by created_at then k, like ``sort=updated_at``), records
-        rendered exactly as the API renders them.
-
-        ``visible=now`` (default): what the API shows at the horizon - only
-        processed rows and revisions (the response cache aside: a cached
-        answer may be up to ``audience_cache_seconds`` older). ``visible=all``:
-        the eventual truth at the horizon - every row and revision whose
-        timestamp is before the horizon, processed or not; what the API will
-        show once processing catches up (if nothing newer happens).
-        """
-        state: AudienceState = emu.state[self.name]
-        account = query.get("account_id", "")
-        stream = query.get("stream", "view_events")
-        visible = query.get("visible", "now")
-        if account not in state.accounts:
-            raise ValueError(f"unknown account_id {account!r}")
-        if stream not in STREAMS:
-            raise ValueError("stream must be view_events or leads")
-        if visible not in ("now", "all"):
-            raise ValueError("visible must be now or all")
-        try:
-            from_ms, to_ms = resolve_range(query.get("from"), query.get("to"), emu.horizon_ms)
-        except BadRequestError as exc:
-            raise ValueError(str(exc)) from exc
-        field = REPLICATION_FIELD[stream]
-        settled = visible == "all"
-        ks, _ = state.ordered(account, stream, from_ms, to_ms, (), (field, False), settled=settled)
-        table = state.table(account, stream, settled=settled)
-        out: dict[str, Any] = {"count": int(len(ks))}
-        if len(ks):
-            ends = table.view(ks[[0, -1]], emu.horizon_ms).column(field).values.tolist()
-            out["min_replication_value"] = iso_ms(ends[0])
-            out["max_replication_value"] = iso_ms(ends[1])
-        else:
-            out["min_replication_value"] = out["max_replication_value"] = None
-        if query.get("records", "0") in ("1", "true", "True"):
-            out["records"] = table.items(ks, emu.horizon_ms)
-        return out
-
-    def register(self, app: web.Application, emu: Emulator) -> None:
-        """Add the two data endpoints and a 404 for every other path on the Audience host.
-
-        The real API has a host of its own; here ``/audience`` stands for that
-        host, so any other path under it (``/audience/v9/...`` too) is the
-        host's 404.
-        """
-        admit = self._make_admit(emu)
-        for stream in STREAMS:
-            handler = self._make_handler(emu, STREAMS[stream])
-            app.router.add_get(
-                f"{BASE_PATH}/accounts/{{account_id}}/{stream}",
-                emu.vendor_route(self, stream, handler, admit=admit),
-            )
-
-        async def not_found(_request: web.Request) -> web.Response:
-            # [OV "Error handling"]: 404 RESOURCE_NOT_FOUND "The URL does not
-            # exist". Routing precedes authentication here (docs silent).
-            return audience_error(404)
-
-        wrapped_not_found = emu.vendor_route(self, "not_found", not_found)
-        app.router.add_route("*", "/audience/{tail:.*}", wrapped_not_found)
-        app.router.add_route("*", "/audience", wrapped_not_found)
-
-    def _make_admit(self, emu: Emulator) -> Any:
-        def admit(request: web.Request) -> web.Response | None:
-            # [OV "Rate limiting"]: 50 requests/s per account and per IP. Docs
-            # are silent on ordering; like an API gateway, the limiter decides
-            # on arrival, before authentication and before the (injected)
-            # backend latency. Unknown accounts get no account bucket.
-            state: AudienceState = emu.state[self.name]
-            account = request.match_info["account_id"]
-            keys = [f"ip:{request.remote}"]
-            if account in state.accounts:
-                keys.append(f"account:{account}")
-            limit = float(emu.config["audience_rate_limit_per_second"])
-            if emu.limiter.try_acquire(keys, limit):
-                return None
-            emu.stats.throttled += 1
-            return audience_error(429)
-
-        return admit
-
-    def _make_handler(self, emu: Emulator, spec: StreamSpec) -> Any:
-        async def handler(request: web.Request) -> web.Response:
-            state: AudienceState = emu.state[self.name]
-            account = request.match_info["account_id"]
-            # [OV "Authentication"]: "Authorization: Bearer {access_token}"; the
-            # token expires after five minutes. [OV "Error handling"]: 401
-            # UNAUTHORIZED_ERROR when "absent, has expired, or is invalid".
-            auth = request.headers.get("Authorization", "")
-            scheme, _, token = auth.partition(" ")
-            tokens: TokenStore = emu.state["brightcove_oauth"]
-            if scheme.lower() != "bearer" or not tokens.is_valid(token.strip()):
-                return audience_error(401)
-            if account not in state.accounts:
-                # Docs are silent on an account the credentials don't cover. The
-                # emulator's guess: credentials are account-scoped, so it is the
-                # [OV] 401 UNAUTHORIZED_ERROR, not a 404.
-                return audience_error(401)
-            # [OAS] parameter "Content-Type" (header, required: true) on both
-            # GETs, described as "Content-Type: application/json". Docs are
-            # silent on the answer when it is missing or different; the closest
-            # documented one is [OV "Error handling"] 400 BAD_REQUEST_ERROR (the
-            # table's only code for a malformed request). Parameters such as
-            # "; charset=utf-8" are accepted. Checked after authentication
-            # (order undocumented), before the cache: a request the API would
-            # refuse is never answered from it.
-            if _media_type(request.headers.get("Content-Type")) != "application/json":
-                return audience_error(400, "The Content-Type header must be application/json")
-            # [OV "Caching"]: "API responses are cached for approximately 5
-            # minutes", and X-Cache says HIT (from the cache) or MISS. The
-            # emulator caches each successful answer for audience_cache_seconds
-            # (default 300) of emulator time - the horizon, which does not move
-            # with the wall clock, only with /_emulator/advance - keyed on the
-            # request's path and raw query string. Docs are silent on the key:
-            # it ignores the token (a shared cache in front of the API, checked
-            # after authentication so it never answers an unauthorised caller),
-            # and on what is cached: only 200s are; errors and injected faults
-            # never are (a truncate/malformed fault spoils the copy it sends,
-            # not the answer the API cached).
-            cache_key = request.raw_path
-            cached = state.responses.get(cache_key, emu.horizon_ms)
-            if cached is not None:
-                return _ok(cached, "HIT")
-            try:
-                body = self._query(emu, state, account, spec, request.query)
-            except BadRequestError as exc:
-                return audience_error(400, str(exc))
-            state.responses.put(cache_key, emu.horizon_ms, body)
-            return _ok(body, "MISS")
-
-        return handler
-
-    def _query(
-        self,
-        emu: Emulator,
-        state: AudienceState,
-        account: str,
-        spec: StreamSpec,
-        q: Mapping[str, str],
-    ) -> bytes:
-        """Answer one query: the response body of a 200."""
-        # Unknown query parameters are ignored (docs silent).
-        limit = _parse_int(q.get("limit"), "limit", LIMIT_DEFAULT, 1, LIMIT_MAX)
-        # [OV "Paging results"]: offset = items to skip, default 0.
-        offset = _parse_int(q.get("offset"), "offset", 0, 0, None)
-        sort = _parse_sort(q.get("sort"), spec)
-        fields = _parse_fields(q.get("fields"), spec)
-        where = _parse_where(q.get("where"), spec)
-        from_ms, to_ms = resolve_range(q.get("from"), q.get("to"), emu.horizon_ms)
-        try:
-            ks, query_key = state.ordered(account, spec.name, from_ms, to_ms, where, sort)
-        except FilterValueError as exc:
-            raise BadRequestError(f"Invalid value for where: {exc}") from exc
-        if fields is None:
-            rows = state.page_json(query_key, ks, offset, limit).encode()
-        else:
-            table = state.tables[(account, spec.name)]
-            page = ks[offset : offset + limit]
-            rows = orjson.dumps(table.items(page, emu.horizon_ms, fields))[1:-1]
-        # [OV "Paging results"] / sample responses: {"count", "limit", "offset",
-        # "result"}; count is the total number of matching items. An offset at
-        # or past count answers 200 with an empty result and the true count:
-        # docs are silent on rows past the end (no error code fits it).
-        head = f'{{"count":{len(ks)},"limit":{limit},"offset":{offset},"result":['
-        return head.encode() + rows + b"]}"
-
-
-def _media_type(header: str | None) -> str:
-    """The media type of a Content-Type header value, lower-cased, without parameters."""
-    return (header or "").split(";", 1)[0].strip().lower()
-
-
-def _ok(body: bytes, cache: str) -> web.Response:
-    """A 200 with the [OV "Caching"] sample's headers (Content-Type, X-Cache)."""
-    return web.Response(body=body, headers={"Content-Type": _CONTENT_TYPE, "X-Cache": cache})
-
-
-API = BrightcoveAudience()

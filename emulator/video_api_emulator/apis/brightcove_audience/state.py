@@ -1,0 +1,116 @@
+"""Brightcove Audience per-reset state: the tables, query caches and response cache.
+
+Citations ([OV], [OAS], [FND]): see the package docstring.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ...data import LRU, WhereClauses, rows_between, select
+from ...response_cache import ResponseCache
+from ...server import Emulator
+from .data import LeadsTable, ViewEventsTable, build_pools
+from .params import REPLICATION_FIELD
+
+#: Result rows per rendered, cached block (see ``AudienceState.page_json``).
+BLOCK_ROWS = 1000
+
+
+class AudienceState:
+    """Per-reset Audience data: tables per (account, stream), query caches, response cache."""
+
+    def __init__(self, emu: Emulator) -> None:
+        cfg = emu.config
+        seed = int(cfg["seed"])
+        self.emu = emu
+        self.accounts = frozenset(cfg["brightcove_accounts"])
+        self.tables: dict[tuple[str, str], ViewEventsTable | LeadsTable] = {}
+        for account in cfg["brightcove_accounts"]:
+            pools = build_pools(seed, account)
+            self.tables[(account, "view_events")] = ViewEventsTable(seed, pools, cfg)
+            self.tables[(account, "leads")] = LeadsTable(seed, pools, cfg)
+        #: The same tables with every row processed: the eventual truth.
+        self.settled_tables = {key: table.settled() for key, table in self.tables.items()}
+        # Ordered index arrays per query shape; paging then costs O(limit).
+        self.cache = LRU(maxsize=32)
+        # Rendered blocks of BLOCK_ROWS consecutive result rows per query shape.
+        self.blocks = LRU(maxsize=64)
+        # [OV "Caching"]: the API's own response cache (what clients can observe).
+        self.responses = ResponseCache(int(round(cfg["audience_cache_seconds"] * 1000)))
+
+    def table(
+        self, account: str, stream: str, *, settled: bool = False
+    ) -> ViewEventsTable | LeadsTable:
+        """The table the API serves now, or (``settled``) the eventual one."""
+        return (self.settled_tables if settled else self.tables)[(account, stream)]
+
+    def ordered(
+        self,
+        account: str,
+        stream: str,
+        from_ms: int | None,
+        to_ms: int | None,
+        where: WhereClauses,
+        sort: tuple[str, bool],
+        *,
+        settled: bool = False,
+    ) -> tuple[np.ndarray, tuple[Any, ...]]:
+        """Return (cached) ordered row indices for one query shape, and its cache key.
+
+        Bounds that exclude nothing are dropped from the key: every row's
+        timestamps lie in [data_start, horizon), so a client sending
+        ``to=<its wall clock>`` with each page still hits the cache.
+        ``settled`` queries the eventual table (every row processed).
+        """
+        horizon = self.emu.horizon_ms
+        table = self.table(account, stream, settled=settled)
+        if to_ms is not None and to_ms >= horizon:
+            to_ms = None
+        if from_ms is not None and from_ms <= table.timeline.start_ms:
+            from_ms = None
+        key = (account, stream, settled, horizon, from_ms, to_ms, where, sort)
+        ks = self.cache.get_or_compute(
+            key,
+            lambda: select(
+                table,
+                horizon,
+                range_field=REPLICATION_FIELD[stream],
+                from_ms=from_ms,
+                to_ms=to_ms,
+                where=where,
+                sort_field=sort[0],
+                descending=sort[1],
+            ),
+        )
+        return ks, key
+
+    def page_json(self, query_key: tuple[Any, ...], ks: np.ndarray, offset: int, limit: int) -> str:
+        """Rows ``ks[offset:offset+limit]`` as comma-separated JSON objects.
+
+        ``query_key`` is the key :meth:`ordered` returned with ``ks``.
+
+        Rendering costs mostly per numpy call, not per row, so results are
+        rendered in blocks of ``BLOCK_ROWS`` rows, cached, and pages are sliced
+        out of them: a client paging through a result renders each block once.
+        """
+        account, stream, settled, horizon = query_key[:4]
+        table = self.table(account, stream, settled=settled)
+        stop = min(len(ks), offset + limit)
+        pieces = []
+        pos = offset
+        while pos < stop:
+            block = pos // BLOCK_ROWS
+            text, ends = self.blocks.get_or_compute(
+                (query_key, block),
+                lambda b=block: table.render_block(
+                    ks[b * BLOCK_ROWS : (b + 1) * BLOCK_ROWS], horizon
+                ),
+            )
+            base = block * BLOCK_ROWS
+            upto = min(stop, base + BLOCK_ROWS)
+            pieces.append(rows_between(text, ends, pos - base, upto - base))
+            pos = upto
+        return ",".join(pieces)
