@@ -11,19 +11,12 @@ Usage: python benchmarks/bench_audience.py [--events N] [--latency-ms MS] [--acc
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import subprocess
 import sys
-import tempfile
-import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from benchlib import cpu_seconds, peak_rss_mib, print_figures, timed_sync
 
-from tests.taprun import BIN, discover, select_only  # noqa: E402
-from video_api_emulator.process import EmulatorProcess  # noqa: E402
+from tests.taprun import discover, select_only
+from video_api_emulator.process import EmulatorProcess
 
 TAP = "tap-brightcove-audience"
 RATE_LIMIT = 50
@@ -51,7 +44,7 @@ def main() -> None:
             "max_concurrent_requests": args.concurrency,
         }
         catalog = select_only(discover(TAP, config), {"view_events"})
-        records, wall, rusage = _timed_sync(config, catalog)
+        records, wall, rusage = timed_sync(TAP, config, catalog)
         stats = emulator.stats()
         # What the API shows now: its processing lag hides the newest few rows.
         expected = sum(
@@ -61,7 +54,7 @@ def main() -> None:
 
     pages = _data_requests(stats)
     bound = pages / RATE_LIMIT
-    cpu = rusage.ru_utime + rusage.ru_stime
+    cpu = cpu_seconds(rusage)
     rows = [
         ("records", f"{records:,}"),
         ("pages (data requests)", f"{pages:,}"),
@@ -73,36 +66,11 @@ def main() -> None:
         ("records per second", f"{records / wall:,.0f}"),
         ("tap CPU time", f"{cpu:.2f} s"),
         ("records per CPU-second", f"{records / cpu:,.0f}" if cpu else "n/a"),
-        ("tap peak RSS", f"{rusage.ru_maxrss / 1024:.1f} MiB"),
+        ("tap peak RSS", f"{peak_rss_mib(rusage):.1f} MiB"),
     ]
-    width = max(len(name) for name, _ in rows)
-    print(f"tap-brightcove-audience benchmark ({args.accounts} account(s), view_events)")
-    for name, value in rows:
-        print(f"  {name:<{width}}  {value}")
+    print_figures(f"{TAP} benchmark ({args.accounts} account(s), view_events)", rows)
     if records != expected:
         sys.exit(f"record count {records} != {expected} rows the emulator shows")
-
-
-def _timed_sync(config: dict, catalog: dict) -> tuple[int, float, os.struct_rusage]:
-    """Run the tap, count RECORD lines as they stream, and take its own rusage."""
-    with tempfile.TemporaryDirectory() as tmp:
-        config_path = Path(tmp) / "config.json"
-        catalog_path = Path(tmp) / "catalog.json"
-        config_path.write_text(json.dumps(config))
-        catalog_path.write_text(json.dumps(catalog))
-        started = time.perf_counter()
-        process = subprocess.Popen(
-            [str(BIN / TAP), "--config", str(config_path), "--catalog", str(catalog_path)],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-        )
-        records = sum(1 for line in process.stdout if b'"type":"RECORD"' in line[:40])
-        _, status, rusage = os.wait4(process.pid, 0)
-        wall = time.perf_counter() - started
-        process.returncode = os.waitstatus_to_exitcode(status)
-    if process.returncode != 0:
-        sys.exit(f"{TAP} exited with {process.returncode}")
-    return records, wall, rusage
 
 
 def _data_requests(stats: dict) -> int:

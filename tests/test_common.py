@@ -126,3 +126,157 @@ def test_stable_key_ignores_changing_fields_and_distinguishes_identities():
     assert stable_key(first, identity) == stable_key(later, identity)
     assert stable_key(first, identity) != stable_key(other, identity)
     assert len(stable_key(first, identity)) == 64
+
+
+# Header-driven budget (IBM Video, api.video) ------------------------------------
+
+
+class FakeResponse:
+    """Only what the budget reads from a response: its headers."""
+
+    def __init__(self, **headers: object) -> None:
+        self.headers = {key.replace("_", "-"): str(value) for key, value in headers.items()}
+
+
+def ibm_headers(remaining: int, reset_epoch: float, limit: int = 10) -> FakeResponse:
+    return FakeResponse(
+        **{
+            "X-RateLimit-Limit": limit,
+            "X-RateLimit-Remaining": remaining,
+            "X-RateLimit-Reset": int(reset_epoch),
+        }
+    )
+
+
+def header_budget(headers=None):
+    from video_taps_common.header_budget import IBM_HEADERS, HeaderRateBudget
+
+    clock = FakeClock()
+    wall = {"offset": 1_700_000_000.0 - clock.now}
+    budget = HeaderRateBudget(
+        headers or IBM_HEADERS,
+        clock=clock,
+        wall_clock=lambda: clock.now + wall["offset"],
+        sleep=clock.sleep,
+    )
+    return budget, clock, clock.now + wall["offset"]
+
+
+def test_header_budget_waits_for_the_reset_once_the_window_is_spent():
+    budget, clock, epoch = header_budget()
+    budget.acquire()
+    budget.observe(ibm_headers(remaining=2, reset_epoch=epoch + 30))
+    budget.release()
+
+    budget.acquire()
+    budget.release()
+    budget.acquire()
+    budget.release()
+    assert clock.now == pytest.approx(1000.0)  # two more were allowed at once
+
+    budget.acquire()  # the window is spent: wait for its reset
+    assert clock.now >= 1030.0
+    assert clock.now < 1031.0
+
+
+def test_header_budget_counts_requests_the_server_has_not_seen_yet():
+    budget, clock, epoch = header_budget()
+    for _ in range(4):  # four in flight; the first answer says 3 remain
+        budget.acquire()
+    budget.observe(ibm_headers(remaining=3, reset_epoch=epoch + 10))
+    # The three others in flight may not have been counted: none is left.
+    budget.acquire()
+    assert clock.now >= 1010.0
+
+
+def test_header_budget_ignores_an_answer_from_a_window_that_already_ended():
+    budget, clock, epoch = header_budget()
+    budget.acquire()
+    budget.observe(ibm_headers(remaining=5, reset_epoch=epoch + 60))
+    budget.release()
+    budget.acquire()
+    budget.observe(ibm_headers(remaining=0, reset_epoch=epoch - 5))  # a stale answer
+    budget.release()
+    budget.acquire()
+    assert clock.now == pytest.approx(1000.0)
+
+
+def test_header_budget_429_holds_every_caller_until_the_reset():
+    budget, clock, epoch = header_budget()
+    budget.acquire()
+    budget.throttled(ibm_headers(remaining=0, reset_epoch=epoch + 7))
+    budget.release()
+    budget.acquire()
+    assert 1007.0 <= clock.now < 1008.0
+
+
+def test_header_budget_reads_retry_after_seconds_for_apivideo():
+    from video_taps_common.header_budget import APIVIDEO_HEADERS
+
+    budget, clock, _ = header_budget(APIVIDEO_HEADERS)
+    budget.acquire()
+    budget.observe(
+        FakeResponse(
+            **{
+                "X-RateLimit-Limit": 500,
+                "X-RateLimit-Remaining": 0,
+                "X-RateLimit-Retry-After": 12,
+            }
+        )
+    )
+    budget.release()
+    budget.acquire()
+    assert 1012.0 <= clock.now < 1013.0
+    assert budget.limit == 500
+
+
+def test_header_budget_without_headers_never_waits():
+    budget, clock, _ = header_budget()
+    for _ in range(50):
+        budget.acquire()
+        budget.observe(FakeResponse())
+        budget.release()
+    assert clock.now == pytest.approx(1000.0)
+
+
+def test_map_in_order_bounds_heavy_results_by_weight():
+    running = 0
+    most = 0
+    lock = threading.Lock()
+
+    def heavy(i: int) -> bytes:
+        nonlocal running, most
+        with lock:
+            running += 1
+            most = max(most, running)
+        time.sleep(0.01)
+        with lock:
+            running -= 1
+        return b"x" * 1000
+
+    results = list(
+        map_in_order(
+            heavy,
+            range(30),
+            max_workers=8,
+            weigh=len,
+            max_pending_weight=3000,
+            expected_weight=1000,
+        )
+    )
+    assert len(results) == 30
+    # Three results of 1,000 fit the 3,000 budget, however many workers there are.
+    assert most <= 3
+
+
+def test_map_in_order_keeps_one_running_even_when_one_result_exceeds_the_budget():
+    results = list(
+        map_in_order(
+            lambda i: b"y" * 5000,
+            range(5),
+            max_workers=4,
+            weigh=len,
+            max_pending_weight=100,
+        )
+    )
+    assert len(results) == 5

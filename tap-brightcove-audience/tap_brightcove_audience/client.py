@@ -19,7 +19,8 @@ from functools import cached_property
 from singer_sdk.exceptions import FatalAPIError
 
 from video_taps_common import ConcurrentPagesStream, FetchedPage, stable_key
-from video_taps_common.settings import as_utc, parse_datetime
+from video_taps_common.settings import parse_datetime
+from video_taps_common.sync_window import SyncWindowMixin
 
 if t.TYPE_CHECKING:
     import requests
@@ -54,7 +55,7 @@ def epoch_ms(moment: datetime.datetime) -> int:
     return int(moment.timestamp() * 1000)
 
 
-class AudienceStream(ConcurrentPagesStream[AudiencePage]):
+class AudienceStream(SyncWindowMixin, ConcurrentPagesStream[AudiencePage]):
     """One Audience resource, synced per account, ascending on its replication key."""
 
     #: Records arrive sorted ascending on the replication key (we ask for it), so
@@ -95,19 +96,6 @@ class AudienceStream(ConcurrentPagesStream[AudiencePage]):
         """Items per request; the overview caps ``limit`` at 100."""
         return int(self.config.get("page_size") or 100)
 
-    def get_replication_key_signpost(self, context: Context | None) -> datetime.datetime:  # noqa: ARG002
-        """Bookmarks never pass the frozen end of this sync's window."""
-        return self.window_end
-
-    @cached_property
-    def window_end(self) -> datetime.datetime:
-        """``to`` for every request of this sync: frozen so paging sees a fixed set."""
-        sync_started = self._tap.sync_started_at  # type: ignore[attr-defined]
-        end_date = self.config.get("end_date")
-        if end_date:
-            return min(sync_started, parse_datetime(end_date))
-        return sync_started
-
     # Paging -----------------------------------------------------------------
 
     def first_page_token(self, context: Context | None) -> AudiencePage:
@@ -126,12 +114,8 @@ class AudienceStream(ConcurrentPagesStream[AudiencePage]):
         last ``lookback_minutes`` before the bookmark picks such events up;
         rows read twice upsert on their stable key.
         """
-        start = self.get_starting_timestamp(context)
-        if start is None:
-            return None
         lookback = datetime.timedelta(minutes=int(self.config.get("lookback_minutes") or 0))
-        floor = parse_datetime(str(self.config["start_date"]))
-        return max(as_utc(start) - lookback, floor)
+        return self.resume_point(context, lookback)
 
     def following_page_tokens(
         self, first: FetchedPage[AudiencePage], context: Context | None

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime
 from functools import cached_property
 
 from singer_sdk import typing as th
@@ -133,11 +132,6 @@ class TapBrightcoveAudience(VideoTap):
     def account_ids(self) -> list[str]:
         """Configured accounts as strings, duplicates dropped, order kept."""
         return list(dict.fromkeys(str(account) for account in self.config["account_ids"]))
-
-    @cached_property
-    def sync_started_at(self) -> datetime.datetime:
-        """Frozen once: the end of every stream's date window in this run."""
-        return datetime.datetime.now(datetime.UTC)
 
     @cached_property
     def rate_budget(self) -> RateBudget:

@@ -10,8 +10,6 @@ Tokens" guide, summarised in shared/reference/FINDINGS.md §2). Everything else
 
 from __future__ import annotations
 
-import base64
-
 import requests
 
 from video_taps_common.client_credentials import ClientCredentialsAuthenticator
@@ -21,26 +19,6 @@ class BrightcoveOAuthAuthenticator(ClientCredentialsAuthenticator):
     """Client-credentials tokens for Brightcove APIs, sent as ``Bearer``."""
 
     vendor_label = "Brightcove OAuth"
-
-    def __init__(
-        self,
-        *,
-        client_id: str,
-        client_secret: str,
-        auth_endpoint: str,
-        timeout_seconds: float = 60.0,
-    ) -> None:
-        basic = base64.b64encode(f"{client_id}:{client_secret}".encode()).decode("ascii")
-        super().__init__(
-            client_id=client_id,
-            client_secret=client_secret,
-            auth_endpoint=auth_endpoint,
-            timeout_seconds=timeout_seconds,
-            oauth_headers={
-                "Authorization": f"Basic {basic}",
-                "Content-Type": "application/x-www-form-urlencoded",
-            },
-        )
 
     def describe_error(self, response: requests.Response) -> str:
         """RFC 6749 ``error``/``error_description``, or Brightcove's array shape.

@@ -18,6 +18,7 @@ token is written into the ``Authorization`` header, and how to read an error.
 
 from __future__ import annotations
 
+import base64
 import threading
 import time
 import typing as t
@@ -37,6 +38,15 @@ TRANSIENT_TOKEN_STATUSES = frozenset(
     {HTTPStatus.TOO_MANY_REQUESTS, HTTPStatus.REQUEST_TIMEOUT}
     | {status for status in HTTPStatus if status >= HTTPStatus.INTERNAL_SERVER_ERROR}
 )
+
+
+def basic_client_auth_headers(client_id: str, client_secret: str) -> dict[str, str]:
+    """RFC 6749 §2.3.1 client authentication: HTTP Basic over a form body."""
+    pair = base64.b64encode(f"{client_id}:{client_secret}".encode()).decode("ascii")
+    return {
+        "Authorization": f"Basic {pair}",
+        "Content-Type": "application/x-www-form-urlencoded",
+    }
 
 
 class ClientCredentialsAuthenticator(OAuthAuthenticator):
@@ -64,7 +74,7 @@ class ClientCredentialsAuthenticator(OAuthAuthenticator):
             auth_endpoint=auth_endpoint,
             client_id=client_id,
             client_secret=client_secret,
-            oauth_headers=oauth_headers or {},
+            oauth_headers=oauth_headers or basic_client_auth_headers(client_id, client_secret),
         )
         self._timeout_seconds = timeout_seconds
         self._lock = threading.Lock()

@@ -48,11 +48,16 @@ if t.TYPE_CHECKING:
     from backoff.types import Details
     from singer_sdk.helpers.types import Context
 
-    from video_taps_common.rate_budget import RateBudget
+    from video_taps_common.rate_budget import RequestBudget
 
 _TToken = t.TypeVar("_TToken")
 
 DEFAULT_MAX_CONCURRENT_REQUESTS = 8
+#: Response bytes of pages running or waiting ahead of the consumer. Decoded, a
+#: page takes several times its size in memory; this keeps a sync of 10,000-row
+#: pages (about 8 MB each) under a few hundred MB while small pages still get
+#: every worker.
+MAX_BUFFERED_PAGE_BYTES = 32 * 2**20
 #: Used when a tap declares no ``request_timeout_seconds`` setting.
 DEFAULT_REQUEST_TIMEOUT_SECONDS = 60
 #: Seconds to open a connection: a host that does not answer a SYN in this long
@@ -81,7 +86,7 @@ class RateBudgetedTap(t.Protocol):
     """What a tap offers to streams built on :class:`ConcurrentPagesStream`."""
 
     @property
-    def rate_budget(self) -> RateBudget:
+    def rate_budget(self) -> RequestBudget:
         """The one budget every stream and thread of the tap draws from."""
         ...
 
@@ -94,9 +99,6 @@ class RateBudgetedTap(t.Protocol):
 
 class ConcurrentPagesStream(RESTStream[_TToken], abc.ABC):
     """Fetch every page after the first concurrently; emit records in page order."""
-
-    #: Seconds every thread holds off after the server answered 429.
-    throttle_pause_seconds: float = 1.0
 
     #: Records are decoded from JSON here, so every value is already a JSON type
     #: (str, int, Decimal, bool, None, list, dict): the SDK's per-value
@@ -157,7 +159,7 @@ class ConcurrentPagesStream(RESTStream[_TToken], abc.ABC):
         return set()
 
     @property
-    def rate_budget(self) -> RateBudget:
+    def rate_budget(self) -> RequestBudget:
         """The tap-wide budget, so all streams together respect the vendor's limit."""
         tap = t.cast("RateBudgetedTap", self._tap)
         return tap.rate_budget
@@ -247,6 +249,9 @@ class ConcurrentPagesStream(RESTStream[_TToken], abc.ABC):
                 self.following_page_tokens(first, context),
                 max_workers=self.max_concurrent_requests,
                 thread_name_prefix=self.name,
+                weigh=_page_bytes,
+                max_pending_weight=MAX_BUFFERED_PAGE_BYTES,
+                expected_weight=_page_bytes(first),
             )
             with closing(later_pages):
                 for page in later_pages:
@@ -333,8 +338,12 @@ class ConcurrentPagesStream(RESTStream[_TToken], abc.ABC):
     def _budgeted_request(
         self, prepared_request: requests.PreparedRequest, context: Context | None
     ) -> requests.Response:
-        self.rate_budget.acquire()
-        return self._request(prepared_request, context)
+        budget = self.rate_budget
+        budget.acquire()
+        try:
+            return self._request(prepared_request, context)
+        finally:
+            budget.release()
 
     def _forget_rejected_token(self, response: requests.Response) -> bool:
         forget = getattr(self.authenticator, "forget_token", None)
@@ -356,10 +365,11 @@ class ConcurrentPagesStream(RESTStream[_TToken], abc.ABC):
 
     def validate_response(self, response: requests.Response) -> None:
         """Like the SDK's, but a 401 may be retried once and a 429 pauses all threads."""
+        self.rate_budget.observe(response)
         if response.status_code == HTTPStatus.UNAUTHORIZED:
             raise UnauthorizedError(self.response_error_message(response), response)
         if response.status_code == HTTPStatus.TOO_MANY_REQUESTS:
-            self.rate_budget.pause(self.throttle_pause_seconds)
+            self.rate_budget.throttled(response)
         super().validate_response(response)
 
     def backoff_max_tries(self) -> int:
@@ -393,6 +403,11 @@ class ConcurrentPagesStream(RESTStream[_TToken], abc.ABC):
                 self.metrics_logger.debug("METRIC: %s", point)
             return
         super()._log_metric(point)
+
+
+def _page_bytes(page: FetchedPage[t.Any]) -> int:
+    """The size of a page's body as it came over the wire."""
+    return len(page.response.content)
 
 
 def _never_connected(error: BaseException) -> bool:

@@ -6,6 +6,10 @@ rate and so exceed a strict sliding window; this budget instead never lets more
 than ``max_requests`` request starts fall inside any window of ``period`` plus a
 small safety margin, which absorbs network jitter between our clock and the
 server's.
+
+Streams call ``acquire`` before each request, ``release`` after it, ``observe``
+with each response and ``throttled`` on a 429; the header-driven
+:class:`~video_taps_common.header_budget.HeaderRateBudget` offers the same calls.
 """
 
 from __future__ import annotations
@@ -15,9 +19,14 @@ import time
 import typing as t
 from collections import deque
 
+if t.TYPE_CHECKING:
+    import requests
+
 #: Extra seconds added to the window so requests that leave us evenly spaced but
 #: reach the server bunched together (scheduler or network jitter) still fit.
 DEFAULT_SAFETY_MARGIN_SECONDS = 0.03
+#: Seconds every caller holds off after the server answered 429.
+THROTTLE_PAUSE_SECONDS = 1.0
 
 
 class RateBudget:
@@ -51,6 +60,16 @@ class RateBudget:
                 return
             self._sleep(wait)
 
+    def release(self) -> None:
+        """A request is over; a fixed window needs no bookkeeping for that."""
+
+    def observe(self, response: requests.Response) -> None:
+        """The documented limit is fixed; responses teach it nothing."""
+
+    def throttled(self, response: requests.Response) -> None:  # noqa: ARG002
+        """A 429 although we kept to the budget: the server's view differs, so back off."""
+        self.pause(THROTTLE_PAUSE_SECONDS)
+
     def pause(self, seconds: float) -> None:
         """Stop every caller for ``seconds``, e.g. after the server said 429.
 
@@ -72,3 +91,23 @@ class RateBudget:
                 self._starts.append(now)
                 return 0.0
             return self._starts[0] - window_start
+
+
+class RequestBudget(t.Protocol):
+    """What streams need from a budget: the calls both kinds of budget offer."""
+
+    def acquire(self) -> None:
+        """Wait until one more request may start."""
+        ...
+
+    def release(self) -> None:
+        """The request is over."""
+        ...
+
+    def observe(self, response: requests.Response) -> None:
+        """Learn from a response's headers."""
+        ...
+
+    def throttled(self, response: requests.Response) -> None:
+        """The server answered 429."""
+        ...

@@ -78,6 +78,8 @@ class VideoTap(Tap):
             plural = "s" if len(missing) > 1 else ""
             errors.insert(0, f"missing required setting{plural} {', '.join(missing)}")
         errors += date_setting_errors(self._config, self.date_settings)
+        if not errors:
+            errors += self.cross_setting_errors(self._config)
         if errors and raise_errors:
             raise ConfigValidationError(
                 f"Invalid settings: {'; '.join(errors)}", errors=errors, schema=schema
@@ -85,6 +87,10 @@ class VideoTap(Tap):
         if errors:
             self.logger.warning("Invalid settings: %s", "; ".join(errors))
         return errors
+
+    def cross_setting_errors(self, config: t.Mapping[str, t.Any]) -> list[str]:  # noqa: ARG002
+        """Problems no single setting's schema can express, e.g. one setting needing another."""
+        return []
 
     # Running ------------------------------------------------------------------
 
@@ -155,6 +161,11 @@ class VideoTap(Tap):
                 "was synced and its bookmark saved."
             )
             raise PartitionsFailedError(msg)
+
+    @cached_property
+    def sync_started_at(self) -> datetime.datetime:
+        """Frozen once: the end of every incremental stream's range in this run."""
+        return datetime.datetime.now(datetime.UTC)
 
     @cached_property
     def stream_summaries(self) -> dict[str, StreamSummary]:

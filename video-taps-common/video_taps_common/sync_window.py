@@ -1,0 +1,54 @@
+"""The date range one sync covers: from the bookmark, minus a look-back, to a frozen end.
+
+Every incremental stream of the family syncs the same range: it ends when the
+run started (or at ``end_date`` if earlier), frozen so paging sees a fixed set
+and bookmarks never pass it; and it begins at the partition's bookmark minus a
+look-back, because these APIs show some rows only once processed, after a sync
+may already have passed their timestamp. Rows read twice upsert on their keys.
+"""
+
+from __future__ import annotations
+
+import datetime
+import typing as t
+from functools import cached_property
+
+from video_taps_common.settings import as_utc, parse_datetime
+
+if t.TYPE_CHECKING:
+    from singer_sdk.helpers.types import Context
+
+
+class SyncWindowMixin:
+    """For ``RESTStream`` subclasses of a :class:`~video_taps_common.tap_base.VideoTap`."""
+
+    config: t.Mapping[str, t.Any]
+    _tap: t.Any
+
+    if t.TYPE_CHECKING:
+
+        def get_starting_timestamp(self, context: Context | None) -> datetime.datetime | None:
+            """The SDK's: the bookmark, else ``start_date``."""
+
+    @cached_property
+    def window_end(self) -> datetime.datetime:
+        """The end of every request's range in this run: the run's start or ``end_date``."""
+        sync_started = self._tap.sync_started_at
+        end_date = self.config.get("end_date")
+        if end_date:
+            return min(sync_started, parse_datetime(end_date))
+        return sync_started
+
+    def get_replication_key_signpost(self, context: Context | None) -> datetime.datetime:  # noqa: ARG002
+        """Bookmarks never pass the frozen end of this sync's range."""
+        return self.window_end
+
+    def resume_point(
+        self, context: Context | None, lookback: datetime.timedelta
+    ) -> datetime.datetime | None:
+        """The bookmark minus ``lookback``, never before ``start_date``."""
+        start = self.get_starting_timestamp(context)
+        if start is None:
+            return None
+        floor = parse_datetime(str(self.config["start_date"]))
+        return max(as_utc(start) - lookback, floor)
