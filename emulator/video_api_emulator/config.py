@@ -42,13 +42,32 @@ DEFAULTS: dict[str, Any] = {
     # [OAS] GetViewEvents: "only view events that have been processed will
     # appear in the response". On: every view event (and lead) appears some
     # minutes - rarely hours - after its updated_at/created_at; the figure is
-    # the emulator's choice, the docs give none (see brightcove_audience.py,
+    # the emulator's choice, the docs give none (see apis/brightcove_audience/data.py,
     # "Processing lag"). Off only where a test asks.
     "audience_processing_lag": True,
     # [OV "Caching"]: "API responses are cached for approximately 5 minutes",
     # with X-Cache HIT/MISS. Counted in emulator time (the horizon). 0 = off.
     "audience_cache_seconds": 300,
     "faults": [],
+    # ---- IBM Video Streaming (apis/ibm_video; [FND] = shared/reference/FINDINGS.md §3)
+    "ibm_clients": {"emulator-ibm-client-id": "emulator-ibm-client-secret"},
+    # [FND "Token endpoint"]: access tokens "expire in a day" (api-basics-overview);
+    # the JWT's own lifetime is undocumented (UNCERTAIN), so a day it is.
+    "ibm_token_ttl_seconds": 86_400,
+    # Views spread evenly over data_start + data_span_seconds (emulator design).
+    "ibm_views": 3000,
+    "ibm_viewers": 600,
+    # [FND "Response envelope"]: current docs use "data", the oldest "resources".
+    "ibm_envelope": "data",
+    # [FND "View attributes"]: content_id is an integer in the schema but a string
+    # in the examples; this share of views renders it as a string.
+    "ibm_content_id_string_share": 0.3,
+    # Docs are silent on processing delay; 0 = views appear the instant they happen.
+    "ibm_processing_lag_max_seconds": 0,
+    # [FND "Errors and limits"]: X-RateLimit-* headers and 429, numbers undocumented;
+    # these are the emulator's choice. 0 disables.
+    "ibm_rate_limit": 600,
+    "ibm_rate_limit_window_seconds": 60,
 }
 
 
@@ -126,6 +145,34 @@ def build_config(overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
     if not isinstance(cfg["data_start"], str):
         raise ConfigError("data_start: must be an ISO-8601 string")
     parse_data_start(cfg["data_start"])
+    _validate_ibm(cfg)
     if not isinstance(cfg["faults"], list):
         raise ConfigError("faults: must be a list of rules")
     return cfg
+
+
+def _validate_ibm(cfg: dict[str, Any]) -> None:
+    """Check the ``ibm_*`` keys (IBM Video Streaming emulator)."""
+    clients = cfg["ibm_clients"]
+    if not isinstance(clients, dict) or not all(
+        isinstance(k, str) and k and isinstance(v, str) and v for k, v in clients.items()
+    ):
+        raise ConfigError("ibm_clients: must be an object of client_id -> client_secret")
+    for key in ("ibm_token_ttl_seconds", "ibm_rate_limit_window_seconds"):
+        if not _is_number(cfg[key]) or cfg[key] <= 0:
+            raise ConfigError(f"{key}: must be a positive number")
+    for key in ("ibm_views", "ibm_rate_limit"):
+        if not _is_int(cfg[key]) or cfg[key] < 0:
+            raise ConfigError(f"{key}: must be a non-negative integer")
+    if cfg["ibm_views"] > 2**31 - 1:
+        raise ConfigError("ibm_views: must be below 2**31")
+    if not _is_int(cfg["ibm_viewers"]) or cfg["ibm_viewers"] < 1:
+        raise ConfigError("ibm_viewers: must be a positive integer")
+    if cfg["ibm_envelope"] not in ("data", "resources"):
+        raise ConfigError("ibm_envelope: must be 'data' or 'resources'")
+    share = cfg["ibm_content_id_string_share"]
+    if not _is_number(share) or not 0 <= share <= 1:
+        raise ConfigError("ibm_content_id_string_share: must be a number in [0, 1]")
+    lag = cfg["ibm_processing_lag_max_seconds"]
+    if not _is_number(lag) or lag < 0:
+        raise ConfigError("ibm_processing_lag_max_seconds: must be a number >= 0")

@@ -223,15 +223,25 @@ class Emulator:
         return faults_mod.malformed(full)
 
     def revoke_bearer(self, request: web.Request) -> None:
-        """Invalidate the request's bearer token in every API that issues tokens."""
-        auth = request.headers.get("Authorization", "")
+        """Invalidate the request's token in every API that issues tokens.
+
+        ``Authorization: Bearer <token>``, or a bare ``Authorization: <token>``
+        (IBM's Analytics API takes its JWT without a scheme).
+        """
+        auth = request.headers.get("Authorization", "").strip()
         scheme, _, token = auth.partition(" ")
-        if scheme.lower() != "bearer" or not token:
+        if scheme.lower() == "bearer":
+            token = token.strip()
+        elif auth and not token:
+            token = auth
+        else:
+            return
+        if not token:
             return
         for state in self.state.values():
             revoke = getattr(state, "revoke_token", None)
             if callable(revoke):
-                revoke(token.strip())
+                revoke(token)
 
 
 EMULATOR_KEY: web.AppKey[Emulator] = web.AppKey("emulator", Emulator)

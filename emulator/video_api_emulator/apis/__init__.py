@@ -1,14 +1,19 @@
 """Emulated vendor APIs; each module exposes ``API`` implementing ``server.ApiModule``.
 
 To add a vendor API, add a module here and list its ``API`` in ``API_MODULES``.
-The OAuth module comes first because the Brightcove data APIs read its token
-store.
+Token endpoints come before the data APIs that read their token stores
+(Brightcove OAuth, IBM's ``/oauth2/token`` in the ``ibm_video`` package).
 """
 
 from __future__ import annotations
 
-from . import brightcove_audience, brightcove_oauth
+from . import brightcove_audience, brightcove_oauth, ibm_video
 
-API_MODULES = (brightcove_oauth.API, brightcove_audience.API)
+API_MODULES = (
+    brightcove_oauth.API,
+    brightcove_audience.API,
+    ibm_video.OAUTH_API,
+    ibm_video.API,
+)
 
 __all__ = ["API_MODULES"]
