@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 UV     := $(BIN)/uv
-LOCAL_PACKAGES := -e ./video-taps-common -e ./emulator -e ./tap-brightcove-audience
+LOCAL_PACKAGES := -e ./video-taps-common -e ./emulator -e ./tap-brightcove-audience -e ./tap-ibm-video
 
 .PHONY: dev demo test bench lint clean
 
@@ -30,6 +30,7 @@ test: dev
 
 bench: dev
 	$(BIN)/python benchmarks/bench_audience.py
+	$(BIN)/python benchmarks/bench_ibm.py
 	$(BIN)/python benchmarks/bench_emulator.py --requests 8000
 
 lint: dev

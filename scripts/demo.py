@@ -20,6 +20,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -30,7 +31,6 @@ WAREHOUSE = ROOT / "output" / "warehouse.duckdb"
 LOGS = ROOT / "output" / "logs"
 #: The demo's own meltano system database (its state), apart from a user's runs.
 DEMO_MELTANO_DB = ROOT / "output" / "demo-meltano.db"
-SCHEMA = "analytics"
 
 from video_api_emulator.process import EmulatorProcess  # noqa: E402
 
@@ -41,8 +41,12 @@ EMULATOR_CONFIG = {
     "brightcove_accounts": BRIGHTCOVE_ACCOUNTS,
     "audience_view_events_per_account": 2_000,
     "audience_leads_per_account": 150,
+    "ibm_views": 5_000,
+    "ibm_viewers": 800,
     "latency_ms": 20,
 }
+IBM_START = "2026-01-01T00:00:00+00:00"
+IBM_END_OF_TIME = "2100-01-01T00:00:00+00:00"
 
 
 def audience_rows(emulator: EmulatorProcess, stream: str) -> int:
@@ -55,10 +59,31 @@ def audience_rows(emulator: EmulatorProcess, stream: str) -> int:
     )
 
 
-#: tap -> (its streams, how to ask the emulator how many rows a stream holds).
-#: A new tap adds one entry here.
-DEMO_TAPS: dict[str, tuple[tuple[str, ...], Callable[[EmulatorProcess, str], int]]] = {
-    "tap-brightcove-audience": (("view_events", "leads"), audience_rows),
+def ibm_rows(emulator: EmulatorProcess, stream: str) -> int:
+    """Views overlapping the demo's range, or every viewer, as the IBM API holds them."""
+    if stream == "views":
+        return emulator.truth("ibm_video", stream="views", from_=IBM_START, to=IBM_END_OF_TIME)[
+            "count"
+        ]
+    return emulator.truth("ibm_video", stream="viewers")["count"]
+
+
+@dataclass(frozen=True)
+class DemoTap:
+    """A tap the demo runs: the schema its tables land in, its streams, their truth."""
+
+    schema: str
+    streams: tuple[str, ...]
+    api_rows: Callable[[EmulatorProcess, str], int]
+
+
+#: tap -> what the demo loads and checks. The schema is the extractor's
+#: load_schema in meltano.yml. A new tap adds one entry here.
+DEMO_TAPS: dict[str, DemoTap] = {
+    "tap-brightcove-audience": DemoTap(
+        "brightcove_audience", ("view_events", "leads"), audience_rows
+    ),
+    "tap-ibm-video": DemoTap("ibm_video", ("views", "viewers"), ibm_rows),
 }
 
 
@@ -75,9 +100,9 @@ def main() -> int:
             )
             print(f"{tap}: loaded in {time.perf_counter() - started:.1f} s")
         expected = {
-            (tap, stream): rows(emulator, stream)
-            for tap, (streams, rows) in DEMO_TAPS.items()
-            for stream in streams
+            (tap, stream): demo.api_rows(emulator, stream)
+            for tap, demo in DEMO_TAPS.items()
+            for stream in demo.streams
         }
     loaded = _duckdb_row_counts()
     return _report(expected, loaded)
@@ -107,27 +132,31 @@ def _meltano(*args: str, env: dict | None = None) -> None:
         raise SystemExit(f"meltano {command} failed ({completed.returncode}); log: {log_path}")
 
 
-def _duckdb_row_counts() -> dict[str, int]:
+def _duckdb_row_counts() -> dict[tuple[str, str], int]:
+    """Rows per (schema, table) in the warehouse."""
     with duckdb.connect(str(WAREHOUSE), read_only=True) as connection:
         tables = connection.execute(
-            "select table_name from information_schema.tables where table_schema = ?", [SCHEMA]
+            "select table_schema, table_name from information_schema.tables"
         ).fetchall()
         return {
-            name: connection.execute(f'select count(*) from {SCHEMA}."{name}"').fetchone()[0]  # noqa: S608
-            for (name,) in tables
+            (schema, name): connection.execute(
+                f'select count(*) from "{schema}"."{name}"'  # noqa: S608
+            ).fetchone()[0]
+            for schema, name in tables
         }
 
 
-def _report(expected: dict[tuple[str, str], int], loaded: dict[str, int]) -> int:
+def _report(expected: dict[tuple[str, str], int], loaded: dict[tuple[str, str], int]) -> int:
     print()
-    print(f"{'tap':<28} {'stream':<14} {'rows':>8} {'API holds':>10}  ok")
+    print(f"{'tap':<26} {'table':<34} {'rows':>8} {'API holds':>10}  ok")
     failures = 0
     for (tap, stream), want in expected.items():
-        got = loaded.get(stream, 0)
+        table = (DEMO_TAPS[tap].schema, stream)
+        got = loaded.get(table, 0)
         ok = got == want
         failures += not ok
-        print(f"{tap:<28} {stream:<14} {got:>8} {want:>10}  {'yes' if ok else 'NO'}")
-    print(f"\nDuckDB database: {WAREHOUSE}  (schema '{SCHEMA}')")
+        print(f"{tap:<26} {'.'.join(table):<34} {got:>8} {want:>10}  {'yes' if ok else 'NO'}")
+    print(f"\nDuckDB database: {WAREHOUSE}  (one schema per tap)")
     if failures:
         print(f"{failures} table(s) do not match the API's ground truth", file=sys.stderr)
     return 1 if failures else 0

@@ -32,7 +32,8 @@ from tests.support.meltano import (
 from tests.support.postgres import postgres_server
 
 TAP = "tap-brightcove-audience"
-SCHEMA = "analytics"
+#: The extractor's load_schema in meltano.yml.
+SCHEMA = "brightcove_audience"
 
 pytestmark = pytest.mark.e2e
 
@@ -51,7 +52,7 @@ def _installed_plugins() -> None:
 @pytest.mark.parametrize("target", ["target-duckdb", "target-postgres"])
 def test_meltano_run_into_a_database_reconciles_and_upserts(target, emulator, postgres, tmp_path):
     env = {
-        **isolated_env(tmp_path, postgres_env=postgres.target_postgres_env(schema=SCHEMA)),
+        **isolated_env(tmp_path, postgres_env=postgres.target_postgres_env()),
         "EMULATOR_URL": emulator.url,
     }
 

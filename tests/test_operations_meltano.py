@@ -147,7 +147,7 @@ def test_the_scheduled_job_loads_postgres_and_keeps_state_there(emulator, postgr
     system_db = new_database(postgres, "meltano")
     env = {
         **isolated_env(tmp_path),
-        **postgres.target_postgres_env(schema="analytics"),
+        **postgres.target_postgres_env(),
         "TARGET_POSTGRES_DATABASE": warehouse,
         "MELTANO_DATABASE_URI": meltano_database_uri(postgres, system_db),
         # `meltano schedule` ignores --environment; the job it starts reads this.
@@ -157,7 +157,7 @@ def test_the_scheduled_job_loads_postgres_and_keeps_state_there(emulator, postgr
 
     meltano("schedule", "run", SCHEDULE, env=env, environment=None)
 
-    assert postgres_row_counts(dsn(postgres, warehouse), "analytics") == truth_counts(
+    assert postgres_row_counts(dsn(postgres, warehouse), "brightcove_audience") == truth_counts(
         emulator, ACCOUNTS
     )
     state_id = run_state_id(TAP, "target-postgres")

@@ -1,7 +1,7 @@
 """Packages a user can install and publish.
 
-Every package in this repository (video-taps-common, tap-brightcove-audience,
-the emulator) is built into a wheel and an sdist exactly as a release would be.
+Every package in this repository (video-taps-common, each tap, the emulator)
+is built into a wheel and an sdist exactly as a release would be.
 Their metadata must name no path of the machine that built them, must carry
 the Apache-2.0 LICENSE, and must declare ordinary versioned dependencies. The
 tap is then installed into clean venvs the two ways a user does it -- offline
@@ -41,6 +41,7 @@ from tests.support.meltano import PROJECT_ROOT
 PACKAGES = {
     "video-taps-common": "video-taps-common",
     "tap-brightcove-audience": "tap-brightcove-audience",
+    "tap-ibm-video": "tap-ibm-video",
     "emulator": "video-api-emulator",
 }
 TAP = "tap-brightcove-audience"
@@ -417,12 +418,20 @@ def _api_row_counts(emulator) -> dict[str, int]:
     }
 
 
-def _sync_counts(python: Path, emulator, workdir: Path) -> dict[str, int]:
+def _sync_counts(
+    python: Path,
+    emulator,
+    workdir: Path,
+    tap: str = TAP,
+    settings: dict | None = None,
+    streams: tuple[str, ...] = STREAMS,
+) -> dict[str, int]:
     """Run the venv's tap executable against the emulator; RECORD messages per stream."""
     config = workdir / "config.json"
     config.write_text(
         json.dumps(
-            {
+            settings
+            or {
                 "client_id": "emulator-client-id",
                 "client_secret": "emulator-client-secret",
                 "account_ids": ACCOUNTS,
@@ -433,7 +442,7 @@ def _sync_counts(python: Path, emulator, workdir: Path) -> dict[str, int]:
         )
     )
     sync = subprocess.run(
-        [str(python.parent / TAP), "--config", str(config)],
+        [str(python.parent / tap), "--config", str(config)],
         capture_output=True,
         text=True,
         timeout=300,
@@ -442,7 +451,7 @@ def _sync_counts(python: Path, emulator, workdir: Path) -> dict[str, int]:
         cwd=workdir,
     )
     assert sync.returncode == 0, f"the sync failed:\n{sync.stderr[-4000:]}"
-    counts = dict.fromkeys(STREAMS, 0)
+    counts = dict.fromkeys(streams, 0)
     for line in sync.stdout.splitlines():
         message = json.loads(line)
         if message["type"] == "RECORD":
@@ -517,3 +526,40 @@ def test_the_tap_installs_from_the_two_folders_with_pip_and_syncs(emulator, tmp_
     _assert_backoff_is_the_sdk_fork(_backoff_facts(python))
 
     assert _sync_counts(python, emulator, tmp_path) == _api_row_counts(emulator)
+
+
+@pytest.mark.e2e
+def test_tap_ibm_video_installs_from_its_two_folders_alone_and_syncs(emulator, tmp_path):
+    """`pip install ./video-taps-common ./tap-ibm-video`: no other tap comes with it."""
+    python = _new_venv(tmp_path / "venv")
+    _pip(
+        python,
+        "install",
+        "--quiet",
+        f"./{COMMON}",
+        "./tap-ibm-video",
+        env=_user_env(),
+        cwd=PROJECT_ROOT,
+    )
+    _pip(python, "check", env=_user_env(), cwd=tmp_path)
+    installed = json.loads(_pip(python, "list", "--format", "json", env=_user_env(), cwd=tmp_path))
+    assert TAP not in {canonicalize_name(p["name"]) for p in installed}
+    horizon = emulator.horizon()["horizon"]
+    settings = {
+        "client_id": "emulator-ibm-client-id",
+        "client_secret": "emulator-ibm-client-secret",
+        "start_date": "2026-01-01T00:00:00Z",
+        "end_date": horizon,
+        "window_hours": 24 * 7,
+        "api_url": f"{emulator.url}/ibm-analytics/v1",
+        "oauth_url": f"{emulator.url}/oauth2/token",
+    }
+    counts = _sync_counts(
+        python, emulator, tmp_path, "tap-ibm-video", settings, ("views", "viewers")
+    )
+    start = "2026-01-01T00:00:00+00:00"
+    views = emulator.truth("ibm_video", stream="views", from_=start, to=horizon)
+    assert counts == {
+        "views": views["count"],
+        "viewers": emulator.truth("ibm_video", stream="viewers")["count"],
+    }

@@ -304,7 +304,11 @@ def test_synthetic_revisions_share_keys_and_differ_in_values() -> None:
 def test_target_duckdb_loads_every_row_and_upserts(tmp_path: Path, loaders_installed: None) -> None:
     # Small batches: the broken pins lose the first row of EVERY batch, so
     # several batch boundaries per stream make the loss larger and certain.
-    env = isolated_env(tmp_path) | {"TARGET_DUCKDB_BATCH_SIZE_ROWS": str(BATCH_SIZE_ROWS)}
+    # No extractor here, so no load_schema: name the schema.
+    env = isolated_env(tmp_path) | {
+        "TARGET_DUCKDB_BATCH_SIZE_ROWS": str(BATCH_SIZE_ROWS),
+        "TARGET_DUCKDB_DEFAULT_TARGET_SCHEMA": "analytics",
+    }
     warehouse = Path(env["TARGET_DUCKDB_FILEPATH"])
     expected = dict.fromkeys(SCHEMAS, RECORDS_PER_STREAM)
 

@@ -7,6 +7,7 @@ import os
 from singer_sdk.testing import get_tap_test_class
 
 from tap_brightcove_audience.tap import TapBrightcoveAudience
+from tap_ibm_video.tap import TapIbmVideo
 
 EMULATOR_URL = os.environ["EMULATOR_URL"]
 
@@ -19,5 +20,17 @@ TestTapBrightcoveAudience = get_tap_test_class(
         "start_date": "2026-01-01T00:00:00Z",
         "api_url": f"{EMULATOR_URL}/audience/v1",
         "oauth_url": f"{EMULATOR_URL}/oauth/v4/access_token",
+    },
+)
+
+TestTapIbmVideo = get_tap_test_class(
+    tap_class=TapIbmVideo,
+    config={
+        "client_id": "emulator-ibm-client-id",
+        "client_secret": "emulator-ibm-client-secret",
+        "start_date": "2026-01-01T00:00:00Z",
+        "api_url": f"{EMULATOR_URL}/ibm-analytics/v1",
+        "oauth_url": f"{EMULATOR_URL}/oauth2/token",
+        "window_hours": 24 * 7,
     },
 )

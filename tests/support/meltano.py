@@ -284,7 +284,7 @@ def isolated_env(
 # -- destination readers -----------------------------------------------------
 
 
-def duckdb_row_counts(path: Path | str, schema: str = "analytics") -> dict[str, int]:
+def duckdb_row_counts(path: Path | str, schema: str) -> dict[str, int]:
     """``{table: row count}`` for every table in ``schema`` of a DuckDB file ({} if absent)."""
     import duckdb  # imported here: only the e2e tests need it
 
@@ -332,7 +332,7 @@ _COLUMN_TYPES_SQL = (
 )
 
 
-def postgres_row_counts(dsn: str, schema: str = "analytics") -> dict[str, int]:
+def postgres_row_counts(dsn: str, schema: str) -> dict[str, int]:
     """``{table: row count}`` for every table in ``schema`` of a PostgreSQL database."""
     import psycopg  # imported here: only the e2e tests need it
     from psycopg import sql

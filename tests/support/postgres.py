@@ -211,16 +211,22 @@ class PostgresServer:
         """The server log, read back into error messages when start fails."""
         return self._base / "postgres.log"
 
-    def target_postgres_env(self, schema: str = "analytics") -> dict[str, str]:
-        """Env vars that point meltano's target-postgres at this server."""
-        return {
+    def target_postgres_env(self, schema: str | None = None) -> dict[str, str]:
+        """Env vars that point meltano's target-postgres at this server.
+
+        Without ``schema`` each tap's tables land in its extractor's
+        ``load_schema``, as meltano.yml sets it up.
+        """
+        env = {
             "TARGET_POSTGRES_HOST": self.host,
             "TARGET_POSTGRES_PORT": str(self.port),
             "TARGET_POSTGRES_USER": self.user,
             "TARGET_POSTGRES_PASSWORD": "",
             "TARGET_POSTGRES_DATABASE": self.dbname,
-            "TARGET_POSTGRES_DEFAULT_TARGET_SCHEMA": schema,
         }
+        if schema is not None:
+            env["TARGET_POSTGRES_DEFAULT_TARGET_SCHEMA"] = schema
+        return env
 
     @property
     def _base(self) -> Path:

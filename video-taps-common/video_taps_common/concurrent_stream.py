@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import abc
 import decimal
-import json
 import logging
 import time
 import typing as t
@@ -28,11 +27,14 @@ from http import HTTPStatus
 from urllib.parse import urlsplit
 
 import backoff
+import msgspec
 import requests
 import urllib3
 from requests.adapters import HTTPAdapter
 from singer_sdk import RESTStream, metrics
+from singer_sdk import singerlib as singer
 from singer_sdk.exceptions import FatalAPIError, RetriableAPIError
+from singer_sdk.helpers._util import utc_now
 from singer_sdk.helpers.conform import TypeConformanceLevel
 from singer_sdk.streams.rest import PageContext
 
@@ -57,7 +59,7 @@ DEFAULT_MAX_CONCURRENT_REQUESTS = 8
 #: page takes several times its size in memory; this keeps a sync of 10,000-row
 #: pages (about 8 MB each) under a few hundred MB while small pages still get
 #: every worker.
-MAX_BUFFERED_PAGE_BYTES = 32 * 2**20
+MAX_BUFFERED_PAGE_BYTES = 8 * 2**20
 #: Used when a tap declares no ``request_timeout_seconds`` setting.
 DEFAULT_REQUEST_TIMEOUT_SECONDS = 60
 #: Seconds to open a connection: a host that does not answer a SYN in this long
@@ -145,6 +147,33 @@ class ConcurrentPagesStream(RESTStream[_TToken], abc.ABC):
                 ", ".join(sorted(unknown)),
             )
         return {key: row.get(key) for key in self._all_fields_null}
+
+    def _generate_record_messages(self, record: dict) -> t.Iterator[singer.RecordMessage]:
+        """The SDK's, without its per-record selection walk when every property is selected.
+
+        The SDK walks every record, nested objects included, to drop deselected
+        properties: for IBM views (a nested ``device_info``) that walk was a
+        quarter of the tap's CPU, although a catalog selects every property
+        unless a user deselects some. Then it is skipped; otherwise the SDK's
+        own method runs unchanged.
+        """
+        if not self._records_pass_through:
+            yield from super()._generate_record_messages(record)
+            return
+        for stream_map in self.stream_maps:
+            mapped_record = stream_map.transform(record)
+            if mapped_record is not None:
+                yield singer.RecordMessage(
+                    stream=stream_map.stream_alias,
+                    record=mapped_record,
+                    version=self._stream_version,
+                    time_extracted=utc_now(),
+                )
+
+    @cached_property
+    def _records_pass_through(self) -> bool:
+        """Every property selected, and no type conformance: the SDK would change nothing."""
+        return self.TYPE_CONFORMANCE_LEVEL == TypeConformanceLevel.NONE and all(self.mask.values())
 
     @cached_property
     def _all_fields_null(self) -> dict[str, None]:
@@ -354,8 +383,7 @@ class ConcurrentPagesStream(RESTStream[_TToken], abc.ABC):
 
     def _decode_json(self, response: requests.Response) -> t.Any:  # noqa: ANN401
         try:
-            # Decimal keeps numbers exactly as the API wrote them.
-            return json.loads(response.content, parse_float=decimal.Decimal)
+            return _JSON_DECODER.decode(response.content)
         except ValueError as error:
             msg = (
                 f"Unreadable JSON body ({len(response.content)} bytes) from "
@@ -403,6 +431,11 @@ class ConcurrentPagesStream(RESTStream[_TToken], abc.ABC):
                 self.metrics_logger.debug("METRIC: %s", point)
             return
         super()._log_metric(point)
+
+
+#: msgspec decodes three times faster than ``json``; Decimal keeps numbers
+#: exactly as the API wrote them, and integers of any size stay integers.
+_JSON_DECODER = msgspec.json.Decoder(float_hook=decimal.Decimal)
 
 
 def _page_bytes(page: FetchedPage[t.Any]) -> int:

@@ -1,0 +1,1 @@
+"""Singer tap for the IBM Video Streaming Analytics API."""

@@ -1,0 +1,254 @@
+"""The Analytics API's two lists: views (incremental by time window) and viewers (full)."""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import typing as t
+from dataclasses import dataclass, field
+
+from singer_sdk.exceptions import FatalAPIError
+
+from tap_ibm_video.client import (
+    ALL_CONTENT,
+    IbmPage,
+    IbmVideoStream,
+    Window,
+    content_type_of,
+    format_api_time,
+    normalise_segment,
+)
+from tap_ibm_video.schemas import VIEW_SCHEMA, VIEWER_SCHEMA
+from video_taps_common.settings import parse_datetime
+from video_taps_common.sync_window import SyncWindowMixin
+
+if t.TYPE_CHECKING:
+    from singer_sdk.helpers.types import Context
+
+    from video_taps_common import FetchedPage
+
+#: A window is read again at most this often when its result set moves while paging.
+MAX_WINDOW_REREADS = 3
+
+
+class ResultSetShiftedError(Exception):
+    """``pagination.count`` changed between pages of one window.
+
+    Views finish or get processed while we page; the one that appears can push
+    every later item one page on, so the window is read again (views already
+    emitted are skipped) instead of trusting page boundaries that moved.
+    """
+
+
+@dataclass
+class ViewTracker:
+    """What one sync of one partition has emitted, to emit each view once.
+
+    By default the API returns a view in every window it touches: the one it
+    started in and the one it finished in. Views that can come back in a later
+    window (unfinished, or finishing at or after the current window's end) are
+    remembered until they cannot; the current window's other views are kept
+    only as 64-bit digests, for a window read again after its result set
+    moved, and forgotten when the window is done. Memory follows the views of
+    one window and the views in progress, not the size of the sync.
+    """
+
+    window_end: datetime.datetime | None = None
+    #: view_id -> finished_at (None while unfinished) of views that may come back.
+    open_views: dict[str, datetime.datetime | None] = field(default_factory=dict)
+    #: Digests of the current window's views.
+    window_views: set[int] = field(default_factory=set)
+    #: The earliest start of a view emitted while still unfinished.
+    earliest_unfinished_start: datetime.datetime | None = None
+    repeats_skipped: int = 0
+
+    def first_sighting(self, row: dict) -> bool:
+        """Remember ``row``'s view; ``False`` if this sync emitted it already."""
+        view_id = str(row.get("view_id"))
+        digest = _digest(view_id)
+        if digest in self.window_views or view_id in self.open_views:
+            self.repeats_skipped += 1
+            return False
+        self.window_views.add(digest)
+        finished = row.get("finished_at")
+        finished_at = parse_datetime(finished) if finished else None
+        if finished_at is None or self.window_end is None or finished_at >= self.window_end:
+            self.open_views[view_id] = finished_at
+        if finished_at is None and row.get("started_at"):
+            started_at = parse_datetime(row["started_at"])
+            earliest = self.earliest_unfinished_start
+            if earliest is None or started_at < earliest:
+                self.earliest_unfinished_start = started_at
+        return True
+
+    def window_done(self, window_end: datetime.datetime) -> datetime.datetime:
+        """Forget views that cannot come back; return the bookmark now safe to save.
+
+        The bookmark is the window's end, held back to the start of any view
+        that was unfinished when read: the next sync reads from there and gets
+        its final values.
+        """
+        self.window_views = set()
+        self.open_views = {
+            view_id: finished_at
+            for view_id, finished_at in self.open_views.items()
+            if finished_at is None or finished_at >= window_end
+        }
+        if self.earliest_unfinished_start is not None:
+            return min(window_end, self.earliest_unfinished_start)
+        return window_end
+
+
+def _digest(view_id: str) -> int:
+    """A 64-bit digest of a view id, stable across processes."""
+    return int.from_bytes(hashlib.blake2b(view_id.encode(), digest_size=8).digest(), "big")
+
+
+class ViewsStream(SyncWindowMixin, IbmVideoStream):
+    """Every view segment that overlaps the sync's range, each once per sync.
+
+    The range runs from the bookmark minus ``lookback_hours`` to the moment the
+    sync started (or ``end_date``), read in windows of ``window_hours``. Within
+    a window pages are fetched concurrently and emitted in order.
+    """
+
+    name = "views"
+    path = "/views"
+    primary_keys = ("view_id",)
+    replication_key = "started_at"
+    schema = VIEW_SCHEMA
+    #: The bookmark is written per finished window, not per record (see
+    #: ``_increment_stream_state``), so it is resumable: a sync that dies
+    #: mid-range resumes at the last finished window.
+    is_sorted = True
+    #: Records are not in ``started_at`` order across windows (a window also
+    #: returns views that started before it), and are not compared.
+    check_sorted = False
+    STATE_MSG_FREQUENCY = 1000
+
+    _window: Window | None = None
+
+    def windows(self, context: Context | None) -> list[Window]:
+        """The sync's range cut into ``window_hours`` pieces, oldest first."""
+        lookback = datetime.timedelta(hours=int(self.config.get("lookback_hours") or 0))
+        # The API takes whole seconds; a range that ends on one is read exactly.
+        range_end = self.window_end.replace(microsecond=0)
+        start = (self.resume_point(context, lookback) or range_end).replace(microsecond=0)
+        step = datetime.timedelta(hours=int(self.config.get("window_hours") or 24))
+        windows = []
+        while start < range_end:
+            end = min(start + step, range_end)
+            windows.append(Window(start=start, end=end))
+            start = end
+        return windows
+
+    def first_page_token(self, context: Context | None) -> IbmPage:  # noqa: ARG002
+        """Page 1 of the window being read."""
+        return IbmPage(number=1, window=self._window)
+
+    def get_url_params(self, context: Context | None, next_page_token: IbmPage | None) -> dict:
+        """The window as ``date_time_from``/``date_time_to`` with explicit UTC offsets."""
+        token = next_page_token or self.first_page_token(context)
+        params = super().get_url_params(context, token)
+        if token.window is not None:
+            params["date_time_from"] = format_api_time(token.window.start)
+            params["date_time_to"] = format_api_time(token.window.end)
+        return params
+
+    def announced_total(self, first: FetchedPage[IbmPage]) -> int | None:  # noqa: ARG002
+        """Counts are per window; the range's total is not known up front."""
+        return None
+
+    def check_page(self, first: FetchedPage[IbmPage], page: FetchedPage[IbmPage]) -> None:
+        """A different ``count`` means items moved between pages since page one."""
+        counts = (
+            (first.body.get("pagination") or {}).get("count"),
+            (page.body.get("pagination") or {}).get("count"),
+        )
+        if counts[0] != counts[1]:
+            msg = f"count changed from {counts[0]} to {counts[1]} at page {page.token.number}"
+            raise ResultSetShiftedError(msg)
+
+    def records_for_partition(self, context: Context | None) -> t.Iterable[dict]:
+        """Each window in turn, each view once; the bookmark moves after each window."""
+        tracker = ViewTracker()
+        for window in self.windows(context):
+            self._window = window
+            tracker.window_end = window.end
+            yield from self._read_window(context, window, tracker)
+            bookmark = tracker.window_done(window.end)
+            self._save_bookmark(context, bookmark)
+        if tracker.earliest_unfinished_start is not None:
+            self.logger.info(
+                "%s [%s]: bookmark held at %s, the start of a view still unfinished; the "
+                "next sync reads it again and emits its final values",
+                self.name,
+                content_type_of(context),
+                format_api_time(tracker.earliest_unfinished_start),
+            )
+
+    def _read_window(
+        self, context: Context | None, window: Window, tracker: ViewTracker
+    ) -> t.Iterable[dict]:
+        for _attempt in range(MAX_WINDOW_REREADS + 1):
+            try:
+                for row in self.request_records(context):
+                    if tracker.first_sighting(row):
+                        yield row
+            except ResultSetShiftedError as shift:
+                self.logger.warning(
+                    "%s [%s] window %s to %s: %s; reading the window again",
+                    self.name,
+                    content_type_of(context),
+                    format_api_time(window.start),
+                    format_api_time(window.end),
+                    shift,
+                )
+                continue
+            return
+        msg = (
+            f"{self.name} window {format_api_time(window.start)} to "
+            f"{format_api_time(window.end)}: the result set kept changing while paging "
+            f"({MAX_WINDOW_REREADS} re-reads); the bookmark stays before this window"
+        )
+        raise FatalAPIError(msg)
+
+    def _increment_stream_state(
+        self, latest_record: dict, *, context: Context | None = None
+    ) -> None:
+        """Records do not move the bookmark: only a finished window does.
+
+        The SDK would save each record's ``started_at``, but a window holds
+        views that started before it and views that are not finished yet, so
+        a record's value is not a point before which everything was read.
+        """
+
+    def _save_bookmark(self, context: Context | None, bookmark: datetime.datetime) -> None:
+        super()._increment_stream_state(
+            {self.replication_key: format_api_time(bookmark)}, context=context
+        )
+        self._write_state_message()
+
+    def post_process(self, row: dict, context: Context | None = None) -> dict:  # noqa: ARG002
+        """One type per field, every declared field present."""
+        return self.keep_declared_fields(normalise_segment(row))
+
+
+class ViewersStream(IbmVideoStream):
+    """Every viewer with their view segments: a full table, replaced on each sync."""
+
+    name = "viewers"
+    path = "/viewers"
+    primary_keys = ("viewer_identifier", "viewers_scope")
+    schema = VIEWER_SCHEMA
+
+    def post_process(self, row: dict, context: Context | None = None) -> dict:
+        """Typed segments, and the endpoint the viewer was listed by."""
+        segments = row.get("segments")
+        if isinstance(segments, list):
+            row["segments"] = [
+                normalise_segment(segment) for segment in segments if isinstance(segment, dict)
+            ]
+        row = self.keep_declared_fields(row)
+        row["viewers_scope"] = content_type_of(context) if context else ALL_CONTENT
+        return row
