@@ -508,20 +508,26 @@ def test_the_tap_installs_offline_from_wheels_alone_and_syncs(built, emulator, t
     assert _sync_counts(python, emulator, tmp_path) == _api_row_counts(emulator)
 
 
-@pytest.mark.e2e
-def test_the_tap_installs_from_the_two_folders_with_pip_and_syncs(emulator, tmp_path):
-    """The documented local form: `pip install ./video-taps-common ./tap-brightcove-audience`."""
+def _install_from_folders(tmp_path: Path, tap_folder: str) -> Path:
+    """A fresh venv with `pip install ./video-taps-common ./<tap>`; its python."""
     python = _new_venv(tmp_path / "venv")
     _pip(
         python,
         "install",
         "--quiet",
         f"./{COMMON}",
-        f"./{TAP}",
+        f"./{tap_folder}",
         env=_user_env(),
         cwd=PROJECT_ROOT,
     )
     _pip(python, "check", env=_user_env(), cwd=tmp_path)
+    return python
+
+
+@pytest.mark.e2e
+def test_the_tap_installs_from_the_two_folders_with_pip_and_syncs(emulator, tmp_path):
+    """The documented local form: `pip install ./video-taps-common ./tap-brightcove-audience`."""
+    python = _install_from_folders(tmp_path, TAP)
     _assert_installed_from_the_venv(python)
     _assert_backoff_is_the_sdk_fork(_backoff_facts(python))
 
@@ -531,17 +537,7 @@ def test_the_tap_installs_from_the_two_folders_with_pip_and_syncs(emulator, tmp_
 @pytest.mark.e2e
 def test_tap_ibm_video_installs_from_its_two_folders_alone_and_syncs(emulator, tmp_path):
     """`pip install ./video-taps-common ./tap-ibm-video`: no other tap comes with it."""
-    python = _new_venv(tmp_path / "venv")
-    _pip(
-        python,
-        "install",
-        "--quiet",
-        f"./{COMMON}",
-        "./tap-ibm-video",
-        env=_user_env(),
-        cwd=PROJECT_ROOT,
-    )
-    _pip(python, "check", env=_user_env(), cwd=tmp_path)
+    python = _install_from_folders(tmp_path, "tap-ibm-video")
     installed = json.loads(_pip(python, "list", "--format", "json", env=_user_env(), cwd=tmp_path))
     assert TAP not in {canonicalize_name(p["name"]) for p in installed}
     horizon = emulator.horizon()["horizon"]

@@ -178,6 +178,11 @@ def _seconds_of_day() -> np.ndarray:
     return _SOD
 
 
+def json_seconds(seconds: float) -> int | float:
+    """A duration as JSON shows it: ``300``, not ``300.0``, unless it has a fraction."""
+    return int(seconds) if float(seconds).is_integer() else seconds
+
+
 def json_fragment(key: str, value: Any, *, lead: str = ",") -> str:
     """Return ``<lead>"key":<json value>`` for building fragment pools."""
     return f"{lead}{orjson.dumps(key).decode()}:{orjson.dumps(value).decode()}"

@@ -71,6 +71,12 @@ class Stats:
     faults_injected: int = 0
     faults_by_kind: Counter[str] = field(default_factory=Counter)
 
+    def token_issued(self, token: str) -> None:
+        """Count an issued token and keep the first 10,000 for leak checks."""
+        self.tokens_issued += 1
+        if len(self.tokens) < 10_000:
+            self.tokens.append(token)
+
     def snapshot(self, limiter: SlidingWindowLimiter) -> dict[str, Any]:
         """Render the stats as JSON-ready data."""
         max_in_1s = dict(sorted(limiter.max_in_window.items()))

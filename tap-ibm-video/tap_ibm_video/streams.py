@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 from singer_sdk.exceptions import FatalAPIError
 
 from tap_ibm_video.client import (
-    ALL_CONTENT,
     IbmPage,
     IbmVideoStream,
     Window,
@@ -60,14 +59,12 @@ class ViewTracker:
     window_views: set[int] = field(default_factory=set)
     #: The earliest start of a view emitted while still unfinished.
     earliest_unfinished_start: datetime.datetime | None = None
-    repeats_skipped: int = 0
 
     def first_sighting(self, row: dict) -> bool:
         """Remember ``row``'s view; ``False`` if this sync emitted it already."""
         view_id = str(row.get("view_id"))
         digest = _digest(view_id)
         if digest in self.window_views or view_id in self.open_views:
-            self.repeats_skipped += 1
             return False
         self.window_views.add(digest)
         finished = row.get("finished_at")
@@ -250,5 +247,5 @@ class ViewersStream(IbmVideoStream):
                 normalise_segment(segment) for segment in segments if isinstance(segment, dict)
             ]
         row = self.keep_declared_fields(row)
-        row["viewers_scope"] = content_type_of(context) if context else ALL_CONTENT
+        row["viewers_scope"] = content_type_of(context)
         return row

@@ -20,10 +20,11 @@ and offers the same ``acquire``/``release``/``observe``/``throttled`` calls.
 
 from __future__ import annotations
 
-import threading
 import time
 import typing as t
 from dataclasses import dataclass
+
+from video_taps_common.rate_budget import BlockingBudget
 
 if t.TYPE_CHECKING:
     import requests
@@ -55,7 +56,7 @@ IBM_HEADERS = RateLimitHeaders()
 APIVIDEO_HEADERS = RateLimitHeaders(reset="X-RateLimit-Retry-After", reset_is_timestamp=False)
 
 
-class HeaderRateBudget:
+class HeaderRateBudget(BlockingBudget):
     """Blocks callers once the API's window is spent, until the window resets."""
 
     def __init__(
@@ -66,31 +67,16 @@ class HeaderRateBudget:
         wall_clock: t.Callable[[], float] = time.time,
         sleep: t.Callable[[float], None] = time.sleep,
     ) -> None:
+        super().__init__(clock=clock, sleep=sleep)
         self.headers = headers
-        self._clock = clock
         self._wall_clock = wall_clock
-        self._sleep = sleep
-        self._lock = threading.Lock()
         #: Requests the current window still allows, ``None`` until a response said.
         self._remaining: int | None = None
         #: When the current window resets, on ``clock``.
         self._reset_at: float | None = None
-        self._paused_until = 0.0
         self._in_flight = 0
-        #: The window's size as the API last announced it, for messages.
+        #: The window's size as the API last announced it.
         self.limit: int | None = None
-        #: Seconds callers spent waiting for a reset, for the run's summary.
-        self.waited_seconds = 0.0
-
-    def acquire(self) -> None:
-        """Wait until the window allows one more request, then count it."""
-        while True:
-            wait = self._reserve_or_time_to_wait()
-            if wait <= 0:
-                return
-            self._sleep(wait)
-            with self._lock:
-                self.waited_seconds += wait
 
     def release(self) -> None:
         """The request ``acquire`` admitted is over (answered or failed)."""
@@ -132,26 +118,17 @@ class HeaderRateBudget:
             self._remaining = 0
             self._reset_at = until
 
-    def pause(self, seconds: float) -> None:
-        """Stop every caller for ``seconds``."""
-        with self._lock:
-            self._paused_until = max(self._paused_until, self._clock() + seconds)
-
-    def _reserve_or_time_to_wait(self) -> float:
-        with self._lock:
-            now = self._clock()
-            if now < self._paused_until:
-                return self._paused_until - now
-            if self._remaining is not None and self._remaining <= 0:
-                if self._reset_at is not None and now < self._reset_at:
-                    return self._reset_at - now
-                # The window reset: unknown again until the next response says.
-                self._remaining = None
-                self._reset_at = None
-            if self._remaining is not None:
-                self._remaining -= 1
-            self._in_flight += 1
-            return 0.0
+    def _reserve(self, now: float) -> float:
+        if self._remaining is not None and self._remaining <= 0:
+            if self._reset_at is not None and now < self._reset_at:
+                return self._reset_at - now
+            # The window reset: unknown again until the next response says.
+            self._remaining = None
+            self._reset_at = None
+        if self._remaining is not None:
+            self._remaining -= 1
+        self._in_flight += 1
+        return 0.0
 
     def _reset_moment(self, response: requests.Response) -> float | None:
         """When the response's window resets, on ``clock``, margin included."""

@@ -29,7 +29,60 @@ DEFAULT_SAFETY_MARGIN_SECONDS = 0.03
 THROTTLE_PAUSE_SECONDS = 1.0
 
 
-class RateBudget:
+class BlockingBudget:
+    """What every budget shares: callers block until it admits them, and a pause stops all.
+
+    Subclasses say, under the lock, whether one more request may start now
+    (:meth:`_reserve`); waiting, pausing and the lock are here once.
+    """
+
+    def __init__(
+        self,
+        *,
+        clock: t.Callable[[], float] = time.monotonic,
+        sleep: t.Callable[[float], None] = time.sleep,
+    ) -> None:
+        self._clock = clock
+        self._sleep = sleep
+        self._paused_until = 0.0
+        self._lock = threading.Lock()
+
+    def acquire(self) -> None:
+        """Wait until one more request may start, then count it."""
+        while True:
+            with self._lock:
+                now = self._clock()
+                paused = self._paused_until - now
+                wait = paused if paused > 0 else self._reserve(now)
+            if wait <= 0:
+                return
+            self._sleep(wait)
+
+    def pause(self, seconds: float) -> None:
+        """Stop every caller for ``seconds``, e.g. after the server said 429.
+
+        One thread being throttled means the shared budget is exhausted on the
+        server's side too, so all threads back off rather than each finding out.
+        """
+        with self._lock:
+            self._paused_until = max(self._paused_until, self._clock() + seconds)
+
+    def release(self) -> None:
+        """A request is over."""
+
+    def observe(self, response: requests.Response) -> None:
+        """Learn from a response's headers."""
+
+    def throttled(self, response: requests.Response) -> None:  # noqa: ARG002
+        """A 429 although we kept to the budget: the server's view differs, so back off."""
+        self.pause(THROTTLE_PAUSE_SECONDS)
+
+    def _reserve(self, now: float) -> float:
+        """Count one request and return 0, or return how long to wait (lock held)."""
+        raise NotImplementedError
+
+
+class RateBudget(BlockingBudget):
     """Blocks callers so at most ``max_requests`` start in any sliding window."""
 
     def __init__(
@@ -44,53 +97,20 @@ class RateBudget:
         if max_requests < 1:
             msg = f"max_requests must be at least 1, got {max_requests}"
             raise ValueError(msg)
+        super().__init__(clock=clock, sleep=sleep)
         self.max_requests = max_requests
         self.window_seconds = period_seconds + safety_margin_seconds
-        self._clock = clock
-        self._sleep = sleep
         self._starts: deque[float] = deque()
-        self._paused_until = 0.0
-        self._lock = threading.Lock()
 
-    def acquire(self) -> None:
-        """Wait until one more request may start, then record its start."""
-        while True:
-            wait = self._reserve_or_time_to_wait()
-            if wait <= 0:
-                return
-            self._sleep(wait)
-
-    def release(self) -> None:
-        """A request is over; a fixed window needs no bookkeeping for that."""
-
-    def observe(self, response: requests.Response) -> None:
-        """The documented limit is fixed; responses teach it nothing."""
-
-    def throttled(self, response: requests.Response) -> None:  # noqa: ARG002
-        """A 429 although we kept to the budget: the server's view differs, so back off."""
-        self.pause(THROTTLE_PAUSE_SECONDS)
-
-    def pause(self, seconds: float) -> None:
-        """Stop every caller for ``seconds``, e.g. after the server said 429.
-
-        One thread being throttled means the shared budget is exhausted on the
-        server's side too, so all threads back off rather than each finding out.
-        """
-        with self._lock:
-            self._paused_until = max(self._paused_until, self._clock() + seconds)
-
-    def _reserve_or_time_to_wait(self) -> float:
-        with self._lock:
-            now = self._clock()
-            if now < self._paused_until:
-                return self._paused_until - now
-            window_start = now - self.window_seconds
-            while self._starts and self._starts[0] <= window_start:
-                self._starts.popleft()
-            if len(self._starts) < self.max_requests:
-                self._starts.append(now)
-                return 0.0
-            return self._starts[0] - window_start
+    def _reserve(self, now: float) -> float:
+        """The documented limit is fixed, so responses teach it nothing; starts decide."""
+        window_start = now - self.window_seconds
+        while self._starts and self._starts[0] <= window_start:
+            self._starts.popleft()
+        if len(self._starts) < self.max_requests:
+            self._starts.append(now)
+            return 0.0
+        return self._starts[0] - window_start
 
 
 class RequestBudget(t.Protocol):

@@ -12,8 +12,6 @@ point at ``{emulator}/oauth/v4/access_token`` instead.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import secrets
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -21,11 +19,11 @@ from typing import Any
 import orjson
 from aiohttp import web
 
+from ..data import json_seconds
+from ..oauth_common import JSON, basic_pair, oauth_error, secret_matches, wrong_form_content_type
 from ..server import Emulator, monotonic
 
 TOKEN_PATH = "/oauth/v4/access_token"
-_JSON = "application/json"
-_FORM = "application/x-www-form-urlencoded"
 # [OAS] 404 on every operation: "RESOURCE_NOT_FOUND: The api could not find the
 # resource you requested".
 _NOT_FOUND_MESSAGE = "The api could not find the resource you requested"
@@ -72,19 +70,6 @@ class TokenStore:
         self._tokens.pop(token, None)
 
 
-def _oauth_error(status: int, error: str, description: str) -> web.Response:
-    """Render an OAuth error of the token endpoint.
-
-    What the docs give is used as given: [OAS] 400 "invalid_client: credential
-    is not valid" becomes error ``invalid_client`` with that description. The
-    body's SHAPE is not documented (the docs are silent; FINDINGS.md section 2
-    marks it UNCERTAIN): the emulator's guess is the RFC 6749 section 5.2 shape
-    ``{"error", "error_description"}``, which FINDINGS calls the probable one.
-    """
-    body = orjson.dumps({"error": error, "error_description": description})
-    return web.Response(status=status, body=body, content_type=_JSON)
-
-
 class BrightcoveOAuth:
     """The OAuth token endpoint as an :class:`~video_api_emulator.server.ApiModule`."""
 
@@ -103,11 +88,11 @@ class BrightcoveOAuth:
         access-token error names - a guess, like the body shape.
         """
         if status == 400:
-            return _oauth_error(400, "invalid_request", message or "invalid request")
+            return oauth_error(400, "invalid_request", message or "invalid request")
         if status == 401:
             # [OAS] documents no 401 for access_token (docs silent); the
             # description is the [OAS] 400 invalid_client one.
-            return _oauth_error(401, "invalid_client", message or "credential is not valid")
+            return oauth_error(401, "invalid_client", message or "credential is not valid")
         if status == 404:
             # [OAS]: "404 RESOURCE_NOT_FOUND: The api could not find the resource
             # you requested". The body shape is undocumented (docs silent): the
@@ -117,10 +102,10 @@ class BrightcoveOAuth:
             body = orjson.dumps(
                 [{"error_code": "RESOURCE_NOT_FOUND", "message": message or _NOT_FOUND_MESSAGE}]
             )
-            return web.Response(status=404, body=body, content_type=_JSON)
+            return web.Response(status=404, body=body, content_type=JSON)
         if status in (429, 503, 504):
-            return _oauth_error(status, "temporarily_unavailable", message or "try again later")
-        return _oauth_error(status, "server_error", message or "internal error")
+            return oauth_error(status, "temporarily_unavailable", message or "try again later")
+        return oauth_error(status, "server_error", message or "internal error")
 
     def truth(self, emu: Emulator, query: Mapping[str, str]) -> dict[str, Any]:
         """No data to reconcile for the token endpoint."""
@@ -138,7 +123,7 @@ class BrightcoveOAuth:
                 # [OAS] 400: "invalid_client: credential is not valid". Docs are
                 # silent on check order; authenticating first reveals nothing to
                 # unauthenticated callers.
-                return _oauth_error(400, "invalid_client", "credential is not valid")
+                return oauth_error(400, "invalid_client", "credential is not valid")
             # [OAS] Token_Content-Type (header, required: true): "Content-Type:
             # application/x-www-form-urlencoded"; [GUIDE] sends the same. Docs
             # are silent on the answer without it: the closest documented one
@@ -146,11 +131,9 @@ class BrightcoveOAuth:
             # 6749's invalid_request ("invalid request" is among FINDINGS'
             # Brightcove error names). Checked after the credentials (order
             # undocumented). Parameters such as "; charset=utf-8" are accepted.
-            media_type = request.headers.get("Content-Type", "").split(";", 1)[0]
-            if media_type.strip().lower() != _FORM:
-                return _oauth_error(
-                    400, "invalid_request", f"the Content-Type header must be {_FORM}"
-                )
+            wrong = wrong_form_content_type(request)
+            if wrong is not None:
+                return wrong
             # [GUIDE]: grant_type may be sent in the form body or as a URL param
             # ([OAS] declares it as a query param).
             grant_type = request.query.get("grant_type")
@@ -160,17 +143,15 @@ class BrightcoveOAuth:
                 grant_type = value if isinstance(value, str) else None
             if not grant_type:
                 # Docs silent; RFC 6749 5.2 invalid_request for a missing parameter.
-                return _oauth_error(400, "invalid_request", "grant_type is required")
+                return oauth_error(400, "invalid_request", "grant_type is required")
             if grant_type != "client_credentials":
                 # [OAS] grant_type enum: [client_credentials]; FINDINGS lists
                 # "unsupported grant type" among Brightcove's error names.
-                return _oauth_error(
+                return oauth_error(
                     400, "unsupported_grant_type", "only client_credentials is supported"
                 )
             token = store.issue(client_id)
-            emu.stats.tokens_issued += 1
-            if len(emu.stats.tokens) < 10_000:
-                emu.stats.tokens.append(token)
+            emu.stats.token_issued(token)
             ttl = store.ttl_seconds
             # [OAS]/[GUIDE] example: {"access_token", "token_type": "Bearer",
             # "expires_in": 300}. The schema names the type property "type", but
@@ -178,9 +159,9 @@ class BrightcoveOAuth:
             body = {
                 "access_token": token,
                 "token_type": "Bearer",
-                "expires_in": int(ttl) if float(ttl).is_integer() else ttl,
+                "expires_in": json_seconds(ttl),
             }
-            return web.Response(body=orjson.dumps(body), content_type=_JSON)
+            return web.Response(body=orjson.dumps(body), content_type=JSON)
 
         async def not_found(_request: web.Request) -> web.Response:
             return self.error_response(404)
@@ -207,20 +188,10 @@ class BrightcoveOAuth:
 
 def _basic_client(header: str, emu: Emulator) -> str | None:
     """Return the client id if ``header`` carries valid Basic credentials."""
-    scheme, _, encoded = header.partition(" ")
-    if scheme.lower() != "basic" or not encoded.strip():
+    pair = basic_pair(header)
+    if pair is None or not secret_matches(emu.config["brightcove_clients"], *pair):
         return None
-    try:
-        decoded = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
-    except (binascii.Error, UnicodeDecodeError):
-        return None
-    client_id, sep, secret = decoded.partition(":")
-    if not sep:
-        return None
-    expected = emu.config["brightcove_clients"].get(client_id)
-    if expected is None or not secrets.compare_digest(expected, secret):
-        return None
-    return client_id
+    return pair[0]
 
 
 API = BrightcoveOAuth()

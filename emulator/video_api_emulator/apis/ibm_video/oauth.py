@@ -16,7 +16,6 @@ with ``token_type=jwt``, and the refresh-token grant [FND §3 "Token endpoint"]
 from __future__ import annotations
 
 import base64
-import binascii
 import hashlib
 import hmac
 import secrets
@@ -27,11 +26,11 @@ from typing import Any
 import orjson
 from aiohttp import web
 
+from ...data import json_seconds
+from ...oauth_common import JSON, basic_pair, oauth_error, secret_matches, wrong_form_content_type
 from ...server import Emulator, monotonic
 
 TOKEN_PATH = "/oauth2/token"
-_JSON = "application/json"
-_FORM = "application/x-www-form-urlencoded"
 # [FND §3 "Token endpoint"]: "Refresh tokens last 30 days".
 REFRESH_TTL_SECONDS = 30 * 86_400
 
@@ -109,19 +108,6 @@ class JwtTokenStore:
         self._tokens.pop(token, None)
 
 
-def oauth_error(status: int, error: str, description: str) -> web.Response:
-    """Render a token-endpoint error.
-
-    [FND §3 "Token endpoint"] lists the error names and statuses (400
-    invalid_client / invalid_grant / invalid_request, 501
-    unsupported_grant_type, 503 server_error) and says the body's field is
-    "presumably ``error`` (RFC 6749), not shown explicitly": the emulator's
-    guess is RFC 6749 section 5.2, ``{"error", "error_description"}``.
-    """
-    body = orjson.dumps({"error": error, "error_description": description})
-    return web.Response(status=status, body=body, content_type=_JSON)
-
-
 def _client_from_basic(
     header: str, body_client_id: str | None, clients: Mapping[str, str]
 ) -> str | None:
@@ -138,23 +124,14 @@ def _client_from_basic(
     value = value.strip()
     if scheme.lower() != "basic" or not value:
         return None
-    try:
-        decoded = base64.b64decode(value, validate=True).decode("utf-8")
-    except (binascii.Error, UnicodeDecodeError):
-        decoded = ""
-    client_id, sep, secret = decoded.partition(":")
-    if (
-        sep
-        and client_id in clients
-        and secrets.compare_digest(clients[client_id].encode(), secret.encode())
-    ):
+    pair = basic_pair(header)
+    if pair is not None and secret_matches(clients, *pair):
+        client_id = pair[0]
         if body_client_id is not None and body_client_id != client_id:
             return None
         return client_id
     # The raw form: the header value is the secret of the body's client_id.
-    if body_client_id is None or body_client_id not in clients:
-        return None
-    if secrets.compare_digest(clients[body_client_id].encode(), value.encode()):
+    if body_client_id is not None and secret_matches(clients, body_client_id, value):
         return body_client_id
     return None
 
@@ -202,11 +179,9 @@ class IbmOAuth:
             # application/x-www-form-urlencoded". Docs are silent on the answer
             # without it; FINDINGS' name for a malformed request is 400
             # invalid_request. Parameters such as "; charset=utf-8" are accepted.
-            media_type = request.headers.get("Content-Type", "").split(";", 1)[0]
-            if media_type.strip().lower() != _FORM:
-                return oauth_error(
-                    400, "invalid_request", f"the Content-Type header must be {_FORM}"
-                )
+            wrong = wrong_form_content_type(request)
+            if wrong is not None:
+                return wrong
             # [IBM "Obtaining the Access token"]: token_type "must be set as HTTP
             # POST parameter"; [FND §3 "Token endpoint"]: the client-credentials
             # params are form params. Only the body is read (query ignored).
@@ -248,9 +223,7 @@ class IbmOAuth:
                     # [FND §3 "Token endpoint"]: 400 invalid_grant.
                     return oauth_error(400, "invalid_grant", "refresh_token is invalid or expired")
             access, refresh_token = store.issue(client_id)
-            emu.stats.tokens_issued += 1
-            if len(emu.stats.tokens) < 10_000:
-                emu.stats.tokens.append(access)
+            emu.stats.token_issued(access)
             ttl = store.ttl_seconds
             # [FND §3 "Token endpoint"]: the body has access_token, refresh_token,
             # token_type, expires_in (id_token only with the openid scope, not
@@ -260,10 +233,10 @@ class IbmOAuth:
             body = {
                 "access_token": access,
                 "token_type": "jwt",
-                "expires_in": int(ttl) if float(ttl).is_integer() else ttl,
+                "expires_in": json_seconds(ttl),
                 "refresh_token": refresh_token,
             }
-            return web.Response(body=orjson.dumps(body), content_type=_JSON)
+            return web.Response(body=orjson.dumps(body), content_type=JSON)
 
         app.router.add_post(
             TOKEN_PATH,

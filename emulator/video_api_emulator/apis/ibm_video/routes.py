@@ -300,16 +300,23 @@ class IbmVideoAnalytics:
             value = request.match_info.get("content_type")
             return value is None or value in CONTENT_TYPES, value
 
-        async def views(request: web.Request) -> web.Response:
+        def admitted(request: web.Request, parse: Any) -> web.Response | tuple[Any, Any]:
+            """The parsed query, or the 404/401/400 that refuses the request."""
             known, content_type = content_type_of(request)
             if not known:
                 return jsonapi_error(404)
             if not _bare_token(request, emu):
                 return jsonapi_error(401)
             try:
-                q, paging = parse_views(request.query, content_type)
+                return parse(request.query, content_type)
             except ParamError as exc:
                 return jsonapi_error(400, problems=exc.problems)
+
+        async def views(request: web.Request) -> web.Response:
+            parsed = admitted(request, parse_views)
+            if isinstance(parsed, web.Response):
+                return parsed
+            q, paging = parsed
             state: IbmVideoState = emu.state[self.name]
             ks = state.dataset.select(emu.horizon_ms, q)
             # A page past the end answers 200 with an empty list and the true
@@ -320,15 +327,10 @@ class IbmVideoAnalytics:
             return web.Response(body=body, content_type=_JSON)
 
         async def viewers(request: web.Request) -> web.Response:
-            known, content_type = content_type_of(request)
-            if not known:
-                return jsonapi_error(404)
-            if not _bare_token(request, emu):
-                return jsonapi_error(401)
-            try:
-                vq, paging = parse_viewers(request.query, content_type)
-            except ParamError as exc:
-                return jsonapi_error(400, problems=exc.problems)
+            parsed = admitted(request, parse_viewers)
+            if isinstance(parsed, web.Response):
+                return parsed
+            vq, paging = parsed
             state: IbmVideoState = emu.state[self.name]
             found, segs, bounds = state.dataset.select_viewers(emu.horizon_ms, vq)
             start, stop = _page_bounds(paging, len(found))
