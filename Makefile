@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 UV     := $(BIN)/uv
-LOCAL_PACKAGES := -e ./video-taps-common -e ./emulator -e ./tap-brightcove-audience -e ./tap-ibm-video
+LOCAL_PACKAGES := -e ./video-taps-common -e ./emulator -e ./tap-brightcove-audience -e ./tap-ibm-video -e ./tap-apivideo
 
 .PHONY: dev demo test bench lint clean
 
@@ -20,7 +20,21 @@ $(VENV)/.installed: $(UV) requirements-dev.txt */pyproject.toml
 	$(UV) pip install --quiet --compile-bytecode --python $(BIN)/python --reinstall-package python-backoff $(LOCAL_PACKAGES) -r requirements-dev.txt
 	touch $@
 
-dev: $(VENV)/.installed
+# The api.video Python client (PyPI api-video, import apivideo) that the
+# emulator's fidelity tests drive (tests/test_emulator_apivideo.py), in its two
+# versions: 1.3.0, the last with raw statistics and plays, and 1.4.7, with the
+# /data/* analytics. They can't share one environment: each gets its own
+# folder, which the tests put on PYTHONPATH.
+APIVIDEO_CLIENT_VERSIONS := 1.3.0 1.4.7
+
+.PHONY: apivideo-clients
+apivideo-clients: $(foreach v,$(APIVIDEO_CLIENT_VERSIONS),$(VENV)/apivideo-client-$(v)/.installed)
+
+$(VENV)/apivideo-client-%/.installed: $(UV)
+	$(UV) pip install --quiet --python $(BIN)/python --target $(VENV)/apivideo-client-$* api-video==$*
+	touch $@
+
+dev: $(VENV)/.installed apivideo-clients
 
 demo: dev
 	$(BIN)/python scripts/demo.py
@@ -31,6 +45,7 @@ test: dev
 bench: dev
 	$(BIN)/python benchmarks/bench_audience.py
 	$(BIN)/python benchmarks/bench_ibm.py
+	$(BIN)/python benchmarks/bench_apivideo.py
 	$(BIN)/python benchmarks/bench_emulator.py --requests 8000
 
 lint: dev

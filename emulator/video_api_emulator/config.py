@@ -68,6 +68,25 @@ DEFAULTS: dict[str, Any] = {
     # these are the emulator's choice. 0 disables.
     "ibm_rate_limit": 600,
     "ibm_rate_limit_window_seconds": 60,
+    # ---- api.video (apis/apivideo; [FND §4] = shared/reference/FINDINGS.md §4)
+    # API key -> project name; each project has its own data (seeded from seed + name).
+    "apivideo_projects": {"emulator-apivideo-key": "main", "emulator-apivideo-key-2": "second"},
+    "apivideo_videos": 8,
+    "apivideo_live_streams": 3,
+    # Player sessions per video / live stream per data_span_seconds, on a timeline
+    # that goes on past the horizon (emulator design).
+    "apivideo_sessions_per_media": 6,
+    # Exactly this many events per session: ready, play, ..., end.
+    "apivideo_events_per_session": 5,
+    # [FND §4 "Auth"]: expires_in 3600 ("the token lasts 1 h").
+    "apivideo_token_ttl_seconds": 3600,
+    # [FND §4 "Rate limits"]: production reads, 500 per minute. 0 disables.
+    "apivideo_rate_limit_per_minute": 500,
+    "apivideo_rate_limit_window_seconds": 60,
+    # True: the five removed analytics endpoints answer 404, as on today's API.
+    "apivideo_retired": False,
+    # API keys whose project has analytics disabled (403 on /analytics/* and /data/*).
+    "apivideo_analytics_disabled": [],
 }
 
 
@@ -146,6 +165,7 @@ def build_config(overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
         raise ConfigError("data_start: must be an ISO-8601 string")
     parse_data_start(cfg["data_start"])
     _validate_ibm(cfg)
+    _validate_apivideo(cfg)
     if not isinstance(cfg["faults"], list):
         raise ConfigError("faults: must be a list of rules")
     return cfg
@@ -176,3 +196,47 @@ def _validate_ibm(cfg: dict[str, Any]) -> None:
     lag = cfg["ibm_processing_lag_max_seconds"]
     if not _is_number(lag) or lag < 0:
         raise ConfigError("ibm_processing_lag_max_seconds: must be a number >= 0")
+
+
+def _validate_apivideo(cfg: dict[str, Any]) -> None:
+    """Check the ``apivideo_*`` keys (api.video emulator)."""
+    projects = cfg["apivideo_projects"]
+    if (
+        not isinstance(projects, dict)
+        or not projects
+        or not all(
+            isinstance(k, str) and k and isinstance(v, str) and v for k, v in projects.items()
+        )
+    ):
+        raise ConfigError(
+            "apivideo_projects: must be a non-empty object of api_key -> project name"
+        )
+    limits = {
+        "apivideo_videos": 100_000,
+        "apivideo_live_streams": 100_000,
+        "apivideo_sessions_per_media": 100_000,
+        "apivideo_rate_limit_per_minute": None,
+    }
+    for key, most in limits.items():
+        if not _is_int(cfg[key]) or cfg[key] < 0 or (most is not None and cfg[key] > most):
+            bound = f" <= {most}" if most is not None else ""
+            raise ConfigError(f"{key}: must be an integer >= 0{bound}")
+    if cfg["apivideo_sessions_per_media"] > cfg["data_span_seconds"] * 1000:
+        raise ConfigError("apivideo_sessions_per_media: at most one session per millisecond")
+    events = cfg["apivideo_events_per_session"]
+    # ready, play, end at least; at most one event per second of a session under an hour.
+    if not _is_int(events) or not 3 <= events <= 1000:
+        raise ConfigError("apivideo_events_per_session: must be an integer in [3, 1000]")
+    for key in ("apivideo_token_ttl_seconds", "apivideo_rate_limit_window_seconds"):
+        if not _is_number(cfg[key]) or cfg[key] <= 0:
+            raise ConfigError(f"{key}: must be a positive number")
+    if not isinstance(cfg["apivideo_retired"], bool):
+        raise ConfigError("apivideo_retired: must be true or false")
+    disabled = cfg["apivideo_analytics_disabled"]
+    if not isinstance(disabled, list) or not all(isinstance(k, str) for k in disabled):
+        raise ConfigError("apivideo_analytics_disabled: must be a list of API keys")
+    unknown = sorted(set(disabled) - set(projects))
+    if unknown:
+        raise ConfigError(
+            f"apivideo_analytics_disabled: not keys of apivideo_projects: {', '.join(unknown)}"
+        )

@@ -9,14 +9,21 @@ client can read too), each ending at the announced reset instant.
 
 A refused request is not counted (the quota it asked for was not granted), so
 a client that waits for the reset always gets its full quota back.
+
+:class:`QuotaHeaders` puts a request's decision on its response, whatever
+answers it (the handler, an error, the 429 itself or an injected fault); each
+API says which headers and in which form.
 """
 
 from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
+
+from aiohttp import web
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +35,8 @@ class Decision:
     remaining: int
     #: Unix time (whole seconds, rounded up) at which the window ends.
     reset: int
+    #: Seconds from now until the window ends, rounded up (at least 1).
+    retry_after: int = 1
 
 
 class FixedWindowQuota:
@@ -55,15 +64,42 @@ class FixedWindowQuota:
         """
         now = self._clock()
         index = math.floor(now / self.window_seconds)
-        reset = math.ceil((index + 1) * self.window_seconds)
+        end = (index + 1) * self.window_seconds
+        reset = math.ceil(end)
+        retry_after = max(1, math.ceil(end - now))
         window, used = self._windows.get(key, (index, 0))
         if window != index:
             used = 0
         if used >= self.limit:
             self._windows[key] = (index, used)
-            return Decision(False, self.limit, 0, reset)
+            return Decision(False, self.limit, 0, reset, retry_after)
         used += 1
         self._windows[key] = (index, used)
         if len(self._windows) > 10_000:  # forget stale keys (long benchmark runs)
             self._windows = {k: v for k, v in self._windows.items() if v[0] == index}
-        return Decision(True, self.limit, self.limit - used, reset)
+        return Decision(True, self.limit, self.limit - used, reset, retry_after)
+
+
+class QuotaHeaders:
+    """Announce each request's :class:`Decision` in the headers of whatever answers it.
+
+    The API's admission step calls :meth:`remember`; :meth:`on_response_prepare`
+    (appended to ``app.on_response_prepare``) writes ``render(decision)`` as the
+    response is prepared, so errors, the 429 and injected faults carry the
+    headers too. Requests without a decision (limiter off) get none.
+    """
+
+    def __init__(self, name: str, render: Callable[[Decision], Mapping[str, str]]) -> None:
+        # web.RequestKey exists from aiohttp 3.12; older versions take a str key.
+        self._key: Any = web.RequestKey(name, Decision) if hasattr(web, "RequestKey") else name
+        self._render = render
+
+    def remember(self, request: web.Request, decision: Decision) -> None:
+        """Keep ``decision`` until ``request``'s response is prepared."""
+        request[self._key] = decision
+
+    async def on_response_prepare(self, request: web.Request, response: web.StreamResponse) -> None:
+        """Write the remembered decision's headers (signal handler)."""
+        decision = request.get(self._key)
+        if decision is not None:
+            response.headers.update(self._render(decision))

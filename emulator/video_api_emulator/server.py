@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import email.utils
 import random
 import signal
 import sys
 import threading
 import time
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -70,6 +71,9 @@ class Stats:
     max_concurrent: int = 0
     faults_injected: int = 0
     faults_by_kind: Counter[str] = field(default_factory=Counter)
+    #: The last data requests' paths and queries, so tests can check what a
+    #: client asked for (e.g. which ``period`` a resumed sync requested).
+    recent_requests: deque[dict[str, Any]] = field(default_factory=lambda: deque(maxlen=5000))
 
     def token_issued(self, token: str) -> None:
         """Count an issued token and keep the first 10,000 for leak checks."""
@@ -96,6 +100,7 @@ class Stats:
             "in_flight": self.in_flight,
             "faults_injected": self.faults_injected,
             "faults_by_kind": dict(sorted(self.faults_by_kind.items())),
+            "recent_requests": list(self.recent_requests),
         }
 
 
@@ -178,6 +183,7 @@ class Emulator:
             if data:
                 stats.in_flight += 1
                 stats.max_concurrent = max(stats.max_concurrent, stats.in_flight)
+                stats.recent_requests.append({"path": request.path, "query": dict(request.query)})
             try:
                 resp = admit(request) if admit is not None else None
                 if resp is None:
@@ -187,6 +193,11 @@ class Emulator:
                     resp = await self._respond(api, request, handler, rule)
                 if resp.status != 499:
                     stats.status_counts[str(resp.status)] += 1
+                # RFC 9110 §6.6.1: Date is the server's clock, here the emulator's now.
+                if not resp.prepared:
+                    resp.headers["Date"] = email.utils.formatdate(
+                        self.horizon_ms / 1000, usegmt=True
+                    )
                 return resp
             finally:
                 if data:

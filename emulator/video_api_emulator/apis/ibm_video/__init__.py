@@ -11,7 +11,8 @@ Sources, cited in comments throughout the package as:
 
 Where the sources are silent, the comment says so and names the choice.
 
-Modules: ``oauth`` (``POST /oauth2/token``, the JWT token store), ``data``
+Modules: ``oauth`` (``POST /oauth2/token``; its tokens live in the shared
+``video_api_emulator.tokens`` store), ``data``
 (deterministic view/viewer model), ``params`` (query parameters), ``routes``
 (handlers, envelope, errors, rate limit, truth).
 """

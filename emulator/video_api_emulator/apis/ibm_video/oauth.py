@@ -15,12 +15,7 @@ with ``token_type=jwt``, and the refresh-token grant [FND §3 "Token endpoint"]
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
-import secrets
-import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 import orjson
@@ -28,84 +23,24 @@ from aiohttp import web
 
 from ...data import json_seconds
 from ...oauth_common import JSON, basic_pair, oauth_error, secret_matches, wrong_form_content_type
-from ...server import Emulator, monotonic
+from ...server import Emulator
+from ...tokens import JwtTokenStore
 
 TOKEN_PATH = "/oauth2/token"
 # [FND §3 "Token endpoint"]: "Refresh tokens last 30 days".
 REFRESH_TTL_SECONDS = 30 * 86_400
 
 
-def _b64url(raw: bytes) -> str:
-    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
+def jwt_claims(client_id: str) -> dict[str, str]:
+    """The claims of an IBM access token, before the store's ``iat``/``exp``/``jti``.
 
-
-class JwtTokenStore:
-    """Issued JWT access tokens and refresh tokens with their expiry (monotonic seconds).
-
-    The server's state for ``ibm_oauth``; the Analytics API module reads it,
-    and :meth:`revoke_token` is what the ``revoke_token`` fault calls (via
-    ``Emulator.revoke_bearer``).
+    [IBM "Authentication"] / [FND §3 "Token endpoint"]: with ``token_type=jwt``
+    the access token is a JWT (``eyJ...``). Its claims are undocumented; the
+    emulator's are the registered ``iss`` plus ``client_id`` (the store adds
+    ``iat``, ``exp`` and a unique ``jti`` and signs it). The refresh token's
+    format is undocumented: an opaque random string.
     """
-
-    def __init__(self, ttl_seconds: float, clock: Callable[[], float] = monotonic) -> None:
-        self.ttl_seconds = ttl_seconds
-        self._clock = clock
-        # Per reset: a reset makes every earlier token's signature unknown too.
-        self._key = secrets.token_bytes(32)
-        self._tokens: dict[str, tuple[str, float]] = {}
-        self._refresh: dict[str, tuple[str, float]] = {}
-
-    def issue(self, client_id: str) -> tuple[str, str]:
-        """Create ``(jwt access token, refresh token)`` for ``client_id``.
-
-        [IBM "Authentication"] / [FND §3 "Token endpoint"]: with
-        ``token_type=jwt`` the access token is a JWT (``eyJ...``). Its claims
-        are undocumented; the emulator's are the registered ``iss``, ``iat``,
-        ``exp`` and ``jti`` (unique per issue) plus ``client_id``, signed
-        HS256 with a key that lives until the next reset. The refresh token's
-        format is undocumented: an opaque random string.
-        """
-        now = self._clock()
-        if len(self._tokens) > 10_000:
-            # Forget expired tokens so long benchmark runs don't grow memory.
-            self._tokens = {t: v for t, v in self._tokens.items() if v[1] > now}
-            self._refresh = {t: v for t, v in self._refresh.items() if v[1] > now}
-        issued_at = int(time.time())
-        header = _b64url(orjson.dumps({"alg": "HS256", "typ": "JWT"}))
-        claims = {
-            "iss": "https://video.ibm.com",
-            "client_id": client_id,
-            "iat": issued_at,
-            "exp": issued_at + int(round(self.ttl_seconds)),
-            "jti": secrets.token_hex(16),
-        }
-        payload = _b64url(orjson.dumps(claims))
-        signing_input = f"{header}.{payload}".encode("ascii")
-        signature = _b64url(hmac.new(self._key, signing_input, hashlib.sha256).digest())
-        token = f"{header}.{payload}.{signature}"
-        refresh = secrets.token_hex(20)
-        self._tokens[token] = (client_id, now + self.ttl_seconds)
-        self._refresh[refresh] = (client_id, now + REFRESH_TTL_SECONDS)
-        return token, refresh
-
-    def is_valid(self, token: str) -> bool:
-        """Tell whether ``token`` was issued here, is unexpired and not revoked."""
-        entry = self._tokens.get(token)
-        if entry is None:
-            return False
-        if entry[1] <= self._clock():
-            del self._tokens[token]
-            return False
-        return True
-
-    def redeem_refresh(self, refresh: str, client_id: str) -> bool:
-        """Tell whether ``refresh`` is a live refresh token of ``client_id``."""
-        entry = self._refresh.get(refresh)
-        return entry is not None and entry[0] == client_id and entry[1] > self._clock()
-
-    def revoke_token(self, token: str) -> None:
-        """Invalidate access token ``token`` (used by the ``revoke_token`` fault)."""
-        self._tokens.pop(token, None)
+    return {"iss": "https://video.ibm.com", "client_id": client_id}
 
 
 def _client_from_basic(
@@ -148,7 +83,9 @@ class IbmOAuth:
 
     def create_state(self, emu: Emulator) -> JwtTokenStore:
         """Start with no tokens; a reset invalidates every token issued before it."""
-        return JwtTokenStore(float(emu.config["ibm_token_ttl_seconds"]))
+        return JwtTokenStore(
+            float(emu.config["ibm_token_ttl_seconds"]), refresh_ttl_seconds=REFRESH_TTL_SECONDS
+        )
 
     def error_response(self, status: int, message: str | None = None) -> web.Response:
         """Map a status to a [FND §3 "Token endpoint"] error, for faults on the endpoint.
@@ -219,10 +156,10 @@ class IbmOAuth:
                 refresh = _form_value(form, "refresh_token")
                 if not refresh:
                     return oauth_error(400, "invalid_request", "refresh_token is required")
-                if not store.redeem_refresh(refresh, client_id):
+                if store.redeem_refresh(refresh, client_id) is None:
                     # [FND §3 "Token endpoint"]: 400 invalid_grant.
                     return oauth_error(400, "invalid_grant", "refresh_token is invalid or expired")
-            access, refresh_token = store.issue(client_id)
+            access, refresh_token = store.issue(client_id, jwt_claims(client_id))
             emu.stats.token_issued(access)
             ttl = store.ttl_seconds
             # [FND §3 "Token endpoint"]: the body has access_token, refresh_token,

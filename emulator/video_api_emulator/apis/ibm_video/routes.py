@@ -19,10 +19,10 @@ from typing import Any
 import orjson
 from aiohttp import web
 
-from ...fixed_window import Decision, FixedWindowQuota
+from ...fixed_window import Decision, FixedWindowQuota, QuotaHeaders
 from ...server import Emulator
+from ...tokens import JwtTokenStore
 from .data import Dataset
-from .oauth import JwtTokenStore
 from .params import (
     CONTENT_TYPES,
     Paging,
@@ -60,11 +60,22 @@ _DETAILS = {
     503: "The service is temporarily unavailable",
 }
 
-# Where the admission decision waits for the response (see _add_rate_headers).
-# web.RequestKey exists from aiohttp 3.12; older versions take a str key.
-_RATE_KEY: Any = (
-    web.RequestKey("ibm_video_rate", Decision) if hasattr(web, "RequestKey") else "ibm_video_rate"
-)
+
+def _rate_headers(decision: Decision) -> dict[str, str]:
+    """[FND §3 "Errors and limits"]: X-RateLimit-Limit, -Remaining and -Reset.
+
+    X-RateLimit-Reset is a Unix timestamp in seconds.
+    """
+    return {
+        "X-RateLimit-Limit": str(decision.limit),
+        "X-RateLimit-Remaining": str(decision.remaining),
+        "X-RateLimit-Reset": str(decision.reset),
+    }
+
+
+#: Puts the headers on every answer of a rate-limited request, as the response
+#: is prepared, so the 429 itself, errors and injected faults carry them too.
+_RATE_HEADERS = QuotaHeaders("ibm_video_rate", _rate_headers)
 
 
 def jsonapi_error(
@@ -267,7 +278,7 @@ class IbmVideoAnalytics:
         wrapped = emu.vendor_route(self, "not_found", not_found)
         app.router.add_route("*", HOST_PREFIX + "/{tail:.*}", wrapped)
         app.router.add_route("*", HOST_PREFIX, wrapped)
-        app.on_response_prepare.append(_add_rate_headers)
+        app.on_response_prepare.append(_RATE_HEADERS.on_response_prepare)
 
     def _make_admit(self, emu: Emulator) -> Any:
         def admit(request: web.Request) -> web.Response | None:
@@ -283,7 +294,7 @@ class IbmVideoAnalytics:
             if not state.quota.enabled:
                 return None
             decision = state.quota.acquire(f"ip:{request.remote}")
-            request[_RATE_KEY] = decision
+            _RATE_HEADERS.remember(request, decision)
             if decision.admitted:
                 return None
             emu.stats.throttled += 1
@@ -342,18 +353,3 @@ class IbmVideoAnalytics:
             return web.Response(body=body, content_type=_JSON)
 
         return views, viewers
-
-
-async def _add_rate_headers(request: web.Request, response: web.StreamResponse) -> None:
-    """Put the X-RateLimit-* headers on every answer of a rate-limited request.
-
-    [FND §3 "Errors and limits"]: X-RateLimit-Limit, X-RateLimit-Remaining,
-    X-RateLimit-Reset (Unix timestamp, seconds). Added as the response is
-    prepared, so the 429 itself, errors and injected faults carry them too.
-    """
-    decision = request.get(_RATE_KEY)
-    if decision is None:
-        return
-    response.headers["X-RateLimit-Limit"] = str(decision.limit)
-    response.headers["X-RateLimit-Remaining"] = str(decision.remaining)
-    response.headers["X-RateLimit-Reset"] = str(decision.reset)
