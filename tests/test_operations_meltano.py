@@ -25,7 +25,6 @@ from typing import Any
 
 import psycopg
 import pytest
-import yaml
 from psycopg import sql
 
 from tests.support.audience import (
@@ -37,7 +36,6 @@ from tests.support.audience import (
 )
 from tests.support.meltano import (
     INSTALL_TIMEOUT_S,
-    PROJECT_ROOT,
     isolated_env,
     jsonl_row_counts,
     meltano,
@@ -47,6 +45,7 @@ from tests.support.meltano import (
     postgres_row_counts,
     read_jsonl_output,
     run_state_id,
+    users_project,
 )
 from tests.support.postgres import PostgresServer, postgres_server
 
@@ -213,41 +212,9 @@ CLIENTS = {
 }
 
 
-def users_project(directory: Path) -> Path:
-    """A user's own meltano project: this repository's plugin definitions, copied.
-
-    The tap's ``pip_url`` names the repository's two folders (the README's
-    local-folder form), and two inherited plugins each sync one account.
-    """
-    ours = yaml.safe_load((PROJECT_ROOT / "meltano.yml").read_text())
-    (tap,) = [p for p in ours["plugins"]["extractors"] if p["name"] == TAP]
-    (jsonl,) = [p for p in ours["plugins"]["loaders"] if p["name"] == "target-jsonl"]
-    tap = {
-        **tap,
-        "pip_url": f"{PROJECT_ROOT / 'video-taps-common'} {PROJECT_ROOT / TAP}",
-    }
-    project = {
-        "project_id": str(uuid.uuid4()),
-        "send_anonymous_usage_stats": False,
-        "default_environment": "prod",
-        "venv": {"backend": "uv"},
-        "plugins": {
-            "extractors": [
-                tap,
-                *({"name": f"{TAP}--{region}", "inherit_from": TAP} for region in CLIENTS),
-            ],
-            "loaders": [jsonl],
-        },
-        "environments": [{"name": "prod"}],
-    }
-    directory.mkdir(parents=True, exist_ok=True)
-    (directory / "meltano.yml").write_text(yaml.safe_dump(project, sort_keys=False))
-    return directory
-
-
 def test_inherited_plugins_for_two_accounts_keep_their_own_state(emulator, tmp_path):
     emulator.reset(brightcove_clients={cid: secret for cid, secret, _ in CLIENTS.values()})
-    project = users_project(tmp_path / "project")
+    project = users_project(tmp_path / "project", TAP, [f"{TAP}--{region}" for region in CLIENTS])
     env: dict[str, Any] = {
         **isolated_env(tmp_path),
         "MELTANO_PROJECT_ROOT": str(project),

@@ -72,16 +72,6 @@ class AudienceStream(SyncWindowMixin, ConcurrentPagesStream[AudiencePage]):
     identity_fields: t.ClassVar[tuple[str, ...]]
 
     @property
-    def url_base(self) -> str:
-        """The configured API root, e.g. ``https://audience.api.brightcove.com/v1``."""
-        return str(self.config["api_url"]).rstrip("/")
-
-    @property
-    def authenticator(self) -> t.Any:  # noqa: ANN401
-        """One OAuth token for all streams and threads of the tap."""
-        return self._tap.authenticator  # type: ignore[attr-defined]
-
-    @property
     def http_headers(self) -> dict:
         """The OpenAPI marks ``Content-Type: application/json`` required, GETs included."""
         return {**super().http_headers, "Content-Type": "application/json"}

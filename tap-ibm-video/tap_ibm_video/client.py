@@ -77,16 +77,6 @@ class IbmVideoStream(ConcurrentPagesStream[IbmPage]):
     url_setting = "api_url"
 
     @property
-    def url_base(self) -> str:
-        """The configured API root, e.g. ``https://analytics-api.video.ibm.com/v1``."""
-        return str(self.config["api_url"]).rstrip("/")
-
-    @property
-    def authenticator(self) -> t.Any:  # noqa: ANN401
-        """One JWT for all streams and threads of the tap."""
-        return self._tap.authenticator
-
-    @property
     def partitions(self) -> list[dict] | None:
         """One partition per configured content type; none reads the all-content path."""
         content_types = self._tap.content_types

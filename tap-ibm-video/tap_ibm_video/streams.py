@@ -19,7 +19,7 @@ from tap_ibm_video.client import (
 )
 from tap_ibm_video.schemas import VIEW_SCHEMA, VIEWER_SCHEMA
 from video_taps_common.settings import parse_datetime
-from video_taps_common.sync_window import SyncWindowMixin
+from video_taps_common.sync_window import ExplicitBookmarksMixin, SyncWindowMixin
 
 if t.TYPE_CHECKING:
     from singer_sdk.helpers.types import Context
@@ -101,7 +101,7 @@ def _digest(view_id: str) -> int:
     return int.from_bytes(hashlib.blake2b(view_id.encode(), digest_size=8).digest(), "big")
 
 
-class ViewsStream(SyncWindowMixin, IbmVideoStream):
+class ViewsStream(ExplicitBookmarksMixin, SyncWindowMixin, IbmVideoStream):
     """Every view segment that overlaps the sync's range, each once per sync.
 
     The range runs from the bookmark minus ``lookback_hours`` to the moment the
@@ -115,7 +115,7 @@ class ViewsStream(SyncWindowMixin, IbmVideoStream):
     replication_key = "started_at"
     schema = VIEW_SCHEMA
     #: The bookmark is written per finished window, not per record (see
-    #: ``_increment_stream_state``), so it is resumable: a sync that dies
+    #: ``ExplicitBookmarksMixin``), so it is resumable: a sync that dies
     #: mid-range resumes at the last finished window.
     is_sorted = True
     #: Records are not in ``started_at`` order across windows (a window also
@@ -174,7 +174,7 @@ class ViewsStream(SyncWindowMixin, IbmVideoStream):
             tracker.window_end = window.end
             yield from self._read_window(context, window, tracker)
             bookmark = tracker.window_done(window.end)
-            self._save_bookmark(context, bookmark)
+            self.save_bookmark(context, format_api_time(bookmark))
         if tracker.earliest_unfinished_start is not None:
             self.logger.info(
                 "%s [%s]: bookmark held at %s, the start of a view still unfinished; the "
@@ -209,22 +209,6 @@ class ViewsStream(SyncWindowMixin, IbmVideoStream):
             f"({MAX_WINDOW_REREADS} re-reads); the bookmark stays before this window"
         )
         raise FatalAPIError(msg)
-
-    def _increment_stream_state(
-        self, latest_record: dict, *, context: Context | None = None
-    ) -> None:
-        """Records do not move the bookmark: only a finished window does.
-
-        The SDK would save each record's ``started_at``, but a window holds
-        views that started before it and views that are not finished yet, so
-        a record's value is not a point before which everything was read.
-        """
-
-    def _save_bookmark(self, context: Context | None, bookmark: datetime.datetime) -> None:
-        super()._increment_stream_state(
-            {self.replication_key: format_api_time(bookmark)}, context=context
-        )
-        self._write_state_message()
 
     def post_process(self, row: dict, context: Context | None = None) -> dict:  # noqa: ARG002
         """One type per field, every declared field present."""

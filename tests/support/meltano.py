@@ -21,9 +21,12 @@ import re
 import shutil
 import subprocess
 import sys
+import uuid
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
+
+import yaml
 
 __all__ = [
     "MELTANO",
@@ -384,3 +387,30 @@ def read_jsonl_output(directory: Path | str) -> dict[str, list[dict[str, Any]]]:
 def jsonl_row_counts(directory: Path | str) -> dict[str, int]:
     """``{stream: record count}`` of target-jsonl output under ``directory``."""
     return {stream: len(rows) for stream, rows in read_jsonl_output(directory).items()}
+
+
+def users_project(directory: Path, tap: str, children: list[str]) -> Path:
+    """A user's own meltano project: this repository's plugin definitions, copied.
+
+    The tap's ``pip_url`` names the repository's two folders (the README's
+    local-folder form), and each child is an extractor with ``inherit_from: tap``
+    (one per account or project), configured through its own env vars.
+    """
+    ours = yaml.safe_load((PROJECT_ROOT / "meltano.yml").read_text())
+    (plugin,) = [p for p in ours["plugins"]["extractors"] if p["name"] == tap]
+    (jsonl,) = [p for p in ours["plugins"]["loaders"] if p["name"] == "target-jsonl"]
+    plugin = {**plugin, "pip_url": f"{PROJECT_ROOT / 'video-taps-common'} {PROJECT_ROOT / tap}"}
+    project = {
+        "project_id": str(uuid.uuid4()),
+        "send_anonymous_usage_stats": False,
+        "default_environment": "prod",
+        "venv": {"backend": "uv"},
+        "plugins": {
+            "extractors": [plugin, *({"name": name, "inherit_from": tap} for name in children)],
+            "loaders": [jsonl],
+        },
+        "environments": [{"name": "prod"}],
+    }
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "meltano.yml").write_text(yaml.safe_dump(project, sort_keys=False))
+    return directory

@@ -106,6 +106,22 @@ class ClientCredentialsAuthenticator(OAuthAuthenticator):
             return ": ".join(parts)
         return ""
 
+    def send_token_request(self) -> requests.Response:
+        """POST the token request; connection errors propagate to be retried."""
+        return self._session.post(
+            self.auth_endpoint,
+            headers=self._oauth_headers,
+            data=self.oauth_request_body,
+            timeout=self._timeout_seconds,
+        )
+
+    def token_received(self, payload: dict, response: requests.Response) -> None:
+        """Hook: keep more of a token answer than the access token (e.g. a refresh token)."""
+
+    def credential_hint(self) -> str:
+        """Which credential was refused, without its secret part."""
+        return f" (client_id={self.client_id!r})"
+
     # Shared machinery ----------------------------------------------------------
 
     def is_token_valid(self) -> bool:
@@ -133,12 +149,7 @@ class ClientCredentialsAuthenticator(OAuthAuthenticator):
         self.logger.info("Requesting a %s access token from %s", self.vendor_label, self.endpoint)
         requested_at = time.monotonic()
         try:
-            response = self._session.post(
-                self.auth_endpoint,
-                headers=self._oauth_headers,
-                data=self.oauth_request_body,
-                timeout=self._timeout_seconds,
-            )
+            response = self.send_token_request()
         except requests.exceptions.RequestException as error:
             msg = (
                 f"Could not reach the {self.vendor_label} token endpoint {self.endpoint} "
@@ -157,6 +168,7 @@ class ClientCredentialsAuthenticator(OAuthAuthenticator):
         self.access_token = token
         self.expires_in = int(lifetime)
         self._renew_at = requested_at + lifetime - margin
+        self.token_received(payload, response)
         self.logger.info("Got a %s access token valid for %d s", self.vendor_label, int(lifetime))
 
     @property
@@ -178,7 +190,7 @@ class ClientCredentialsAuthenticator(OAuthAuthenticator):
         settings = " and ".join(f"`{name}`" for name in self.credential_settings)
         msg = (
             f"{self.vendor_label} refused the credentials ({detail}) at {self.endpoint}: "
-            f"check the {settings} settings (client_id={self.client_id!r}) and that the "
+            f"check the {settings} settings{self.credential_hint()} and that the "
             "credential has the required permissions."
         )
         raise CredentialsRejectedError(msg)

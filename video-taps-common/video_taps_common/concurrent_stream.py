@@ -41,6 +41,7 @@ from singer_sdk.streams.rest import PageContext
 from video_taps_common.errors import (
     EndpointUnreachableError,
     RunAbortingError,
+    StreamUnavailableError,
     TokenEndpointUnavailableError,
 )
 from video_taps_common.ordered import map_in_order
@@ -170,6 +171,25 @@ class ConcurrentPagesStream(RESTStream[_TToken], abc.ABC):
                     time_extracted=utc_now(),
                 )
 
+    def _write_schema_message(self) -> None:
+        """Once per run: a child stream's ``sync`` runs once per parent record."""
+        if self._schema_written:
+            return
+        self._schema_written = True
+        super()._write_schema_message()
+
+    _schema_written = False
+
+    def log(self, message: str, *args: t.Any, level: int = logging.INFO, **kwargs: t.Any) -> None:  # noqa: ANN401
+        """The SDK's per-context "Beginning sync" goes to DEBUG for child streams.
+
+        A child syncs once per parent record: thousands of identical INFO
+        lines; the progress and summary lines say what happened instead.
+        """
+        if self.parent_stream_type is not None and message.startswith("Beginning sync"):
+            level = min(level, logging.DEBUG)
+        super().log(message, *args, level=level, **kwargs)
+
     @cached_property
     def _records_pass_through(self) -> bool:
         """Every property selected, and no type conformance: the SDK would change nothing."""
@@ -200,6 +220,17 @@ class ConcurrentPagesStream(RESTStream[_TToken], abc.ABC):
 
     #: The setting whose value is this stream's ``url_base``, named in errors.
     url_setting: str = "api_url"
+
+    @property
+    def url_base(self) -> str:
+        """The configured API root (setting ``url_setting``), without a trailing slash."""
+        return str(self.config[self.url_setting]).rstrip("/")
+
+    @property
+    def authenticator(self) -> t.Any:  # noqa: ANN401
+        """The tap's one authenticator: one token for every stream and thread."""
+        return self._tap.authenticator  # type: ignore[attr-defined]
+
     #: The partition being synced, so the first page can announce its total.
     _progress: PartitionProgress | None = None
 
@@ -236,6 +267,9 @@ class ConcurrentPagesStream(RESTStream[_TToken], abc.ABC):
         summary. Errors that would fail every partition the same way (wrong
         credentials, an unreachable endpoint) stop the run at once.
         """
+        if self.unavailable_reason is not None:
+            # Already reported once for the stream; the same answer would follow.
+            return
         progress = PartitionProgress(self.name, describe_partition(context), self.logger)
         self._progress = progress
         failure: Exception | None = None
@@ -245,6 +279,12 @@ class ConcurrentPagesStream(RESTStream[_TToken], abc.ABC):
                 yield record
         except RunAbortingError:
             raise
+        except StreamUnavailableError as error:
+            self.logger.error(  # noqa: TRY400 - the message says what to do; no traceback
+                "%s stopped: %s", self.name, error
+            )
+            self.unavailable_reason = str(error)
+            failure = error
         except (FatalAPIError, RetriableAPIError, requests.exceptions.RequestException) as error:
             self.logger.error(  # noqa: TRY400 - the message is the API's; no traceback needed
                 "%s [%s] failed and was skipped after %d records: %s",
@@ -257,6 +297,9 @@ class ConcurrentPagesStream(RESTStream[_TToken], abc.ABC):
         finally:
             t.cast("RateBudgetedTap", self._tap).record_partition_done(self.name, progress, failure)
 
+    #: Why this stream cannot be read at all, once the API said so.
+    unavailable_reason: str | None = None
+
     def records_for_partition(self, context: Context | None) -> t.Iterable[dict]:
         """Every record of one partition; streams override to add windowing."""
         return self.request_records(context)
@@ -268,7 +311,7 @@ class ConcurrentPagesStream(RESTStream[_TToken], abc.ABC):
         fetch = partial(self.fetch_page, context)
         with self.get_http_request_counter() as request_counter:
             request_counter.with_context(context)
-            first = fetch(self.first_page_token(context))
+            first = self._take_prefetched_first_page() or fetch(self.first_page_token(context))
             request_counter.increment()
             if self._progress is not None:
                 self._progress.expect(self.announced_total(first))
@@ -287,6 +330,16 @@ class ConcurrentPagesStream(RESTStream[_TToken], abc.ABC):
                     request_counter.increment()
                     self.check_page(first, page)
                     yield from self.records_in_page(page)
+
+    #: The first page of the partition about to sync, fetched ahead by a parent
+    #: (see :mod:`video_taps_common.child_batches`), or the error that fetch raised.
+    _prefetched_first: FetchedPage[_TToken] | Exception | None = None
+
+    def _take_prefetched_first_page(self) -> FetchedPage[_TToken] | None:
+        prefetched, self._prefetched_first = self._prefetched_first, None
+        if isinstance(prefetched, Exception):
+            raise prefetched
+        return prefetched
 
     def fetch_page(self, context: Context | None, token: _TToken) -> FetchedPage[_TToken]:
         """Fetch and decode one page, with the SDK's retry and backoff around it."""

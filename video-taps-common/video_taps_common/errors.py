@@ -7,6 +7,8 @@ class of an error says which it is:
 
 - :class:`RunAbortingError`: nothing else can succeed either (wrong
   credentials, an endpoint that cannot be reached): the run stops at once.
+- :class:`StreamUnavailableError`: this stream cannot be read (an endpoint the
+  vendor retired, a feature switched off): the stream stops, others run on.
 - any other API error: only the partition (one account of one stream) that hit
   it is skipped; the rest of the run goes on and ends non-zero.
 - :class:`InvalidInputError`: settings or state that cannot be right; found
@@ -32,6 +34,14 @@ class EndpointUnreachableError(RunAbortingError):
 
 class TokenEndpointUnavailableError(RetriableAPIError):
     """The token endpoint answered 429/5xx or could not be reached: retried like data."""
+
+
+class StreamUnavailableError(FatalAPIError):
+    """The endpoint cannot serve this stream at all (retired, or the feature is off).
+
+    Every partition would fail the same way, so the stream stops after the first
+    with one ERROR naming what to do; the tap's other streams run on.
+    """
 
 
 class InvalidInputError(Exception):

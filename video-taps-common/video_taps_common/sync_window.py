@@ -52,3 +52,45 @@ class SyncWindowMixin:
             return None
         floor = parse_datetime(str(self.config["start_date"]))
         return max(as_utc(start) - lookback, floor)
+
+
+class ExplicitBookmarksMixin:
+    """Bookmarks move only when the stream says a range is done, never per record.
+
+    The SDK saves each record's replication value, but a record of a windowed
+    read is not a point before which everything was read (a window holds rows
+    out of order; a day is done only after its last request). Streams call
+    :meth:`save_bookmark` when a range is complete; a sync that dies mid-range
+    resumes at the last completed one.
+    """
+
+    replication_key: str | None
+
+    if t.TYPE_CHECKING:
+
+        def _write_state_message(self) -> None: ...
+
+        def get_context_state(self, context: Context | None) -> dict:
+            """The SDK's: the partition's state dict."""
+
+    def _increment_stream_state(
+        self, latest_record: dict, *, context: Context | None = None
+    ) -> None:
+        """Records do not move the bookmark (see the class docstring)."""
+
+    def saved_bookmark(self, context: Context | None) -> str | None:
+        """The partition's bookmark as saved, read from state directly.
+
+        The SDK's ``get_starting_replication_key_value`` is filled only once the
+        partition's ``sync`` begins; a parent fetching a child's first page
+        ahead (``child_batches``) needs the bookmark before that.
+        """
+        value = self.get_context_state(context).get("replication_key_value")
+        return str(value) if value else None
+
+    def save_bookmark(self, context: Context | None, value: str) -> None:
+        """Save ``value`` as the partition's bookmark and emit STATE now."""
+        super()._increment_stream_state(  # type: ignore[misc]
+            {self.replication_key: value}, context=context
+        )
+        self._write_state_message()

@@ -1,0 +1,143 @@
+"""api.video: an API key exchanged for a one-hour bearer token, renewed by refresh token.
+
+What differs from the shared client-credentials flow (FINDINGS.md §4 "Auth"):
+- ``POST {api_url}/auth/api-key`` takes JSON ``{"apiKey": ...}``, not a form
+  with client credentials; the answer adds a ``refresh_token``;
+- renewal goes through ``POST {api_url}/auth/refresh`` with JSON
+  ``{"refreshToken": ...}``, so the key itself is sent once per run; a refresh
+  token the API refuses (400) falls back to the key;
+- a refused key is a 400 problem body ``{type, title, name, status}``.
+
+The answer's HTTP ``Date`` header is kept as the API's clock: the analytics
+endpoints accept only the last 30 days *by the API's clock*, and a machine
+whose clock is off by an hour would otherwise ask for a day the API refuses.
+"""
+
+from __future__ import annotations
+
+import datetime
+import email.utils
+import time
+import typing as t
+
+from video_taps_common.client_credentials import (
+    TRANSIENT_TOKEN_STATUSES,
+    ClientCredentialsAuthenticator,
+)
+
+if t.TYPE_CHECKING:
+    import requests
+
+API_KEY_PATH = "/auth/api-key"
+REFRESH_PATH = "/auth/refresh"
+#: FINDINGS §4 "Auth": "the token lasts 1 h"; used when ``expires_in`` is missing.
+TOKEN_LIFETIME_SECONDS = 3600.0
+
+
+class ApiVideoAuthenticator(ClientCredentialsAuthenticator):
+    """Bearer tokens for one api.video project (one API key), shared by every thread."""
+
+    vendor_label = "api.video"
+    credential_settings = ("api_key",)
+    endpoint_setting = "api_url"
+    default_lifetime_seconds = TOKEN_LIFETIME_SECONDS
+
+    def __init__(self, *, api_key: str, api_url: str, timeout_seconds: float = 60.0) -> None:
+        base = api_url.rstrip("/")
+        super().__init__(
+            client_id="",
+            client_secret=api_key,
+            auth_endpoint=f"{base}{API_KEY_PATH}",
+            timeout_seconds=timeout_seconds,
+            oauth_headers={"Content-Type": "application/json", "Accept": "application/json"},
+        )
+        self._refresh_endpoint = f"{base}{REFRESH_PATH}"
+        self._refresh_token: str | None = None
+        self._server_time: datetime.datetime | None = None
+        self._server_time_seen_at = 0.0
+
+    def send_token_request(self) -> requests.Response:
+        """Refresh when a refresh token is held; the key when it is refused or absent."""
+        if self._refresh_token is not None:
+            response = self._post(self._refresh_endpoint, {"refreshToken": self._refresh_token})
+            if response.ok or response.status_code in TRANSIENT_TOKEN_STATUSES:
+                return response
+            self.logger.info(
+                "api.video refused the refresh token (%d); asking with the API key",
+                response.status_code,
+            )
+            self._refresh_token = None
+        return self._post(self.auth_endpoint, {"apiKey": self.client_secret})
+
+    def _post(self, url: str, body: dict) -> requests.Response:
+        return self._session.post(
+            url, headers=self._oauth_headers, json=body, timeout=self._timeout_seconds
+        )
+
+    def token_received(self, payload: dict, response: requests.Response) -> None:
+        """Keep the refresh token and the API's clock."""
+        refresh = payload.get("refresh_token")
+        self._refresh_token = str(refresh) if refresh else None
+        server_time = _http_date(response.headers.get("Date"))
+        if server_time is not None:
+            self._server_time = server_time
+            self._server_time_seen_at = time.monotonic()
+
+    def describe_error(self, response: requests.Response) -> str:
+        """The problem body's ``title``, ``detail`` and ``name``."""
+        return describe_problem(response)
+
+    def credential_hint(self) -> str:
+        """The key is the whole credential: nothing of it may be shown."""
+        return ""
+
+    def server_now(self) -> datetime.datetime | None:
+        """The API's clock now, from the last token answer's ``Date``; ``None`` if unknown."""
+        if self._server_time is None:
+            return None
+        elapsed = time.monotonic() - self._server_time_seen_at
+        return self._server_time + datetime.timedelta(seconds=elapsed)
+
+    def ensure_token(self) -> None:
+        """Fetch a token now unless one is held: proves the key before any data request."""
+        with self._lock:
+            if not self.is_token_valid():
+                self.update_access_token()
+
+
+def describe_problem(response: requests.Response) -> str:
+    """``title: detail (name)`` of an api.video problem body (RFC 7807 style), else ``""``."""
+    try:
+        body = response.json()
+    except ValueError:
+        return ""
+    if not isinstance(body, dict):
+        return ""
+    text = ": ".join(str(body[key]) for key in ("title", "detail") if body.get(key))
+    name = body.get("name")
+    if name:
+        text = f"{text} ({name})" if text else str(name)
+    problems = body.get("problems")
+    if isinstance(problems, list) and problems:
+        text += "; " + "; ".join(
+            describe_problem_item(item) for item in problems if isinstance(item, dict)
+        )
+    return text
+
+
+def describe_problem_item(item: dict) -> str:
+    """One entry of a ``bad-request`` body's ``problems`` list."""
+    text = ": ".join(str(item[key]) for key in ("title", "detail") if item.get(key))
+    return f"{text} ({item['name']})" if item.get("name") else text
+
+
+def _http_date(value: str | None) -> datetime.datetime | None:
+    if not value:
+        return None
+    try:
+        parsed = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=datetime.UTC)
+    return parsed.astimezone(datetime.UTC)
