@@ -15,6 +15,7 @@ the state of a user's own runs.
 
 from __future__ import annotations
 
+import datetime
 import os
 import subprocess
 import sys
@@ -34,6 +35,9 @@ DEMO_MELTANO_DB = ROOT / "output" / "demo-meltano.db"
 
 from video_api_emulator.process import EmulatorProcess  # noqa: E402
 
+sys.path.insert(0, str(ROOT))  # the tests' truth helpers, shared with the demo
+from tests.support.apivideo import ALL_STREAMS, expected_rows  # noqa: E402
+
 # The demo environment in meltano.yml uses these accounts and start date.
 BRIGHTCOVE_ACCOUNTS = ["6415818918001", "6415818919001"]
 START_MS = 1_767_225_600_000  # 2026-01-01T00:00:00Z
@@ -43,10 +47,23 @@ EMULATOR_CONFIG = {
     "audience_leads_per_account": 150,
     "ibm_views": 5_000,
     "ibm_viewers": 800,
+    "apivideo_videos": 12,
+    "apivideo_live_streams": 4,
+    "apivideo_sessions_per_media": 60,
+    # The demo is about landing rows, not waiting: production's 500 reads a
+    # minute would make its /data backfill take minutes (see README).
+    "apivideo_rate_limit_per_minute": 100_000,
     "latency_ms": 20,
 }
 IBM_START = "2026-01-01T00:00:00+00:00"
 IBM_END_OF_TIME = "2100-01-01T00:00:00+00:00"
+#: The demo environment's api.video start_date in meltano.yml.
+APIVIDEO_START = datetime.date(2026, 1, 24)
+
+
+def apivideo_rows(emulator: EmulatorProcess, stream: str) -> int:
+    """Rows api.video holds for the demo's days (start_date to yesterday)."""
+    return expected_rows(emulator, stream, APIVIDEO_START)
 
 
 def audience_rows(emulator: EmulatorProcess, stream: str) -> int:
@@ -84,6 +101,7 @@ DEMO_TAPS: dict[str, DemoTap] = {
         "brightcove_audience", ("view_events", "leads"), audience_rows
     ),
     "tap-ibm-video": DemoTap("ibm_video", ("views", "viewers"), ibm_rows),
+    "tap-apivideo": DemoTap("apivideo", tuple(sorted(ALL_STREAMS)), apivideo_rows),
 }
 
 

@@ -42,6 +42,7 @@ PACKAGES = {
     "video-taps-common": "video-taps-common",
     "tap-brightcove-audience": "tap-brightcove-audience",
     "tap-ibm-video": "tap-ibm-video",
+    "tap-apivideo": "tap-apivideo",
     "emulator": "video-api-emulator",
 }
 TAP = "tap-brightcove-audience"
@@ -558,4 +559,25 @@ def test_tap_ibm_video_installs_from_its_two_folders_alone_and_syncs(emulator, t
     assert counts == {
         "views": views["count"],
         "viewers": emulator.truth("ibm_video", stream="viewers")["count"],
+    }
+
+
+@pytest.mark.e2e
+def test_tap_apivideo_installs_from_its_two_folders_alone_and_syncs(emulator, tmp_path):
+    """`pip install ./video-taps-common ./tap-apivideo`: no other tap comes with it."""
+    python = _install_from_folders(tmp_path, "tap-apivideo")
+    installed = json.loads(_pip(python, "list", "--format", "json", env=_user_env(), cwd=tmp_path))
+    assert {TAP, "tap-ibm-video"}.isdisjoint(canonicalize_name(p["name"]) for p in installed)
+    emulator.reset(apivideo_rate_limit_per_minute=100_000)
+    settings = {
+        "api_key": "emulator-apivideo-key",
+        "start_date": "2026-01-29T00:00:00Z",
+        "api_url": f"{emulator.url}/apivideo",
+    }
+    counts = _sync_counts(
+        python, emulator, tmp_path, "tap-apivideo", settings, ("videos", "live_streams")
+    )
+    assert {stream: counts[stream] for stream in ("videos", "live_streams")} == {
+        "videos": emulator.truth("apivideo", stream="videos")["count"],
+        "live_streams": emulator.truth("apivideo", stream="live_streams")["count"],
     }

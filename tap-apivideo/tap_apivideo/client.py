@@ -1,0 +1,356 @@
+"""api.video's base streams: auth, ``currentPage``/``pageSize`` paging, problem errors, days.
+
+API facts used here (FINDINGS.md §4 and the OpenAPI files it names):
+- Every list answers ``{"data": [...], "pagination": {"itemsTotal",
+  "pagesTotal", "pageSize", "currentPage", "currentPageItems", "links"}}``;
+  ``pageSize`` allows 1 to 100. Pages are computed from ``pagesTotal``; the
+  ``links`` are never followed.
+- Errors are problem bodies ``{type, title, status, detail, name}``. Two mean
+  the stream cannot be read at all: 403 ``.../authorization-disabled-analytics``
+  (analytics switched off for the project) and, on the endpoints the vendor
+  retired, a 404 for the route itself, whose body names nothing.
+- The analytics endpoints serve only the last 30 days, counted on the API's
+  clock (see ``video_taps_common.apivideo_auth``).
+"""
+
+from __future__ import annotations
+
+import datetime
+import typing as t
+from dataclasses import dataclass, replace
+from functools import cached_property
+from http import HTTPStatus
+
+from singer_sdk.exceptions import FatalAPIError
+from singer_sdk.streams.rest import HTTPRequest
+
+from video_taps_common import ConcurrentPagesStream, FetchedPage
+from video_taps_common.apivideo_auth import describe_problem
+from video_taps_common.errors import StreamUnavailableError
+from video_taps_common.settings import parse_datetime
+from video_taps_common.sync_window import ExplicitBookmarksMixin, SyncWindowMixin
+
+if t.TYPE_CHECKING:
+    import requests
+    from singer_sdk.helpers.types import Context
+    from singer_sdk.streams.rest import PageContext
+
+#: "Results per page. Allowed values 1-100" (every list endpoint).
+MAX_PAGE_SIZE = 100
+#: plays: "The date you set must be within the last 30 days"; /data: "The
+#: maximum value is 30 days ago".
+ANALYTICS_DAYS = 30
+#: How much later than the sync's start the oldest day must still be served.
+WINDOW_SAFETY_MARGIN = datetime.timedelta(minutes=10)
+#: The problem type of a 403 for a project whose analytics are off (spec ``403-error-schema``).
+ANALYTICS_DISABLED_TYPE = "authorization-disabled-analytics"
+#: The 2025-01 spec's 404 type for a route the API does not know.
+UNRECOGNIZED_URL_TYPE = "unrecognized-request-url"
+#: The ``/data`` streams that replace the retired endpoints (migration guide, FINDINGS §4).
+DATA_STREAMS = "`metrics`, `buckets` and `timeseries`"
+
+
+@dataclass(frozen=True, slots=True)
+class DayRequest:
+    """One request of a day: its path, query and the labels its rows carry."""
+
+    path: str
+    params: tuple[tuple[str, str], ...]
+    labels: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ApiVideoPage:
+    """A page number, and for per-day streams the day and request it belongs to."""
+
+    number: int
+    day: datetime.date | None = None
+    request: DayRequest | None = None
+    #: The last request of its day: once its rows are out, the day is done.
+    closes_day: bool = False
+
+
+class ApiVideoStream(ConcurrentPagesStream[ApiVideoPage]):
+    """A list endpoint of api.video."""
+
+    url_setting = "api_url"
+    #: Set on streams whose endpoint the vendor retired: what to select instead.
+    retired_in_favour_of: str | None = None
+
+    @cached_property
+    def page_size(self) -> int:
+        """``pageSize`` of every request (setting ``page_size``)."""
+        return int(self.config.get("page_size") or MAX_PAGE_SIZE)
+
+    def get_url_params(
+        self,
+        context: Context | None,  # noqa: ARG002
+        next_page_token: ApiVideoPage | None,
+    ) -> dict:
+        """Paging; streams add their filters."""
+        number = next_page_token.number if next_page_token else 1
+        return {"currentPage": number, "pageSize": self.page_size}
+
+    # Paging -----------------------------------------------------------------
+
+    def first_page_token(self, context: Context | None) -> ApiVideoPage | None:  # noqa: ARG002
+        """Page 1."""
+        return ApiVideoPage(number=1)
+
+    def following_page_tokens(
+        self, first: FetchedPage[ApiVideoPage], context: Context | None
+    ) -> t.Iterable[ApiVideoPage]:
+        """Pages 2 to ``pagesTotal``."""
+        for number in range(2, pages_total(first.body) + 1):
+            yield replace(first.token, number=number)
+
+    def announced_total(self, first: FetchedPage[ApiVideoPage]) -> int | None:
+        """``pagination.itemsTotal``."""
+        total = (first.body.get("pagination") or {}).get("itemsTotal")
+        return total if isinstance(total, int) else None
+
+    def records_in_page(self, page: FetchedPage[ApiVideoPage]) -> t.Iterable[dict]:
+        """The items under ``data``."""
+        data = page.body.get("data") if isinstance(page.body, dict) else None
+        return [item for item in data if isinstance(item, dict)] if isinstance(data, list) else []
+
+    # Errors -----------------------------------------------------------------
+
+    def response_error_message(self, response: requests.Response) -> str:
+        """The request and the problem body's title, detail and name."""
+        request = response.request
+        described = describe_problem(response) or response.text[:300]
+        return (
+            f"{response.status_code} {response.reason} from {request.method} "
+            f"{request.path_url}: {described}"
+        )
+
+    def validate_response(self, response: requests.Response) -> None:
+        """A project without analytics, or a retired endpoint, stops this stream only."""
+        if response.status_code == HTTPStatus.FORBIDDEN and problem_type(response).endswith(
+            ANALYTICS_DISABLED_TYPE
+        ):
+            self.rate_budget.observe(response)
+            msg = (
+                f"{self.response_error_message(response)}. Analytics are disabled for this "
+                f"api.video project: enable them, or deselect stream `{self.name}`"
+            )
+            raise StreamUnavailableError(msg)
+        if (
+            response.status_code == HTTPStatus.NOT_FOUND
+            and self.retired_in_favour_of
+            and names_no_resource(response)
+        ):
+            self.rate_budget.observe(response)
+            msg = (
+                f"{response.request.method} {response.request.path_url} answered 404: api.video "
+                f"retired this endpoint. Select the {self.retired_in_favour_of} streams instead "
+                f"and deselect `{self.name}`"
+            )
+            raise StreamUnavailableError(msg)
+        super().validate_response(response)
+
+
+def pages_total(body: t.Any) -> int:  # noqa: ANN401
+    """``pagination.pagesTotal``, 1 when absent."""
+    pagination = body.get("pagination") if isinstance(body, dict) else None
+    total = (pagination or {}).get("pagesTotal")
+    return total if isinstance(total, int) and total > 0 else 1
+
+
+def problem_type(response: requests.Response) -> str:
+    """The problem body's ``type``, or ``""``."""
+    try:
+        body = response.json()
+    except ValueError:
+        return ""
+    return str(body.get("type") or "") if isinstance(body, dict) else ""
+
+
+def names_no_resource(response: requests.Response) -> bool:
+    """A 404 for the route itself, not for a missing video or session.
+
+    The 2023-09 spec's 404 for an unknown route has every field null; the
+    2025-01 spec's is typed ``.../unrecognized-request-url``. A missing
+    resource's 404 names it (``name: videoId``).
+    """
+    try:
+        body = response.json()
+    except ValueError:
+        return True
+    if not isinstance(body, dict):
+        return True
+    if str(body.get("type") or "").endswith(UNRECOGNIZED_URL_TYPE):
+        return True
+    return not (body.get("title") or body.get("name"))
+
+
+def day_start(day: datetime.date) -> datetime.datetime:
+    """Midnight UTC of ``day``."""
+    return datetime.datetime.combine(day, datetime.time(), tzinfo=datetime.UTC)
+
+
+class DailyStream(ExplicitBookmarksMixin, SyncWindowMixin, ApiVideoStream):
+    """Analytics asked one UTC day at a time, days in order, the bookmark after each.
+
+    A day is complete once it is over: the range ends with yesterday (by the
+    API's clock, or the day before ``end_date``). It begins at the bookmark's
+    day, read again because the API may still have been processing it, or at
+    ``start_date``; never before the oldest day the API serves (30 days), with
+    one WARNING when that cuts the range. Every request of every day is known
+    up front, so they run concurrently under the rate budget and are emitted
+    in order.
+    """
+
+    replication_key = "day"
+    is_sorted = True
+    check_sorted = False
+
+    _plan: list[ApiVideoPage]
+    _partition_context: Context | None = None
+
+    def requests_for_day(self, context: Context | None, day: datetime.date) -> list[DayRequest]:
+        """The requests one day of one partition needs."""
+        raise NotImplementedError
+
+    def rows_in_body(self, body: t.Any) -> list[dict]:  # noqa: ANN401
+        """The rows of one response (a list under ``data`` by default)."""
+        data = body.get("data") if isinstance(body, dict) else None
+        return [row for row in data if isinstance(row, dict)] if isinstance(data, list) else []
+
+    # Days ---------------------------------------------------------------------
+
+    def days(self, context: Context | None) -> list[datetime.date]:
+        """Bookmark (or ``start_date``) day to yesterday, within the API's 30 days."""
+        last = self.window_end.date() - datetime.timedelta(days=1)
+        first = self._resume_day(context)
+        oldest = self.oldest_served_day
+        if first < oldest:
+            self._warn_clamped(first, oldest)
+            first = oldest
+        count = (last - first).days + 1
+        return [first + datetime.timedelta(days=offset) for offset in range(max(count, 0))]
+
+    @cached_property
+    def oldest_served_day(self) -> datetime.date:
+        """The first day whose midnight lies within 30 days of the API's now.
+
+        Counted from a little after the sync's start: the oldest day is asked
+        first, but a day right at the edge would fall out of the window while
+        the request waits for the rate limit.
+        """
+        now = self._tap.sync_started_at + WINDOW_SAFETY_MARGIN
+        limit = now - datetime.timedelta(days=ANALYTICS_DAYS)
+        oldest = limit.date()
+        return oldest if day_start(oldest) >= limit else oldest + datetime.timedelta(days=1)
+
+    def _resume_day(self, context: Context | None) -> datetime.date:
+        start = self.saved_bookmark(context) or str(self.config["start_date"])
+        return parse_datetime(start).date()
+
+    @cached_property
+    def _clamp_reported(self) -> set[str]:
+        return set()
+
+    def _warn_clamped(self, first: datetime.date, oldest: datetime.date) -> None:
+        if self.name in self._clamp_reported:
+            return
+        self._clamp_reported.add(self.name)
+        self.logger.warning(
+            "%s: the API serves only the last %d days; starting at %s instead of %s "
+            "(start_date or bookmark). Days before %s can no longer be read.",
+            self.name,
+            ANALYTICS_DAYS,
+            oldest.isoformat(),
+            first.isoformat(),
+            oldest.isoformat(),
+        )
+
+    # Requests -----------------------------------------------------------------
+
+    def records_for_partition(self, context: Context | None) -> t.Iterable[dict]:
+        """Every request of every day, in order."""
+        plan: list[ApiVideoPage] = []
+        for day in self.days(context):
+            requests_ = self.requests_for_day(context, day)
+            plan += [
+                ApiVideoPage(
+                    number=1, day=day, request=request, closes_day=index == len(requests_) - 1
+                )
+                for index, request in enumerate(requests_)
+            ]
+        if not plan:
+            return
+        self._plan = plan
+        self._partition_context = context
+        yield from self.request_records(context)
+
+    def first_page_token(self, context: Context | None) -> ApiVideoPage | None:  # noqa: ARG002
+        """The first day's first request."""
+        return self._plan[0]
+
+    def following_page_tokens(
+        self,
+        first: FetchedPage[ApiVideoPage],  # noqa: ARG002
+        context: Context | None,  # noqa: ARG002
+    ) -> t.Iterable[ApiVideoPage]:
+        """Every other request of the plan; later pages of one are read with its rows."""
+        return iter(self._plan[1:])
+
+    def announced_total(self, first: FetchedPage[ApiVideoPage]) -> int | None:  # noqa: ARG002
+        """Totals are per request; the partition's is not known up front."""
+        return None
+
+    def get_http_request(self, *, page: PageContext) -> HTTPRequest:
+        """The token's own path and query."""
+        token = t.cast("ApiVideoPage", page.next_page_token)
+        request = t.cast("DayRequest", token.request)
+        params: dict[str, t.Any] = dict(request.params)
+        if self.is_paged:
+            params.update(currentPage=token.number, pageSize=self.page_size)
+        return HTTPRequest(
+            url=f"{self.url_base}{request.path}",
+            method="GET",
+            headers=self.http_headers,
+            params=params,
+        )
+
+    #: Whether the endpoint pages (``/data/metrics`` answers one number).
+    is_paged = True
+
+    def records_in_page(self, page: FetchedPage[ApiVideoPage]) -> t.Iterable[dict]:
+        """The request's rows with its labels, all its pages; then the day's bookmark."""
+        token = page.token
+        request = t.cast("DayRequest", token.request)
+        labels = {"day": t.cast("datetime.date", token.day).isoformat(), **dict(request.labels)}
+        for row in self.rows_in_body(page.body):
+            yield {**row, **labels}
+        for number in range(2, pages_total(page.body) + 1 if self.is_paged else 1):
+            later = self.fetch_page(self._partition_context, replace(token, number=number))
+            for row in self.rows_in_body(later.body):
+                yield {**row, **labels}
+        if token.closes_day:
+            self.save_bookmark(self._partition_context, labels["day"])
+
+    def post_process(self, row: dict, context: Context | None = None) -> dict:  # noqa: ARG002
+        """Every declared field present."""
+        return self.keep_declared_fields(row)
+
+
+def api_datetime(moment: datetime.datetime) -> str:
+    """ATOM date-time with an explicit offset, as the ``/data`` endpoints take it."""
+    return moment.isoformat(timespec="seconds")
+
+
+def raise_for_missing_parent(response: requests.Response, id_name: str) -> None:
+    """Raise :class:`ParentGoneError` for a 404 naming the parent's id."""
+    try:
+        body = response.json()
+    except ValueError:
+        return
+    if isinstance(body, dict) and body.get("name") == id_name:
+        raise ParentGoneError(describe_problem(response))
+
+
+class ParentGoneError(FatalAPIError):
+    """The video or live stream was deleted between listing it and reading its sessions."""

@@ -1,0 +1,212 @@
+"""tap-apivideo: settings and the stream list."""
+
+from __future__ import annotations
+
+import datetime
+import typing as t
+from functools import cached_property
+
+import backoff
+from singer_sdk import typing as th
+
+from tap_apivideo import streams
+from tap_apivideo.client import MAX_PAGE_SIZE
+from video_taps_common.apivideo_auth import ApiVideoAuthenticator
+from video_taps_common.errors import EndpointUnreachableError, TokenEndpointUnavailableError
+from video_taps_common.header_budget import APIVIDEO_HEADERS, HeaderRateBudget
+from video_taps_common.settings import (
+    max_concurrent_requests_property,
+    request_timeout_property,
+)
+from video_taps_common.tap_base import VideoTap
+
+if t.TYPE_CHECKING:
+    from singer_sdk import Stream
+
+DEFAULT_API_URL = "https://ws.api.video"
+#: One request per session's events: enough in flight to cover 100 ms of
+#: latency at the production limit of 500 reads a minute (about 8 a second).
+DEFAULT_MAX_CONCURRENT_REQUESTS = 8
+#: The docs give no response-time figure; list and analytics calls are small.
+REQUEST_TIMEOUT_SECONDS = 60
+#: Token requests before the first data request: the same patience as data.
+TOKEN_TRIES = 8
+
+
+class TapApiVideo(VideoTap):
+    """Singer tap for api.video: media, plays, player sessions and events, /data analytics."""
+
+    name = "tap-apivideo"
+
+    config_jsonschema = th.PropertiesList(
+        th.Property(
+            "api_key",
+            th.StringType(min_length=1),
+            required=True,
+            secret=True,
+            title="API Key",
+            description="The api.video project's API key; one key is one project.",
+        ),
+        th.Property(
+            "start_date",
+            th.DateTimeType,
+            required=True,
+            title="Start Date",
+            description=(
+                "First day to sync. Plays and /data analytics reach back only 30 days: an older "
+                "date is moved up with a WARNING."
+            ),
+        ),
+        th.Property(
+            "end_date",
+            th.DateTimeType,
+            title="End Date",
+            description="Sync days before this one; defaults to today (days are synced once over).",
+        ),
+        th.Property(
+            "api_url",
+            th.StringType,
+            default=DEFAULT_API_URL,
+            title="API URL",
+            description="https://ws.api.video, or the sandbox https://sandbox.api.video.",
+        ),
+        th.Property(
+            "dimensions",
+            th.ArrayType(th.StringType),
+            default=list(streams.PLAYS_DIMENSIONS),
+            title="Dimensions",
+            description=(
+                "Dimensions of video_plays and live_stream_plays (default all six); videoId "
+                "means the media id (liveStreamId for live streams)."
+            ),
+        ),
+        th.Property(
+            "video_ids",
+            th.ArrayType(th.StringType),
+            title="Video IDs",
+            description="Only these videos (videos, their sessions, plays and /data rows).",
+        ),
+        th.Property(
+            "live_stream_ids",
+            th.ArrayType(th.StringType),
+            title="Live Stream IDs",
+            description="Only these live streams (live_streams, their sessions, plays, /data).",
+        ),
+        th.Property(
+            "metadata",
+            th.ObjectType(additional_properties=th.StringType),
+            title="Metadata",
+            description="Only video sessions whose video metadata has these key/value pairs.",
+        ),
+        th.Property(
+            "page_size",
+            th.IntegerType(minimum=1, maximum=MAX_PAGE_SIZE),
+            default=MAX_PAGE_SIZE,
+            title="Page Size",
+            description="Items per request (the API's pageSize), 1 to 100.",
+        ),
+        request_timeout_property(REQUEST_TIMEOUT_SECONDS),
+        max_concurrent_requests_property(default=DEFAULT_MAX_CONCURRENT_REQUESTS, maximum=32),
+    ).to_dict()
+
+    # A typo such as "devicetype" must fail before any request, naming the setting.
+    config_jsonschema["properties"]["dimensions"]["items"]["enum"] = [
+        *streams.PLAYS_DIMENSIONS,
+        "liveStreamId",
+    ]
+
+    def discover_streams(self) -> list[Stream]:
+        """Media, sessions and events, plays, and the /data analytics."""
+        return [
+            streams.VideosStream(self),
+            streams.LiveStreamsStream(self),
+            streams.VideoSessionsStream(self),
+            streams.LiveStreamSessionsStream(self),
+            streams.SessionEventsStream(self),
+            streams.VideoPlaysStream(self),
+            streams.LiveStreamPlaysStream(self),
+            streams.MetricsStream(self),
+            streams.BucketsStream(self),
+            streams.TimeseriesStream(self),
+        ]
+
+    def load_streams(self) -> list[Stream]:
+        """The SDK's, with ``session_events`` also a child of ``live_stream_sessions``.
+
+        The SDK links a child to one parent class; events belong to sessions of
+        both kinds.
+        """
+        loaded = super().load_streams()
+        by_name = {stream.name: stream for stream in loaded}
+        events = by_name["session_events"]
+        live_sessions = by_name["live_stream_sessions"]
+        if events not in live_sessions.child_streams:
+            live_sessions.child_streams.append(events)
+        return loaded
+
+    def sync_all(self) -> None:
+        """Prove the key and read the API's clock before any data request."""
+        _ = self.sync_started_at
+        super().sync_all()
+
+    @cached_property
+    def plays_dimensions(self) -> list[str]:
+        """Configured dimensions; ``liveStreamId`` is the same dimension as ``videoId``."""
+        names = [
+            "videoId" if d == "liveStreamId" else d for d in self.config.get("dimensions") or []
+        ]
+        return list(dict.fromkeys(names or streams.PLAYS_DIMENSIONS))
+
+    @cached_property
+    def rate_budget(self) -> HeaderRateBudget:
+        """Paced by X-RateLimit-Limit/-Remaining/-Retry-After (500 reads a minute in production)."""
+        return HeaderRateBudget(APIVIDEO_HEADERS)
+
+    @cached_property
+    def authenticator(self) -> ApiVideoAuthenticator:
+        """One bearer token shared by all streams, refreshed before it expires."""
+        return ApiVideoAuthenticator(
+            api_key=self.config["api_key"],
+            api_url=self.config["api_url"],
+            timeout_seconds=float(self.config["request_timeout_seconds"]),
+        )
+
+    @cached_property
+    def sync_started_at(self) -> datetime.datetime:
+        """The API's clock when the sync starts, from the token answer's ``Date``.
+
+        Days are complete, and 30 days old, by the API's clock, so a machine
+        whose clock is off never asks for a day the API refuses or has not
+        finished. Getting the token here also proves the key before any data
+        request. Without a ``Date`` header, the local clock.
+        """
+        self._ensure_token()
+        return self.authenticator.server_now() or datetime.datetime.now(datetime.UTC)
+
+    def _ensure_token(self) -> None:
+        retrying = backoff.on_exception(
+            backoff.expo,
+            TokenEndpointUnavailableError,
+            max_tries=TOKEN_TRIES,
+            factor=1,
+            max_value=30,
+            on_backoff=self._log_token_retry,
+        )
+        try:
+            retrying(self.authenticator.ensure_token)()
+        except TokenEndpointUnavailableError as error:
+            msg = f"{error}; gave up after {TOKEN_TRIES} tries"
+            raise EndpointUnreachableError(msg) from error
+
+    def _log_token_retry(self, details: t.Any) -> None:  # noqa: ANN401
+        self.logger.warning(
+            "api.video token request: retrying in %.1f s after try %d of %d: %s",
+            details.get("wait") or 0.0,
+            details.get("tries") or 0,
+            TOKEN_TRIES,
+            details.get("exception"),
+        )
+
+
+if __name__ == "__main__":
+    TapApiVideo.cli()

@@ -1,0 +1,281 @@
+"""tap-apivideo against the emulator: records, state, the 30-day rule, pacing, failures."""
+
+from __future__ import annotations
+
+import datetime
+from collections import Counter
+
+import pytest
+
+from tests.support.apivideo import (
+    API_KEY,
+    PLAYS_DIMENSIONS,
+    TAP,
+    VOLUME,
+    apivideo_config,
+    days_between,
+    events_truth,
+    plays_truth,
+    sessions_truth,
+    today,
+    truth,
+)
+from tests.taprun import discover, run_tap, select_only
+
+#: Metrics × aggregations, metric × breakdown pairs and timeseries metrics the tap asks per day.
+METRIC_PAIRS = 13
+BUCKET_PAIRS = 65
+TIMESERIES_METRICS = 8
+
+
+@pytest.fixture
+def catalog(emulator):
+    return discover(TAP, apivideo_config(emulator))
+
+
+def selected(catalog: dict, *streams: str) -> dict:
+    return select_only(catalog, set(streams))
+
+
+def key_of(record: dict, keys: list[str]) -> tuple:
+    return tuple(record[key] for key in keys)
+
+
+def session_key(session: dict) -> str:
+    return session["session"]["sessionId"]
+
+
+def test_every_stream_reconciles_with_the_api_and_keys_are_unique(emulator, catalog):
+    emulator.reset(**VOLUME)
+    config = apivideo_config(emulator, days=3)
+    run = run_tap(TAP, config, catalog=catalog)
+    assert run.returncode == 0, run.stderr[-3000:]
+    first = today(emulator) - datetime.timedelta(days=3)
+    last = today(emulator) - datetime.timedelta(days=1)
+    days = days_between(first, last)
+
+    # Media: full tables, exactly as the API lists them, every field kept.
+    videos = truth(emulator, "videos")
+    assert [r["videoId"] for r in run.records["videos"]] == [v["videoId"] for v in videos]
+    assert run.records["videos"][0] | videos[0] == run.records["videos"][0]
+    assert len(run.records["live_streams"]) == len(truth(emulator, "live_streams"))
+
+    # Sessions of each media, from start_date to yesterday, nested objects as the API has them.
+    for kind, parent in (("video", "videoId"), ("live_stream", "liveStreamId")):
+        expected = sessions_truth(emulator, kind, first, last)
+        emitted = run.records[f"{kind}_sessions"]
+        assert expected, kind
+        assert sorted(r["sessionId"] for r in emitted) == sorted(map(session_key, expected))
+        by_id = {r["sessionId"]: r for r in emitted}
+        for session in expected:
+            record = by_id[session_key(session)]
+            assert record[parent] == session[parent]
+            assert record["loadedAt"] == session["session"]["loadedAt"]
+            for part in ("session", "location", "referrer", "device", "os", "client"):
+                assert record[part] == session[part], part
+
+    # Events of every session of both kinds, keyed by session and position.
+    expected_events = events_truth(emulator, first, last)
+    events = run.records["session_events"]
+    assert Counter((e["sessionId"], e["position"]) for e in events) == Counter(
+        (e["sessionId"], e["position"]) for e in expected_events
+    )
+    assert all(isinstance(e["position"], int) for e in events)
+
+    # Plays: one request per day and dimension, rows labelled and additive.
+    for kind in ("video", "live_stream"):
+        expected = plays_truth(emulator, kind, days)
+        emitted = run.records[f"{kind}_plays"]
+        key = ["day", "dimension", "value", "mediaId"]
+        assert sorted(key_of(r, key) + (r["plays"],) for r in emitted) == sorted(
+            key_of(r, key) + (r["plays"],) for r in expected
+        )
+        assert all(isinstance(r["plays"], int) for r in emitted)
+        hourly = [r for r in emitted if r["dimension"] == "emittedAt"]
+        assert hourly
+        assert all(r["value"].endswith(":00:00.000Z") for r in hourly)
+
+    # /data: every pair the spec allows, for every day.
+    assert len(run.records["metrics"]) == METRIC_PAIRS * len(days)
+    sample = run.records["metrics"][0]
+    assert (
+        sample["metricValue"]
+        == truth(
+            emulator,
+            "metrics",
+            day=sample["day"],
+            metric=sample["metric"],
+            aggregation=sample["aggregation"],
+        )[0]["metricValue"]
+    )
+    buckets_expected = sum(
+        len(truth(emulator, "buckets", day=day.isoformat(), metric="play", breakdown="country"))
+        for day in days
+    )
+    assert buckets_expected == sum(
+        1 for r in run.records["buckets"] if r["metric"] == "play" and r["breakdown"] == "country"
+    )
+    assert len({(r["metric"], r["breakdown"]) for r in run.records["buckets"]}) == BUCKET_PAIRS
+    assert len(run.records["timeseries"]) == sum(
+        len(truth(emulator, "timeseries", day=day.isoformat(), metric=metric))
+        for day in days
+        for metric in {r["metric"] for r in run.records["timeseries"]}
+    )
+    assert len({r["metric"] for r in run.records["timeseries"]}) == TIMESERIES_METRICS
+
+    # Every stream's primary key is unique.
+    for entry in catalog["streams"]:
+        keys = entry["key_properties"]
+        records = run.records[entry["tap_stream_id"]]
+        assert records, entry["tap_stream_id"]
+        assert len({key_of(r, keys) for r in records}) == len(records), entry["tap_stream_id"]
+
+    # State: per media for sessions, per dimension for plays, at the last day read.
+    bookmarks = run.final_state["bookmarks"]
+    last_midnight = f"{last.isoformat()}T00:00:00+00:00"
+    partitions = bookmarks["video_sessions"]["partitions"]
+    assert len(partitions) == len(videos)
+    assert {p["replication_key_value"] for p in partitions} == {last_midnight}
+    plays_partitions = bookmarks["video_plays"]["partitions"]
+    assert {p["context"]["dimension"] for p in plays_partitions} == set(PLAYS_DIMENSIONS)
+    assert {p["replication_key_value"] for p in plays_partitions} == {last.isoformat()}
+    assert "partitions" not in bookmarks.get("session_events", {})
+
+    # No secret reaches the output or the log.
+    output = run.stdout + run.stderr
+    assert API_KEY not in output
+    assert not [token for token in emulator.stats()["tokens"] if token in output]
+
+
+def test_a_resumed_run_asks_only_from_each_bookmark_day_on(emulator, catalog):
+    emulator.reset(**VOLUME)
+    config = apivideo_config(emulator, days=3)
+    streams = ("videos", "video_sessions", "session_events", "video_plays")
+    first_run = run_tap(TAP, config, catalog=selected(catalog, *streams))
+    assert first_run.returncode == 0, first_run.stderr[-3000:]
+    bookmark_day = today(emulator) - datetime.timedelta(days=1)
+
+    emulator.advance(2 * 86_400)
+    asked_before = len(emulator.stats()["recent_requests"])
+    second = run_tap(TAP, config, catalog=selected(catalog, *streams), state=first_run.final_state)
+    assert second.returncode == 0, second.stderr[-3000:]
+    new_last = today(emulator) - datetime.timedelta(days=1)
+
+    expected = sessions_truth(emulator, "video", bookmark_day, new_last)
+    assert sorted(r["sessionId"] for r in second.records["video_sessions"]) == sorted(
+        map(session_key, expected)
+    )
+    # Events of both session kinds: the live streams' sessions run unselected, as parents.
+    assert {(e["sessionId"], e["position"]) for e in second.records["session_events"]} == {
+        (e["sessionId"], e["position"]) for e in events_truth(emulator, bookmark_day, new_last)
+    }
+    assert {r["day"] for r in second.records["video_plays"]} == {
+        d.isoformat() for d in days_between(bookmark_day, new_last)
+    }
+    periods = {
+        request["query"].get("period")
+        for request in emulator.stats()["recent_requests"][asked_before:]
+        if "/analytics/videos/vi" in request["path"]
+    }
+    assert periods == {f"{bookmark_day.isoformat()}/{new_last.isoformat()}"}
+
+
+def test_start_date_older_than_30_days_is_clamped_with_one_warning(emulator, catalog):
+    emulator.reset(**VOLUME)
+    config = apivideo_config(emulator, days=45)
+    run = run_tap(TAP, config, catalog=selected(catalog, "video_plays", "metrics"))
+    assert run.returncode == 0, run.stderr[-3000:]
+    warnings = [line for line in run.stderr.splitlines() if "only the last 30 days" in line]
+    assert len(warnings) == 2, warnings  # once per stream, not per partition
+    oldest = min(r["day"] for r in run.records["video_plays"])
+    assert oldest == min(r["day"] for r in run.records["metrics"])
+    assert datetime.date.fromisoformat(oldest) >= today(emulator) - datetime.timedelta(days=30)
+    assert not {k: v for k, v in emulator.stats()["status_counts"].items() if k.startswith("4")}
+
+
+def test_requests_follow_the_rate_limit_headers_without_a_429(emulator, catalog):
+    emulator.reset(
+        **{
+            **VOLUME,
+            "apivideo_rate_limit_per_minute": 10,
+            "apivideo_rate_limit_window_seconds": 1,
+        }
+    )
+    config = apivideo_config(emulator, days=3)
+    streams = ("videos", "video_sessions", "session_events", "video_plays")
+    run = run_tap(TAP, config, catalog=selected(catalog, *streams))
+    assert run.returncode == 0, run.stderr[-3000:]
+    stats = emulator.stats()
+    assert stats["status_counts"].get("429", 0) == 0
+    assert stats["requests_total"] > 4 * 10  # several windows were needed
+    first = today(emulator) - datetime.timedelta(days=3)
+    last = today(emulator) - datetime.timedelta(days=1)
+    assert len(run.records["session_events"]) == len(events_truth(emulator, first, last))
+    assert len(run.records["video_plays"]) == len(
+        plays_truth(emulator, "video", days_between(first, last))
+    )
+
+
+def test_tokens_are_renewed_with_the_refresh_token_before_they_expire(emulator, catalog):
+    emulator.reset(**{**VOLUME, "apivideo_token_ttl_seconds": 2, "latency_ms": 100})
+    config = apivideo_config(emulator, days=3, max_concurrent_requests=1)
+    run = run_tap(
+        TAP, config, catalog=selected(catalog, "videos", "video_sessions", "session_events")
+    )
+    assert run.returncode == 0, run.stderr[-3000:]
+    routes = emulator.stats()["requests_by_route"]
+    refreshes = sum(count for route, count in routes.items() if "refresh" in route)
+    assert refreshes >= 1, routes
+    first = today(emulator) - datetime.timedelta(days=3)
+    last = today(emulator) - datetime.timedelta(days=1)
+    assert len(run.records["session_events"]) == len(events_truth(emulator, first, last))
+
+
+def test_retired_endpoints_stop_only_their_streams_and_name_the_data_streams(emulator, catalog):
+    emulator.reset(**{**VOLUME, "apivideo_retired": True})
+    config = apivideo_config(emulator, days=2)
+    streams = ("videos", "video_sessions", "session_events", "video_plays", "metrics")
+    run = run_tap(TAP, config, catalog=selected(catalog, *streams))
+    assert run.returncode == 1
+    errors = [line for line in run.stderr.splitlines() if "retired this endpoint" in line]
+    # One line per stream, not one per video.
+    assert len([line for line in errors if "video_sessions stopped" in line]) == 1
+    assert len([line for line in errors if "video_plays stopped" in line]) == 1
+    assert "`metrics`, `buckets` and `timeseries`" in errors[0]
+    assert len(run.records["videos"]) == len(truth(emulator, "videos"))
+    assert len(run.records["metrics"]) == METRIC_PAIRS * 2
+    assert not run.records["video_sessions"]
+    assert not run.records["video_plays"]
+
+
+def test_a_project_without_analytics_still_syncs_its_media(emulator, catalog):
+    emulator.reset(**{**VOLUME, "apivideo_analytics_disabled": [API_KEY]})
+    config = apivideo_config(emulator, days=2)
+    run = run_tap(TAP, config, catalog=selected(catalog, "videos", "video_sessions", "metrics"))
+    assert run.returncode == 1
+    disabled = [line for line in run.stderr.splitlines() if "Analytics are disabled" in line]
+    assert len(disabled) == 2, disabled  # video_sessions and metrics, once each
+    assert len(run.records["videos"]) == len(truth(emulator, "videos"))
+
+
+@pytest.mark.parametrize(
+    ("overrides", "named"),
+    [
+        ({"api_key": "not-a-key"}, "`api_key`"),
+        ({"start_date": "2026-01-20", "end_date": "2026-01-10"}, "`start_date`"),
+        ({"dimensions": ["devicetype"]}, "`dimensions"),
+        ({"page_size": 500}, "`page_size`"),
+    ],
+)
+def test_bad_input_fails_before_any_data_request(emulator, overrides, named):
+    emulator.reset(**VOLUME)
+    run = run_tap(TAP, apivideo_config(emulator, **overrides))
+    assert run.returncode == 1
+    assert named in run.stderr.splitlines()[-1]
+    data_routes = {
+        route: n
+        for route, n in emulator.stats()["requests_by_route"].items()
+        if "auth" not in route
+    }
+    assert not data_routes
+    assert "not-a-key" not in run.stderr
