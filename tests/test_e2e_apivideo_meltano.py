@@ -27,16 +27,14 @@ from tests.support.apivideo import (
 )
 from tests.support.meltano import (
     INSTALL_TIMEOUT_S,
-    duckdb_column_types,
-    duckdb_row_counts,
     isolated_env,
     jsonl_row_counts,
+    loaded_column_types,
+    loaded_row_counts,
     meltano,
     meltano_install,
     meltano_run,
     meltano_state,
-    postgres_column_types,
-    postgres_row_counts,
     read_jsonl_output,
     run_state_id,
     users_project,
@@ -75,17 +73,11 @@ def test_meltano_run_into_a_database_reconciles_and_adds_the_new_days(
     }
 
     def loaded() -> dict[str, int]:
-        if target == "target-duckdb":
-            return duckdb_row_counts(tmp_path / "warehouse.duckdb", SCHEMA)
-        return postgres_row_counts(postgres.dsn, SCHEMA)
+        return loaded_row_counts(target, tmp_path, postgres, SCHEMA)
 
     meltano_run(TAP, target, env=env, state_id=target)
     assert loaded() == truth_counts(emulator)
-    types = (
-        duckdb_column_types(tmp_path / "warehouse.duckdb", SCHEMA, "video_plays")
-        if target == "target-duckdb"
-        else postgres_column_types(postgres.dsn, SCHEMA, "video_plays")
-    )
+    types = loaded_column_types(target, tmp_path, postgres, SCHEMA, "video_plays")
     assert types["plays"] == "BIGINT"
     # target-duckdb 0.8 types only date-times; a `date` lands as text there.
     assert types["day"] == ("VARCHAR" if target == "target-duckdb" else "DATE")

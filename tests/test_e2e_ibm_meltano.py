@@ -15,15 +15,13 @@ import pytest
 
 from tests.support.ibm import TAP, parse_time, viewers_truth, views_truth
 from tests.support.meltano import (
-    duckdb_column_types,
-    duckdb_row_counts,
     isolated_env,
     jsonl_row_counts,
+    loaded_column_types,
+    loaded_row_counts,
     meltano_install,
     meltano_run,
     meltano_state,
-    postgres_column_types,
-    postgres_row_counts,
     read_jsonl_output,
     run_state_id,
 )
@@ -61,17 +59,11 @@ def test_meltano_run_into_a_database_reconciles_and_upserts(target, emulator, po
     }
 
     def loaded() -> dict[str, int]:
-        if target == "target-duckdb":
-            return duckdb_row_counts(tmp_path / "warehouse.duckdb", SCHEMA)
-        return postgres_row_counts(postgres.dsn, SCHEMA)
+        return loaded_row_counts(target, tmp_path, postgres, SCHEMA)
 
     meltano_run(TAP, target, env=env, state_id=target)
     assert loaded() == truth_counts(emulator)
-    types = (
-        duckdb_column_types(tmp_path / "warehouse.duckdb", SCHEMA, "views")
-        if target == "target-duckdb"
-        else postgres_column_types(postgres.dsn, SCHEMA, "views")
-    )
+    types = loaded_column_types(target, tmp_path, postgres, SCHEMA, "views")
     assert types["content_id"] == types["from"] == types["to"] == "BIGINT"
     assert types["client_id"] in {"VARCHAR", "TEXT", "CHARACTER VARYING"}
     assert types["is_mobile_view"] == "BOOLEAN"

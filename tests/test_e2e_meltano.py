@@ -17,15 +17,13 @@ from tests.support.audience import (
     truth_counts,
 )
 from tests.support.meltano import (
-    duckdb_column_types,
-    duckdb_row_counts,
     isolated_env,
     jsonl_row_counts,
+    loaded_column_types,
+    loaded_row_counts,
     meltano_install,
     meltano_run,
     meltano_state,
-    postgres_column_types,
-    postgres_row_counts,
     read_jsonl_output,
     run_state_id,
 )
@@ -57,17 +55,11 @@ def test_meltano_run_into_a_database_reconciles_and_upserts(target, emulator, po
     }
 
     def loaded() -> dict[str, int]:
-        if target == "target-duckdb":
-            return duckdb_row_counts(tmp_path / "warehouse.duckdb", SCHEMA)
-        return postgres_row_counts(postgres.dsn, SCHEMA)
+        return loaded_row_counts(target, tmp_path, postgres, SCHEMA)
 
     meltano_run(TAP, target, env=env, state_id=target)
     assert loaded() == truth_counts(emulator)
-    types = (
-        duckdb_column_types(tmp_path / "warehouse.duckdb", SCHEMA, "view_events")
-        if target == "target-duckdb"
-        else postgres_column_types(postgres.dsn, SCHEMA, "view_events")
-    )
+    types = loaded_column_types(target, tmp_path, postgres, SCHEMA, "view_events")
     # Counts and seconds are ordinary 64-bit integers, not HUGEINT or NUMERIC.
     assert types["watched"] == types["time_watched"] == "BIGINT"
     assert types["is_synced"] == "BOOLEAN"

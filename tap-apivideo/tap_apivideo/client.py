@@ -116,14 +116,9 @@ class ApiVideoStream(ConcurrentPagesStream[ApiVideoPage]):
 
     # Errors -----------------------------------------------------------------
 
-    def response_error_message(self, response: requests.Response) -> str:
-        """The request and the problem body's title, detail and name."""
-        request = response.request
-        described = describe_problem(response) or response.text[:300]
-        return (
-            f"{response.status_code} {response.reason} from {request.method} "
-            f"{request.path_url}: {described}"
-        )
+    def describe_error_body(self, response: requests.Response) -> str:
+        """The problem body's title, detail and name."""
+        return describe_problem(response)
 
     def validate_response(self, response: requests.Response) -> None:
         """A project without analytics, or a retired endpoint, stops this stream only."""

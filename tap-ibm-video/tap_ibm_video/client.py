@@ -147,14 +147,9 @@ class IbmVideoStream(ConcurrentPagesStream[IbmPage]):
 
     # Errors -------------------------------------------------------------------
 
-    def response_error_message(self, response: requests.Response) -> str:
-        """The request and the JSON:API errors' ``title``, ``detail`` and ``source.pointer``."""
-        request = response.request
-        described = describe_jsonapi_errors(response) or response.text[:300]
-        return (
-            f"{response.status_code} {response.reason} from {request.method} "
-            f"{request.path_url}: {described}"
-        )
+    def describe_error_body(self, response: requests.Response) -> str:
+        """The JSON:API errors' ``title``, ``detail`` and ``source.pointer``."""
+        return describe_jsonapi_errors(response)
 
 
 def content_type_of(context: Context | None) -> str:

@@ -414,3 +414,19 @@ def users_project(directory: Path, tap: str, children: list[str]) -> Path:
     directory.mkdir(parents=True, exist_ok=True)
     (directory / "meltano.yml").write_text(yaml.safe_dump(project, sort_keys=False))
     return directory
+
+
+def loaded_row_counts(target: str, workdir: Path, postgres: Any, schema: str) -> dict[str, int]:
+    """``{table: rows}`` in ``schema`` of the database ``target`` loaded (DuckDB or PostgreSQL)."""
+    if target == "target-duckdb":
+        return duckdb_row_counts(Path(workdir) / "warehouse.duckdb", schema)
+    return postgres_row_counts(postgres.dsn, schema)
+
+
+def loaded_column_types(
+    target: str, workdir: Path, postgres: Any, schema: str, table: str
+) -> dict[str, str]:
+    """``{column: type}`` of a table ``target`` loaded (DuckDB or PostgreSQL)."""
+    if target == "target-duckdb":
+        return duckdb_column_types(Path(workdir) / "warehouse.duckdb", schema, table)
+    return postgres_column_types(postgres.dsn, schema, table)

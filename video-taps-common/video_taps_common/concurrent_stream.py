@@ -444,6 +444,19 @@ class ConcurrentPagesStream(RESTStream[_TToken], abc.ABC):
             )
             raise RetriableAPIError(msg, response) from error
 
+    def response_error_message(self, response: requests.Response) -> str:
+        """The status, the request, and what the API's error body says."""
+        request = response.request
+        described = self.describe_error_body(response) or response.text[:300]
+        return (
+            f"{response.status_code} {response.reason} from {request.method} "
+            f"{request.path_url}: {described}"
+        )
+
+    def describe_error_body(self, response: requests.Response) -> str:  # noqa: ARG002
+        """The vendor's error body in a few words; the raw text when it says nothing."""
+        return ""
+
     def validate_response(self, response: requests.Response) -> None:
         """Like the SDK's, but a 401 may be retried once and a 429 pauses all threads."""
         self.rate_budget.observe(response)
