@@ -279,3 +279,26 @@ def test_bad_input_fails_before_any_data_request(emulator, overrides, named):
     }
     assert not data_routes
     assert "not-a-key" not in run.stderr
+
+
+def test_server_errors_dropped_connections_and_a_revoked_token_are_retried(emulator, catalog):
+    emulator.reset(**VOLUME)
+    emulator.configure_faults(
+        [
+            {"kind": "status", "status": 503, "path": "/apivideo/analytics/sessions/", "count": 2},
+            {"kind": "drop", "path": "/apivideo/analytics/videos/vi", "count": 1},
+            {"kind": "revoke_token", "path": "/apivideo/analytics/videos/plays", "count": 1},
+        ]
+    )
+    config = apivideo_config(emulator, days=2)
+    streams = ("videos", "video_sessions", "session_events", "video_plays")
+    run = run_tap(TAP, config, catalog=selected(catalog, *streams))
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert sum(rule["applied"] for rule in emulator.faults()["rules"]) == 4
+    first = today(emulator) - datetime.timedelta(days=2)
+    last = today(emulator) - datetime.timedelta(days=1)
+    assert len(run.records["video_sessions"]) == len(sessions_truth(emulator, "video", first, last))
+    assert len(run.records["session_events"]) == len(events_truth(emulator, first, last))
+    assert len(run.records["video_plays"]) == len(
+        plays_truth(emulator, "video", days_between(first, last))
+    )
