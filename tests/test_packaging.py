@@ -35,6 +35,7 @@ from packaging.utils import canonicalize_name
 from packaging.version import Version
 from uv import find_uv_bin
 
+from tests.support.apivideo import ALL_STREAMS as APIVIDEO_STREAMS
 from tests.support.meltano import PROJECT_ROOT
 
 #: folder in this repository -> the distribution it builds.
@@ -574,9 +575,7 @@ def test_tap_apivideo_installs_from_its_two_folders_alone_and_syncs(emulator, tm
         "start_date": "2026-01-29T00:00:00Z",
         "api_url": f"{emulator.url}/apivideo",
     }
-    counts = _sync_counts(
-        python, emulator, tmp_path, "tap-apivideo", settings, ("videos", "live_streams")
-    )
+    counts = _sync_counts(python, emulator, tmp_path, "tap-apivideo", settings, APIVIDEO_STREAMS)
     assert {stream: counts[stream] for stream in ("videos", "live_streams")} == {
         "videos": emulator.truth("apivideo", stream="videos")["count"],
         "live_streams": emulator.truth("apivideo", stream="live_streams")["count"],
