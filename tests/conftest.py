@@ -6,6 +6,8 @@ import os
 
 import pytest
 
+from tests.support.meltano import meltano_install
+from tests.support.postgres import postgres_server
 from video_api_emulator.process import EmulatorProcess
 
 #: Started at configure time so test modules that build SDK test classes at
@@ -37,3 +39,16 @@ def _fresh_emulator_state() -> None:
     """No test sees another's faults, volume or clock."""
     if _EMULATOR is not None:
         _EMULATOR.reset()
+
+
+@pytest.fixture(scope="module")
+def postgres():
+    """A real PostgreSQL on loopback for one test module (started only where asked for)."""
+    with postgres_server() as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def meltano_plugins() -> None:
+    """Every plugin in meltano.yml installed (once per process; later calls are no-ops)."""
+    meltano_install()

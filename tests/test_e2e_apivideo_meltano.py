@@ -32,30 +32,17 @@ from tests.support.meltano import (
     loaded_column_types,
     loaded_row_counts,
     meltano,
-    meltano_install,
     meltano_run,
     meltano_state,
     read_jsonl_output,
     run_state_id,
     users_project,
 )
-from tests.support.postgres import postgres_server
 
 #: The demo environment's start_date for tap-apivideo in meltano.yml.
 DEMO_START = datetime.date(2026, 1, 24)
 
-pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture(scope="module")
-def postgres():
-    with postgres_server() as server:
-        yield server
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _installed_plugins() -> None:
-    meltano_install()
+pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("meltano_plugins")]
 
 
 def truth_counts(emulator) -> dict[str, int]:

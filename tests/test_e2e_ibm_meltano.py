@@ -19,31 +19,18 @@ from tests.support.meltano import (
     jsonl_row_counts,
     loaded_column_types,
     loaded_row_counts,
-    meltano_install,
     meltano_run,
     meltano_state,
     read_jsonl_output,
     run_state_id,
 )
-from tests.support.postgres import postgres_server
 
 #: The extractor's load_schema in meltano.yml.
 SCHEMA = "ibm_video"
 #: Emulator volume: a few weeks of views, some still running at the horizon.
 VOLUME = {"ibm_views": 3000, "ibm_viewers": 400}
 
-pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture(scope="module")
-def postgres():
-    with postgres_server() as server:
-        yield server
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _installed_plugins() -> None:
-    meltano_install()
+pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("meltano_plugins")]
 
 
 def truth_counts(emulator) -> dict[str, int]:

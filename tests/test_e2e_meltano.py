@@ -21,30 +21,17 @@ from tests.support.meltano import (
     jsonl_row_counts,
     loaded_column_types,
     loaded_row_counts,
-    meltano_install,
     meltano_run,
     meltano_state,
     read_jsonl_output,
     run_state_id,
 )
-from tests.support.postgres import postgres_server
 
 TAP = "tap-brightcove-audience"
 #: The extractor's load_schema in meltano.yml.
 SCHEMA = "brightcove_audience"
 
-pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture(scope="module")
-def postgres():
-    with postgres_server() as server:
-        yield server
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _installed_plugins() -> None:
-    meltano_install()
+pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("meltano_plugins")]
 
 
 @pytest.mark.parametrize("target", ["target-duckdb", "target-postgres"])

@@ -47,19 +47,13 @@ from tests.support.meltano import (
     run_state_id,
     users_project,
 )
-from tests.support.postgres import PostgresServer, postgres_server
+from tests.support.postgres import PostgresServer
 
 TAP = "tap-brightcove-audience"
 JOB = SCHEDULE = "nightly-brightcove-audience"
 REPLICATION_KEYS = {"view_events": "updated_at", "leads": "created_at"}
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture(scope="module")
-def postgres():
-    with postgres_server() as server:
-        yield server
 
 
 def new_database(server: PostgresServer, prefix: str) -> str:

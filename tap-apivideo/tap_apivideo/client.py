@@ -111,8 +111,7 @@ class ApiVideoStream(ConcurrentPagesStream[ApiVideoPage]):
 
     def records_in_page(self, page: FetchedPage[ApiVideoPage]) -> t.Iterable[dict]:
         """The items under ``data``."""
-        data = page.body.get("data") if isinstance(page.body, dict) else None
-        return [item for item in data if isinstance(item, dict)] if isinstance(data, list) else []
+        return items_under_data(page.body)
 
     # Errors -----------------------------------------------------------------
 
@@ -144,6 +143,12 @@ class ApiVideoStream(ConcurrentPagesStream[ApiVideoPage]):
             )
             raise StreamUnavailableError(msg)
         super().validate_response(response)
+
+
+def items_under_data(body: t.Any) -> list[dict]:  # noqa: ANN401
+    """The list every api.video list answer holds under ``data``."""
+    data = body.get("data") if isinstance(body, dict) else None
+    return [item for item in data if isinstance(item, dict)] if isinstance(data, list) else []
 
 
 def pages_total(body: t.Any) -> int:  # noqa: ANN401
@@ -200,6 +205,8 @@ class DailyStream(ExplicitBookmarksMixin, SyncWindowMixin, ApiVideoStream):
     replication_key = "day"
     is_sorted = True
     check_sorted = False
+    #: Whether the endpoint pages (``/data/metrics`` answers one number).
+    is_paged = True
 
     _plan: list[ApiVideoPage]
     _partition_context: Context | None = None
@@ -210,8 +217,7 @@ class DailyStream(ExplicitBookmarksMixin, SyncWindowMixin, ApiVideoStream):
 
     def rows_in_body(self, body: t.Any) -> list[dict]:  # noqa: ANN401
         """The rows of one response (a list under ``data`` by default)."""
-        data = body.get("data") if isinstance(body, dict) else None
-        return [row for row in data if isinstance(row, dict)] if isinstance(data, list) else []
+        return items_under_data(body)
 
     # Days ---------------------------------------------------------------------
 
@@ -243,14 +249,12 @@ class DailyStream(ExplicitBookmarksMixin, SyncWindowMixin, ApiVideoStream):
         start = self.saved_bookmark(context) or str(self.config["start_date"])
         return parse_datetime(start).date()
 
-    @cached_property
-    def _clamp_reported(self) -> set[str]:
-        return set()
+    _clamp_reported = False
 
     def _warn_clamped(self, first: datetime.date, oldest: datetime.date) -> None:
-        if self.name in self._clamp_reported:
+        if self._clamp_reported:  # once per stream, not per partition
             return
-        self._clamp_reported.add(self.name)
+        self._clamp_reported = True
         self.logger.warning(
             "%s: the API serves only the last %d days; starting at %s instead of %s "
             "(start_date or bookmark). Days before %s can no longer be read.",
@@ -309,9 +313,6 @@ class DailyStream(ExplicitBookmarksMixin, SyncWindowMixin, ApiVideoStream):
             headers=self.http_headers,
             params=params,
         )
-
-    #: Whether the endpoint pages (``/data/metrics`` answers one number).
-    is_paged = True
 
     def records_in_page(self, page: FetchedPage[ApiVideoPage]) -> t.Iterable[dict]:
         """The request's rows with its labels, all its pages; then the day's bookmark."""

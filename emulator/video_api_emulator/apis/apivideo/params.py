@@ -139,38 +139,24 @@ def unrecognized_url() -> ApiError:
     (``{"type": null, "title": null, "name": null, "status": 404}``); the newer
     body is the one today's API documents.
     """
-    return ApiError(
-        404,
-        {
-            "type": f"{_DOCS}/reference/unrecognized-request-url",
-            "title": "Unrecognized request URL.",
-            "status": 404,
-        },
-    )
+    return _reference_problem(404, "unrecognized-request-url", "Unrecognized request URL.")
+
+
+def _reference_problem(status: int, slug: str, title: str) -> ApiError:
+    """A ``{type, title, status}`` body whose type is ``{_DOCS}/reference/<slug>``."""
+    return ApiError(status, {"type": f"{_DOCS}/reference/{slug}", "title": title, "status": status})
 
 
 def analytics_disabled() -> ApiError:
     """[OAS-2023-09]/[OAS-2024-07] plays 403 example, schema ``403-error-schema``."""
-    return ApiError(
-        403,
-        {
-            "type": f"{_DOCS}/reference/authorization-disabled-analytics",
-            "title": "You cannot get analytics from this project.",
-            "status": 403,
-        },
+    return _reference_problem(
+        403, "authorization-disabled-analytics", "You cannot get analytics from this project."
     )
 
 
 def too_many_requests() -> ApiError:
     """[OAS-2024-07]/[OAS-2025-01] 429 example ``too-many-requests``."""
-    return ApiError(
-        429,
-        {
-            "type": f"{_DOCS}/reference/too-many-requests",
-            "title": "Too many requests.",
-            "status": 429,
-        },
-    )
+    return _reference_problem(429, "too-many-requests", "Too many requests.")
 
 
 #: [FND §4 "Auth"] (reference/errors.md) 401 messages. The spec defines no 401
