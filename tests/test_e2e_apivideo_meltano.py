@@ -28,7 +28,6 @@ from tests.support.apivideo import (
 from tests.support.meltano import (
     INSTALL_TIMEOUT_S,
     isolated_env,
-    jsonl_row_counts,
     loaded_column_types,
     loaded_row_counts,
     meltano,
@@ -75,29 +74,15 @@ def test_meltano_run_into_a_database_reconciles_and_adds_the_new_days(
     assert loaded() == truth_counts(emulator)
 
 
-def test_meltano_run_into_jsonl_then_a_second_run_adds_exactly_the_new_days(emulator, tmp_path):
-    emulator.reset(**VOLUME)
-    env = {**isolated_env(tmp_path), "EMULATOR_URL": emulator.url}
-    meltano_run(TAP, "target-jsonl", env=env, state_id="jsonl")
-    first_counts = jsonl_row_counts(tmp_path / "jsonl")
-    assert first_counts == truth_counts(emulator)
-    state = meltano_state(run_state_id(TAP, "target-jsonl", suffix="jsonl"), env=env)
-    bookmark_day = today(emulator) - datetime.timedelta(days=1)
-    sessions_state = state["singer_state"]["bookmarks"]["video_sessions"]["partitions"]
-    assert {p["replication_key_value"][:10] for p in sessions_state} == {bookmark_day.isoformat()}
+def test_two_projects_via_inherit_from_into_jsonl_each_resuming_from_its_own_state(
+    emulator, tmp_path
+):
+    """The README's multi-project setup: one inherited extractor per API key.
 
-    emulator.advance(2 * 86_400)
-    meltano_run(TAP, "target-jsonl", env=env, state_id="jsonl")
-    rows = read_jsonl_output(tmp_path / "jsonl")
-    for stream in ALL_STREAMS - {"videos", "live_streams"}:
-        second = len(rows[stream]) - first_counts[stream]
-        assert second == expected_rows(emulator, stream, bookmark_day), stream
-    # Media are full tables: the second run lists all of them again.
-    assert len(rows["videos"]) == 2 * len(truth(emulator, "videos"))
-
-
-def test_two_projects_via_inherit_from_each_with_its_own_state(emulator, tmp_path):
-    """The README's multi-project setup: one inherited extractor per API key."""
+    Each project's rows reconcile with its own truth; two days later a second
+    run of one project adds exactly the rows from its bookmark day on, and the
+    other project's state is left alone.
+    """
     emulator.reset(**VOLUME)
     children = {"main": API_KEY, "second": SECOND_API_KEY}
     project = users_project(tmp_path / "project", TAP, [f"{TAP}--{name}" for name in children])
@@ -112,26 +97,41 @@ def test_two_projects_via_inherit_from_each_with_its_own_state(emulator, tmp_pat
         env[f"TAP_APIVIDEO__{name.upper()}_API_KEY"] = key
     meltano("install", env=env, environment=None, timeout=INSTALL_TIMEOUT_S)
 
-    for name, key in children.items():
-        out = tmp_path / name
+    def run(name: str, out: str) -> dict[str, list[dict]]:
         meltano_run(
             f"{TAP}--{name}",
             "target-jsonl",
-            env={**env, "TARGET_JSONL_DESTINATION_PATH": str(out)},
+            env={**env, "TARGET_JSONL_DESTINATION_PATH": str(tmp_path / out)},
             environment="prod",
         )
-        rows = read_jsonl_output(out)
-        assert [r["videoId"] for r in rows["videos"]] == [
-            v["videoId"] for v in truth(emulator, "videos", project=key)
-        ]
-        assert len(rows["session_events"]) == expected_rows(
-            emulator, "session_events", DEMO_START, project=key
-        )
+        return read_jsonl_output(tmp_path / out)
+
+    def state(name: str) -> dict:
+        state_id = run_state_id(f"{TAP}--{name}", "target-jsonl", environment="prod")
+        return meltano_state(state_id, env=env, environment="prod")["singer_state"]
+
+    for name, key in children.items():
+        rows = run(name, name)
+        assert {stream: len(rows[stream]) for stream in ALL_STREAMS} == {
+            stream: expected_rows(emulator, stream, DEMO_START, project=key)
+            for stream in ALL_STREAMS
+        }
     listed = meltano("state", "list", env=env, environment="prod").stdout.split()
     assert sorted(listed) == sorted(
         run_state_id(f"{TAP}--{name}", "target-jsonl", environment="prod") for name in children
     )
-    main_ids = {v["videoId"] for v in truth(emulator, "videos")}
-    assert main_ids.isdisjoint(
-        v["videoId"] for v in truth(emulator, "videos", project=SECOND_API_KEY)
-    )
+    second_ids = {v["videoId"] for v in truth(emulator, "videos", project=SECOND_API_KEY)}
+    assert second_ids.isdisjoint(v["videoId"] for v in truth(emulator, "videos"))
+
+    bookmark_day = today(emulator) - datetime.timedelta(days=1)
+    sessions_state = state("main")["bookmarks"]["video_sessions"]["partitions"]
+    assert {p["replication_key_value"][:10] for p in sessions_state} == {bookmark_day.isoformat()}
+    second_before = state("second")
+
+    emulator.advance(2 * 86_400)
+    rows = run("main", "main-again")
+    for stream in ALL_STREAMS - {"videos", "live_streams"}:
+        assert len(rows[stream]) == expected_rows(emulator, stream, bookmark_day), stream
+    # Media are full tables: the second run lists all of them again.
+    assert len(rows["videos"]) == len(truth(emulator, "videos"))
+    assert state("second") == second_before

@@ -118,22 +118,27 @@ def expected_rows(
     if stream in {"video_sessions", "live_stream_sessions", "session_events"}:
         span = {"from_": first.isoformat(), "to": last.isoformat()}
         return len(truth(emulator, stream, project=project, **span))
-    return sum(_day_rows(emulator, stream, day.isoformat()) for day in days_between(first, last))
+    return sum(
+        _day_rows(emulator, stream, day.isoformat(), project) for day in days_between(first, last)
+    )
 
 
-def _day_rows(emulator: EmulatorProcess, stream: str, day: str) -> int:
+def _day_rows(emulator: EmulatorProcess, stream: str, day: str, project: str) -> int:
     """One day's rows of a per-day stream, as the tap asks for them."""
     from tap_apivideo import streams as apivideo  # the tap's own request lists
 
     if stream in {"video_plays", "live_stream_plays"}:
         media = "liveStreamId" if stream == "live_stream_plays" else "videoId"
         dimensions = [media if d == "videoId" else d for d in apivideo.PLAYS_DIMENSIONS]
-        return sum(len(truth(emulator, stream, day=day, dimension=d)) for d in dimensions)
+        return sum(len(truth(emulator, stream, project, day=day, dimension=d)) for d in dimensions)
     if stream == "metrics":
         return len(apivideo.METRIC_AGGREGATIONS)
     if stream == "buckets":
         return sum(
-            len(truth(emulator, stream, day=day, metric=m, breakdown=b))
+            len(truth(emulator, stream, project, day=day, metric=m, breakdown=b))
             for m, b in apivideo.bucket_pairs()
         )
-    return sum(len(truth(emulator, stream, day=day, metric=m)) for m in apivideo.TIMESERIES_METRICS)
+    return sum(
+        len(truth(emulator, stream, project, day=day, metric=m))
+        for m in apivideo.TIMESERIES_METRICS
+    )
