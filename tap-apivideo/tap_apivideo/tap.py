@@ -6,13 +6,11 @@ import datetime
 import typing as t
 from functools import cached_property
 
-import backoff
 from singer_sdk import typing as th
 
 from tap_apivideo import streams
 from tap_apivideo.client import MAX_PAGE_SIZE
 from video_taps_common.apivideo_auth import ApiVideoAuthenticator
-from video_taps_common.errors import EndpointUnreachableError, TokenEndpointUnavailableError
 from video_taps_common.header_budget import APIVIDEO_HEADERS, HeaderRateBudget
 from video_taps_common.settings import (
     max_concurrent_requests_property,
@@ -30,7 +28,6 @@ DEFAULT_MAX_CONCURRENT_REQUESTS = 8
 #: The docs give no response-time figure; list and analytics calls are small.
 REQUEST_TIMEOUT_SECONDS = 60
 #: Token requests before the first data request: the same patience as data.
-TOKEN_TRIES = 8
 
 
 class TapApiVideo(VideoTap):
@@ -180,32 +177,8 @@ class TapApiVideo(VideoTap):
         finished. Getting the token here also proves the key before any data
         request. Without a ``Date`` header, the local clock.
         """
-        self._ensure_token()
+        self.authenticator.ensure_token()
         return self.authenticator.server_now() or datetime.datetime.now(datetime.UTC)
-
-    def _ensure_token(self) -> None:
-        retrying = backoff.on_exception(
-            backoff.expo,
-            TokenEndpointUnavailableError,
-            max_tries=TOKEN_TRIES,
-            factor=1,
-            max_value=30,
-            on_backoff=self._log_token_retry,
-        )
-        try:
-            retrying(self.authenticator.ensure_token)()
-        except TokenEndpointUnavailableError as error:
-            msg = f"{error}; gave up after {TOKEN_TRIES} tries"
-            raise EndpointUnreachableError(msg) from error
-
-    def _log_token_retry(self, details: t.Any) -> None:  # noqa: ANN401
-        self.logger.warning(
-            "api.video token request: retrying in %.1f s after try %d of %d: %s",
-            details.get("wait") or 0.0,
-            details.get("tries") or 0,
-            TOKEN_TRIES,
-            details.get("exception"),
-        )
 
 
 if __name__ == "__main__":

@@ -15,9 +15,6 @@ whose clock is off by an hour would otherwise ask for a day the API refuses.
 
 from __future__ import annotations
 
-import datetime
-import email.utils
-import time
 import typing as t
 
 from video_taps_common.client_credentials import (
@@ -53,8 +50,6 @@ class ApiVideoAuthenticator(ClientCredentialsAuthenticator):
         )
         self._refresh_endpoint = f"{base}{REFRESH_PATH}"
         self._refresh_token: str | None = None
-        self._server_time: datetime.datetime | None = None
-        self._server_time_seen_at = 0.0
 
     def send_token_request(self) -> requests.Response:
         """Refresh when a refresh token is held; the key when it is refused or absent."""
@@ -75,13 +70,9 @@ class ApiVideoAuthenticator(ClientCredentialsAuthenticator):
         )
 
     def token_received(self, payload: dict, response: requests.Response) -> None:
-        """Keep the refresh token and the API's clock."""
+        """Keep the refresh token (the base class keeps the API's clock)."""
         refresh = payload.get("refresh_token")
         self._refresh_token = str(refresh) if refresh else None
-        server_time = _http_date(response.headers.get("Date"))
-        if server_time is not None:
-            self._server_time = server_time
-            self._server_time_seen_at = time.monotonic()
 
     def describe_error(self, response: requests.Response) -> str:
         """The problem body's ``title``, ``detail`` and ``name``."""
@@ -90,19 +81,6 @@ class ApiVideoAuthenticator(ClientCredentialsAuthenticator):
     def credential_hint(self) -> str:
         """The key is the whole credential: nothing of it may be shown."""
         return ""
-
-    def server_now(self) -> datetime.datetime | None:
-        """The API's clock now, from the last token answer's ``Date``; ``None`` if unknown."""
-        if self._server_time is None:
-            return None
-        elapsed = time.monotonic() - self._server_time_seen_at
-        return self._server_time + datetime.timedelta(seconds=elapsed)
-
-    def ensure_token(self) -> None:
-        """Fetch a token now unless one is held: proves the key before any data request."""
-        with self._lock:
-            if not self.is_token_valid():
-                self.update_access_token()
 
 
 def describe_problem(response: requests.Response) -> str:
@@ -129,15 +107,3 @@ def describe_problem_item(item: dict) -> str:
     """One entry of a ``bad-request`` body's ``problems`` list."""
     text = ": ".join(str(item[key]) for key in ("title", "detail") if item.get(key))
     return f"{text} ({item['name']})" if item.get("name") else text
-
-
-def _http_date(value: str | None) -> datetime.datetime | None:
-    if not value:
-        return None
-    try:
-        parsed = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=datetime.UTC)
-    return parsed.astimezone(datetime.UTC)

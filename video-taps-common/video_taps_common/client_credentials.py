@@ -19,20 +19,30 @@ token is written into the ``Authorization`` header, and how to read an error.
 from __future__ import annotations
 
 import base64
+import datetime
+import email.utils
 import threading
 import time
 import typing as t
+from functools import partial
 from http import HTTPStatus
 
+import backoff
 import requests
 from singer_sdk.authenticators import OAuthAuthenticator
 
-from video_taps_common.errors import CredentialsRejectedError, TokenEndpointUnavailableError
+from video_taps_common.errors import (
+    CredentialsRejectedError,
+    EndpointUnreachableError,
+    TokenEndpointUnavailableError,
+)
 
 #: Renew when less than this share of the token's lifetime is left ...
 RENEW_WHEN_REMAINING_FRACTION = 0.2
 #: ... but never later than this many seconds before expiry.
 RENEW_AT_LEAST_SECONDS_BEFORE_EXPIRY = 30.0
+#: Tries of the up-front token request before the run gives up on the endpoint.
+TOKEN_TRIES = 8
 #: Token endpoint answers that mean "try again later" rather than "wrong credentials".
 TRANSIENT_TOKEN_STATUSES = frozenset(
     {HTTPStatus.TOO_MANY_REQUESTS, HTTPStatus.REQUEST_TIMEOUT}
@@ -79,6 +89,8 @@ class ClientCredentialsAuthenticator(OAuthAuthenticator):
         self._timeout_seconds = timeout_seconds
         self._lock = threading.Lock()
         self._renew_at = 0.0
+        self._server_time: datetime.datetime | None = None
+        self._server_time_seen_at = 0.0
 
     def __repr__(self) -> str:
         """Never show the credentials, even in a debugger or a traceback."""
@@ -137,6 +149,42 @@ class ClientCredentialsAuthenticator(OAuthAuthenticator):
         request.headers["Authorization"] = self.authorization_header(token)
         return request
 
+    def ensure_token(self, max_tries: int = TOKEN_TRIES) -> None:
+        """Fetch a token now unless one is held: proves the credentials before any data request.
+
+        An unavailable endpoint is retried with backoff; refused credentials
+        stop at once (``CredentialsRejectedError``).
+        """
+
+        def fetch() -> None:
+            with self._lock:
+                if not self.is_token_valid():
+                    self.update_access_token()
+
+        retrying = backoff.on_exception(
+            backoff.expo,
+            TokenEndpointUnavailableError,
+            max_tries=max_tries,
+            factor=1,
+            max_value=30,
+            on_backoff=partial(self._log_token_retry, max_tries),
+        )
+        try:
+            retrying(fetch)()
+        except TokenEndpointUnavailableError as error:
+            msg = f"{error}; gave up after {max_tries} tries"
+            raise EndpointUnreachableError(msg) from error
+
+    def _log_token_retry(self, max_tries: int, details: t.Any) -> None:  # noqa: ANN401
+        self.logger.warning(
+            "%s token request: retrying in %.1f s after try %d of %d: %s",
+            self.vendor_label,
+            details.get("wait") or 0.0,
+            details.get("tries") or 0,
+            max_tries,
+            details.get("exception"),
+        )
+
     def forget_token(self, rejected_authorization: str | None) -> None:
         """Drop the token the API just rejected, unless another thread already renewed it."""
         with self._lock:
@@ -168,8 +216,26 @@ class ClientCredentialsAuthenticator(OAuthAuthenticator):
         self.access_token = token
         self.expires_in = int(lifetime)
         self._renew_at = requested_at + lifetime - margin
+        self._note_server_clock(response)
         self.token_received(payload, response)
         self.logger.info("Got a %s access token valid for %d s", self.vendor_label, int(lifetime))
+
+    def server_now(self) -> datetime.datetime | None:
+        """The API's clock now, from the last token answer's ``Date``; ``None`` if unknown.
+
+        Vendors count days and limits by their own clock; a machine whose clock
+        is off would otherwise ask for a day the API refuses or has not finished.
+        """
+        if self._server_time is None:
+            return None
+        elapsed = time.monotonic() - self._server_time_seen_at
+        return self._server_time + datetime.timedelta(seconds=elapsed)
+
+    def _note_server_clock(self, response: requests.Response) -> None:
+        server_time = _http_date(response.headers.get("Date"))
+        if server_time is not None:
+            self._server_time = server_time
+            self._server_time_seen_at = time.monotonic()
 
     @property
     def endpoint(self) -> str:
@@ -194,3 +260,16 @@ class ClientCredentialsAuthenticator(OAuthAuthenticator):
             "credential has the required permissions."
         )
         raise CredentialsRejectedError(msg)
+
+
+def _http_date(value: str | None) -> datetime.datetime | None:
+    """An HTTP ``Date`` header as an aware UTC datetime; ``None`` when absent or unreadable."""
+    if not value:
+        return None
+    try:
+        parsed = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=datetime.UTC)
+    return parsed.astimezone(datetime.UTC)

@@ -54,6 +54,7 @@ if t.TYPE_CHECKING:
     from video_taps_common.rate_budget import RequestBudget
 
 _TToken = t.TypeVar("_TToken")
+_TResult = t.TypeVar("_TResult")
 
 DEFAULT_MAX_CONCURRENT_REQUESTS = 8
 #: Response bytes of pages running or waiting ahead of the consumer. Decoded, a
@@ -100,31 +101,20 @@ class RateBudgetedTap(t.Protocol):
         ...
 
 
-class ConcurrentPagesStream(RESTStream[_TToken], abc.ABC):
-    """Fetch every page after the first concurrently; emit records in page order."""
+class VendorStream(RESTStream[_TToken]):
+    """What every stream of the family shares: errors, retries, auth, partitions, output.
+
+    Subclasses say how records are fetched (:meth:`records_for_partition`);
+    this class makes a failed partition skip only itself, translates transport
+    failures into messages that name the setting to fix, renews a rejected
+    token once and keeps the SDK's per-record overheads out of the hot path.
+    """
 
     #: Records are decoded from JSON here, so every value is already a JSON type
     #: (str, int, Decimal, bool, None, list, dict): the SDK's per-value
     #: conformance would translate nothing and costs a third of a sync's CPU.
     #: :meth:`keep_declared_fields` does the one thing it still did for us.
     TYPE_CONFORMANCE_LEVEL = TypeConformanceLevel.NONE
-
-    @abc.abstractmethod
-    def first_page_token(self, context: Context | None) -> _TToken:
-        """The token of the first page of this partition's sync."""
-
-    @abc.abstractmethod
-    def following_page_tokens(
-        self, first: FetchedPage[_TToken], context: Context | None
-    ) -> t.Iterable[_TToken]:
-        """Tokens of every page after ``first``, known from its response."""
-
-    @abc.abstractmethod
-    def records_in_page(self, page: FetchedPage[_TToken]) -> t.Iterable[dict]:
-        """The records one page holds, in the API's order."""
-
-    def check_page(self, first: FetchedPage[_TToken], page: FetchedPage[_TToken]) -> None:
-        """Raise if ``page`` contradicts ``first`` (e.g. the result set shifted)."""
 
     def keep_declared_fields(self, row: dict) -> dict:
         """Every declared field (``None`` where the API left it out), and no other.
@@ -208,12 +198,6 @@ class ConcurrentPagesStream(RESTStream[_TToken], abc.ABC):
         return set()
 
     @property
-    def rate_budget(self) -> RequestBudget:
-        """The tap-wide budget, so all streams together respect the vendor's limit."""
-        tap = t.cast("RateBudgetedTap", self._tap)
-        return tap.rate_budget
-
-    @property
     def max_concurrent_requests(self) -> int:
         """Requests in flight at once; latency × rate limit says how many are useful."""
         return int(self.config.get("max_concurrent_requests") or DEFAULT_MAX_CONCURRENT_REQUESTS)
@@ -250,10 +234,6 @@ class ConcurrentPagesStream(RESTStream[_TToken], abc.ABC):
         session.mount("http://", adapter)
         session.mount("https://", adapter)
         return session
-
-    def announced_total(self, first: FetchedPage[_TToken]) -> int | None:
-        """How many records the partition holds, if the first response says so."""
-        return None
 
     # Partitions ---------------------------------------------------------------
 
@@ -299,6 +279,146 @@ class ConcurrentPagesStream(RESTStream[_TToken], abc.ABC):
 
     #: Why this stream cannot be read at all, once the API said so.
     unavailable_reason: str | None = None
+
+    def records_for_partition(self, context: Context | None) -> t.Iterable[dict]:
+        """Every record of one partition, in the order they are emitted."""
+        raise NotImplementedError
+
+    # Requests -----------------------------------------------------------------
+
+    def build_prepared_request(self, *args: t.Any, **kwargs: t.Any) -> requests.PreparedRequest:  # noqa: ANN401
+        """A request WITHOUT credentials: they are attached inside the retried call.
+
+        The SDK's version installs the authenticator on the session, so preparing
+        a request fetched a token outside the retry loop and a single 503 from
+        the token endpoint ended the sync. ``_request`` authenticates each try.
+        """
+        request = requests.Request(*args, **kwargs)
+        request.headers.setdefault("User-Agent", self.user_agent)
+        return self.requests_session.prepare_request(request)
+
+    def _unreachable(
+        self, prepared: requests.PreparedRequest, error: Exception, seconds: float
+    ) -> EndpointUnreachableError:
+        base = urlsplit(prepared.url or "")
+        msg = (
+            f"Could not connect to {base.scheme}://{base.netloc} (setting `{self.url_setting}`"
+            f" = {self.url_base!r}) for {prepared.method} {base.path}: "
+            f"{_root_cause(error)}; gave up after {self.backoff_max_tries()} tries over "
+            f"{seconds:.0f} s"
+        )
+        return EndpointUnreachableError(msg)
+
+    def translate_transport_errors(
+        self, prepared: requests.PreparedRequest, call: t.Callable[[], _TResult]
+    ) -> _TResult:
+        """Run a retried request; failures that will not heal get messages naming the setting."""
+        started = time.monotonic()
+        try:
+            return call()
+        except TokenEndpointUnavailableError as error:
+            msg = f"{error}; gave up after {self.backoff_max_tries()} tries"
+            raise EndpointUnreachableError(msg) from error
+        except requests.exceptions.ConnectionError as error:
+            if not _never_connected(error):
+                raise
+            raise self._unreachable(prepared, error, time.monotonic() - started) from error
+        except requests.exceptions.Timeout as error:
+            msg = (
+                f"No answer from {prepared.method} {prepared.path_url} within "
+                f"request_timeout_seconds={self.timeout[1]:g} s, "
+                f"{self.backoff_max_tries()} tries over {time.monotonic() - started:.0f} s"
+            )
+            raise RetriableAPIError(msg) from error
+
+    def _forget_rejected_token(self, response: requests.Response) -> bool:
+        forget = getattr(self.authenticator, "forget_token", None)
+        if forget is None:
+            return False
+        forget(response.request.headers.get("Authorization"))
+        return True
+
+    def response_error_message(self, response: requests.Response) -> str:
+        """The status, the request, and what the API's error body says."""
+        request = response.request
+        described = self.describe_error_body(response) or response.text[:300]
+        return (
+            f"{response.status_code} {response.reason} from {request.method} "
+            f"{request.path_url}: {described}"
+        )
+
+    def describe_error_body(self, response: requests.Response) -> str:  # noqa: ARG002
+        """The vendor's error body in a few words; the raw text when it says nothing."""
+        return ""
+
+    def validate_response(self, response: requests.Response) -> None:
+        """Like the SDK's, but a 401 may be retried once with a fresh token."""
+        if response.status_code == HTTPStatus.UNAUTHORIZED:
+            raise UnauthorizedError(self.response_error_message(response), response)
+        super().validate_response(response)
+
+    def backoff_max_tries(self) -> int:
+        """Survive a storm of throttling or 5xx answers lasting about a minute."""
+        return 8
+
+    def backoff_wait_generator(self) -> t.Generator[float, None, None]:
+        """1, 2, 4, 8, 16 then 30 s between tries (plus jitter)."""
+        return backoff.expo(base=2, factor=1, max_value=30)
+
+    def backoff_handler(self, details: Details) -> None:
+        """One WARNING per retry: the SDK's ERROR lines alarmed users for retries that worked."""
+        error = details.get("exception")
+        self.logger.warning(
+            "%s: retrying in %.1f s after try %d of %d: %s",
+            self.name,
+            details.get("wait") or 0.0,
+            details.get("tries") or 0,
+            self.backoff_max_tries(),
+            error if error is not None else "no answer",
+        )
+
+    def _log_metric(self, point: metrics.Point) -> None:
+        """Per-request timings go to DEBUG: at INFO they were 98% of a sync's log.
+
+        ``<TAP>_LOGLEVEL=DEBUG`` (or the SDK's metrics logging config) shows
+        them again; the record and request counters stay at INFO.
+        """
+        if point.metric is metrics.Metric.HTTP_REQUEST_DURATION:
+            if self.metrics_logger.isEnabledFor(logging.DEBUG):
+                self.metrics_logger.debug("METRIC: %s", point)
+            return
+        super()._log_metric(point)
+
+
+class ConcurrentPagesStream(VendorStream[_TToken], abc.ABC):
+    """Fetch every page after the first concurrently; emit records in page order."""
+
+    @abc.abstractmethod
+    def first_page_token(self, context: Context | None) -> _TToken:
+        """The token of the first page of this partition's sync."""
+
+    @abc.abstractmethod
+    def following_page_tokens(
+        self, first: FetchedPage[_TToken], context: Context | None
+    ) -> t.Iterable[_TToken]:
+        """Tokens of every page after ``first``, known from its response."""
+
+    @abc.abstractmethod
+    def records_in_page(self, page: FetchedPage[_TToken]) -> t.Iterable[dict]:
+        """The records one page holds, in the API's order."""
+
+    def check_page(self, first: FetchedPage[_TToken], page: FetchedPage[_TToken]) -> None:
+        """Raise if ``page`` contradicts ``first`` (e.g. the result set shifted)."""
+
+    @property
+    def rate_budget(self) -> RequestBudget:
+        """The tap-wide budget, so all streams together respect the vendor's limit."""
+        tap = t.cast("RateBudgetedTap", self._tap)
+        return tap.rate_budget
+
+    def announced_total(self, first: FetchedPage[_TToken]) -> int | None:
+        """How many records the partition holds, if the first response says so."""
+        return None
 
     def records_for_partition(self, context: Context | None) -> t.Iterable[dict]:
         """Every record of one partition; streams override to add windowing."""
@@ -352,47 +472,10 @@ class ConcurrentPagesStream(RESTStream[_TToken], abc.ABC):
             params=http_request.encode_params(),
             headers=http_request.headers,
         )
-        started = time.monotonic()
-        try:
-            response, body = self._decorated_request_json(prepared, context)
-        except TokenEndpointUnavailableError as error:
-            msg = f"{error}; gave up after {self.backoff_max_tries()} tries"
-            raise EndpointUnreachableError(msg) from error
-        except requests.exceptions.ConnectionError as error:
-            if not _never_connected(error):
-                raise
-            raise self._unreachable(prepared, error, time.monotonic() - started) from error
-        except requests.exceptions.Timeout as error:
-            msg = (
-                f"No answer from {prepared.method} {prepared.path_url} within "
-                f"request_timeout_seconds={self.timeout[1]:g} s, "
-                f"{self.backoff_max_tries()} tries over {time.monotonic() - started:.0f} s"
-            )
-            raise RetriableAPIError(msg) from error
-        return FetchedPage(token=token, response=response, body=body)
-
-    def build_prepared_request(self, *args: t.Any, **kwargs: t.Any) -> requests.PreparedRequest:  # noqa: ANN401
-        """A request WITHOUT credentials: they are attached inside the retried call.
-
-        The SDK's version installs the authenticator on the session, so preparing
-        a request fetched a token outside the retry loop and a single 503 from
-        the token endpoint ended the sync. ``_request`` authenticates each try.
-        """
-        request = requests.Request(*args, **kwargs)
-        request.headers.setdefault("User-Agent", self.user_agent)
-        return self.requests_session.prepare_request(request)
-
-    def _unreachable(
-        self, prepared: requests.PreparedRequest, error: Exception, seconds: float
-    ) -> EndpointUnreachableError:
-        base = urlsplit(prepared.url or "")
-        msg = (
-            f"Could not connect to {base.scheme}://{base.netloc} (setting `{self.url_setting}`"
-            f" = {self.url_base!r}) for {prepared.method} {base.path}: "
-            f"{_root_cause(error)}; gave up after {self.backoff_max_tries()} tries over "
-            f"{seconds:.0f} s"
+        response, body = self.translate_transport_errors(
+            prepared, partial(self._decorated_request_json, prepared, context)
         )
-        return EndpointUnreachableError(msg)
+        return FetchedPage(token=token, response=response, body=body)
 
     @cached_property
     def _decorated_request_json(
@@ -427,13 +510,6 @@ class ConcurrentPagesStream(RESTStream[_TToken], abc.ABC):
         finally:
             budget.release()
 
-    def _forget_rejected_token(self, response: requests.Response) -> bool:
-        forget = getattr(self.authenticator, "forget_token", None)
-        if forget is None:
-            return False
-        forget(response.request.headers.get("Authorization"))
-        return True
-
     def _decode_json(self, response: requests.Response) -> t.Any:  # noqa: ANN401
         try:
             return _JSON_DECODER.decode(response.content)
@@ -444,59 +520,12 @@ class ConcurrentPagesStream(RESTStream[_TToken], abc.ABC):
             )
             raise RetriableAPIError(msg, response) from error
 
-    def response_error_message(self, response: requests.Response) -> str:
-        """The status, the request, and what the API's error body says."""
-        request = response.request
-        described = self.describe_error_body(response) or response.text[:300]
-        return (
-            f"{response.status_code} {response.reason} from {request.method} "
-            f"{request.path_url}: {described}"
-        )
-
-    def describe_error_body(self, response: requests.Response) -> str:  # noqa: ARG002
-        """The vendor's error body in a few words; the raw text when it says nothing."""
-        return ""
-
     def validate_response(self, response: requests.Response) -> None:
-        """Like the SDK's, but a 401 may be retried once and a 429 pauses all threads."""
+        """The base's, and a 429 pauses every thread drawing from the budget."""
         self.rate_budget.observe(response)
-        if response.status_code == HTTPStatus.UNAUTHORIZED:
-            raise UnauthorizedError(self.response_error_message(response), response)
         if response.status_code == HTTPStatus.TOO_MANY_REQUESTS:
             self.rate_budget.throttled(response)
         super().validate_response(response)
-
-    def backoff_max_tries(self) -> int:
-        """Survive a storm of throttling or 5xx answers lasting about a minute."""
-        return 8
-
-    def backoff_wait_generator(self) -> t.Generator[float, None, None]:
-        """1, 2, 4, 8, 16 then 30 s between tries (plus jitter)."""
-        return backoff.expo(base=2, factor=1, max_value=30)
-
-    def backoff_handler(self, details: Details) -> None:
-        """One WARNING per retry: the SDK's ERROR lines alarmed users for retries that worked."""
-        error = details.get("exception")
-        self.logger.warning(
-            "%s: retrying in %.1f s after try %d of %d: %s",
-            self.name,
-            details.get("wait") or 0.0,
-            details.get("tries") or 0,
-            self.backoff_max_tries(),
-            error if error is not None else "no answer",
-        )
-
-    def _log_metric(self, point: metrics.Point) -> None:
-        """Per-request timings go to DEBUG: at INFO they were 98% of a sync's log.
-
-        ``<TAP>_LOGLEVEL=DEBUG`` (or the SDK's metrics logging config) shows
-        them again; the record and request counters stay at INFO.
-        """
-        if point.metric is metrics.Metric.HTTP_REQUEST_DURATION:
-            if self.metrics_logger.isEnabledFor(logging.DEBUG):
-                self.metrics_logger.debug("METRIC: %s", point)
-            return
-        super()._log_metric(point)
 
 
 #: msgspec decodes three times faster than ``json``; Decimal keeps numbers
