@@ -87,6 +87,25 @@ DEFAULTS: dict[str, Any] = {
     "apivideo_retired": False,
     # API keys whose project has analytics disabled (403 on /analytics/* and /data/*).
     "apivideo_analytics_disabled": [],
+    # ---- Brightcove Interactivity reporting (apis/brightcove_interactivity; [DOC] =
+    # shared/reference/api-docs/brightcove-interactivity-reporting.txt, [FND §1])
+    # [FND §1 "Auth"]: legacy X-Hapyak-API-Key reporting keys still accepted.
+    "interactivity_api_keys": ["emulator-interactivity-key"],
+    # Emulator seconds from submission (202) to ready (200); the doc gives no
+    # figure (its sample polls every 10 s), so short, for fast tests.
+    "interactivity_generation_seconds": 0.2,
+    # [DOC "Important details: limits"]: "4 reports per minute; 20 per hour; and
+    # 100 per day" (submissions only; polls and cached answers don't count). 0 = off.
+    "interactivity_reports_per_minute": 4,
+    "interactivity_reports_per_hour": 20,
+    "interactivity_reports_per_day": 100,
+    # [DOC "Important details: limits"]: "limits the returned results to 500,000 rows".
+    "interactivity_max_rows": 500_000,
+    # Event rows per (report, account, day), varied per day in [50%, 150%]; and
+    # projects/users/experiences/widgets/chapters per account. Volumes are the
+    # emulator's choice (the doc gives none).
+    "interactivity_rows_per_day": 20,
+    "interactivity_entities": 12,
 }
 
 
@@ -166,6 +185,7 @@ def build_config(overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
     parse_data_start(cfg["data_start"])
     _validate_ibm(cfg)
     _validate_apivideo(cfg)
+    _validate_interactivity(cfg)
     if not isinstance(cfg["faults"], list):
         raise ConfigError("faults: must be a list of rules")
     return cfg
@@ -240,3 +260,30 @@ def _validate_apivideo(cfg: dict[str, Any]) -> None:
         raise ConfigError(
             f"apivideo_analytics_disabled: not keys of apivideo_projects: {', '.join(unknown)}"
         )
+
+
+def _validate_interactivity(cfg: dict[str, Any]) -> None:
+    """Check the ``interactivity_*`` keys (Brightcove Interactivity reporting emulator).
+
+    Upper bounds keep row/entity ids inside the 32 bits the data hashes give
+    them (see apis/brightcove_interactivity/data.py), far above any test's need.
+    """
+    keys = cfg["interactivity_api_keys"]
+    if not isinstance(keys, list) or not all(isinstance(k, str) and k.strip() for k in keys):
+        raise ConfigError("interactivity_api_keys: must be a list of non-empty strings")
+    seconds = cfg["interactivity_generation_seconds"]
+    if not _is_number(seconds) or seconds < 0:
+        raise ConfigError("interactivity_generation_seconds: must be a number >= 0")
+    bounds = {
+        "interactivity_reports_per_minute": (0, None),
+        "interactivity_reports_per_hour": (0, None),
+        "interactivity_reports_per_day": (0, None),
+        "interactivity_max_rows": (1, None),
+        "interactivity_rows_per_day": (0, 100_000_000),
+        "interactivity_entities": (1, 1_000_000),
+    }
+    for key, (least, most) in bounds.items():
+        value = cfg[key]
+        if not _is_int(value) or value < least or (most is not None and value > most):
+            bound = f" <= {most}" if most is not None else ""
+            raise ConfigError(f"{key}: must be an integer >= {least}{bound}")

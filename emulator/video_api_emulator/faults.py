@@ -14,6 +14,7 @@ against an emulator-specific shape.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable
+from contextvars import ContextVar
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -22,6 +23,23 @@ from aiohttp import web
 from .config import ConfigError
 
 FAULT_KINDS = ("status", "drop", "truncate", "malformed", "revoke_token")
+
+#: The ``truncate``/``malformed`` fault picked for the request being handled
+#: (set by the server around the handler call; each request runs in its own task,
+#: so its own context). See :func:`pending_fault`.
+STREAM_FAULT: ContextVar[str | None] = ContextVar("emulator_stream_fault", default=None)
+
+
+def pending_fault() -> str | None:
+    """The ``truncate``/``malformed`` fault the running handler must apply itself, or None.
+
+    Why: those faults normally spoil a finished ``web.Response`` after the
+    handler returns, but a handler that streams its body (Interactivity reports
+    of millions of rows) has sent it by then. Such a handler reads this and
+    spoils its own body; handlers returning a whole ``web.Response`` never look,
+    and are faulted afterwards as before.
+    """
+    return STREAM_FAULT.get()
 
 
 @dataclass(slots=True)

@@ -232,8 +232,13 @@ class Emulator:
         if rule.kind == "revoke_token":
             self.revoke_bearer(request)
             return api.error_response(401)
-        full = await handler(request)
-        if not isinstance(full, web.Response):  # pragma: no cover - handlers return Response
+        # A streaming handler applies truncate/malformed itself (faults.pending_fault).
+        announced = faults_mod.STREAM_FAULT.set(rule.kind)
+        try:
+            full = await handler(request)
+        finally:
+            faults_mod.STREAM_FAULT.reset(announced)
+        if not isinstance(full, web.Response):  # streamed: the handler spoiled it already
             return full
         if rule.kind == "truncate":
             return await faults_mod.truncated(request, full)
