@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 UV     := $(BIN)/uv
-LOCAL_PACKAGES := -e ./video-taps-common -e ./emulator -e ./tap-brightcove-audience -e ./tap-ibm-video -e ./tap-apivideo
+LOCAL_PACKAGES := -e ./video-taps-common -e ./emulator -e ./tap-brightcove-audience -e ./tap-ibm-video -e ./tap-apivideo -e ./tap-brightcove-interactivity
 
 .PHONY: dev demo test bench lint clean
 
@@ -46,6 +46,7 @@ bench: dev
 	$(BIN)/python benchmarks/bench_audience.py
 	$(BIN)/python benchmarks/bench_ibm.py
 	$(BIN)/python benchmarks/bench_apivideo.py
+	$(BIN)/python benchmarks/bench_interactivity.py
 	$(BIN)/python benchmarks/bench_emulator.py --requests 8000
 
 lint: dev

@@ -36,7 +36,9 @@ DEMO_MELTANO_DB = ROOT / "output" / "demo-meltano.db"
 from video_api_emulator.process import EmulatorProcess  # noqa: E402
 
 sys.path.insert(0, str(ROOT))  # the tests' truth helpers, shared with the demo
+from tap_brightcove_interactivity.schemas import REPORTS_BY_NAME  # noqa: E402
 from tests.support.apivideo import ALL_STREAMS, expected_rows  # noqa: E402
+from tests.support.interactivity import expected_row_count  # noqa: E402
 
 # The demo environment in meltano.yml uses these accounts and start date.
 BRIGHTCOVE_ACCOUNTS = ["6415818918001", "6415818919001"]
@@ -54,6 +56,13 @@ EMULATOR_CONFIG = {
     # minute would make its /data backfill take minutes (see README).
     "apivideo_rate_limit_per_minute": 100_000,
     "latency_ms": 20,
+    # Reports take 2 s to generate instead of minutes, and 60 may start a minute
+    # (the API's default is 4; the demo environment raises the tap's budget to match).
+    "interactivity_generation_seconds": 2.0,
+    "interactivity_reports_per_minute": 60,
+    "interactivity_reports_per_hour": 1000,
+    "interactivity_reports_per_day": 1000,
+    "interactivity_rows_per_day": 40,
 }
 IBM_START = "2026-01-01T00:00:00+00:00"
 IBM_END_OF_TIME = "2100-01-01T00:00:00+00:00"
@@ -85,6 +94,11 @@ def ibm_rows(emulator: EmulatorProcess, stream: str) -> int:
     return emulator.truth("ibm_video", stream="viewers")["count"]
 
 
+def interactivity_rows(emulator: EmulatorProcess, stream: str) -> int:
+    """Rows of one report across the demo accounts, from 2026-01-01 (summaries: 30 days)."""
+    return expected_row_count(emulator, stream, accounts=BRIGHTCOVE_ACCOUNTS)
+
+
 @dataclass(frozen=True)
 class DemoTap:
     """A tap the demo runs: the schema its tables land in, its streams, their truth."""
@@ -102,6 +116,9 @@ DEMO_TAPS: dict[str, DemoTap] = {
     ),
     "tap-ibm-video": DemoTap("ibm_video", ("views", "viewers"), ibm_rows),
     "tap-apivideo": DemoTap("apivideo", tuple(sorted(ALL_STREAMS)), apivideo_rows),
+    "tap-brightcove-interactivity": DemoTap(
+        "brightcove_interactivity", tuple(sorted(REPORTS_BY_NAME)), interactivity_rows
+    ),
 }
 
 

@@ -27,11 +27,17 @@ def pytest_unconfigure(config: pytest.Config) -> None:  # noqa: ARG001
         _EMULATOR.stop()
 
 
-@pytest.fixture
-def emulator() -> EmulatorProcess:
-    """The session's emulator, already reset to its defaults by the autouse fixture."""
+@pytest.fixture(scope="session")
+def session_emulator() -> EmulatorProcess:
+    """The session's emulator as it is, for fixtures wider than a test (no reset)."""
     assert _EMULATOR is not None
     return _EMULATOR
+
+
+@pytest.fixture
+def emulator(session_emulator: EmulatorProcess) -> EmulatorProcess:
+    """The session's emulator, already reset to its defaults by the autouse fixture."""
+    return session_emulator
 
 
 @pytest.fixture(autouse=True)

@@ -35,7 +35,9 @@ from packaging.utils import canonicalize_name
 from packaging.version import Version
 from uv import find_uv_bin
 
+from tap_brightcove_interactivity.schemas import REPORTS_BY_NAME
 from tests.support.apivideo import ALL_STREAMS as APIVIDEO_STREAMS
+from tests.support.interactivity import expected_row_count
 from tests.support.meltano import PROJECT_ROOT
 
 #: folder in this repository -> the distribution it builds.
@@ -44,6 +46,7 @@ PACKAGES = {
     "tap-brightcove-audience": "tap-brightcove-audience",
     "tap-ibm-video": "tap-ibm-video",
     "tap-apivideo": "tap-apivideo",
+    "tap-brightcove-interactivity": "tap-brightcove-interactivity",
     "emulator": "video-api-emulator",
 }
 TAP = "tap-brightcove-audience"
@@ -579,4 +582,42 @@ def test_tap_apivideo_installs_from_its_two_folders_alone_and_syncs(emulator, tm
     assert {stream: counts[stream] for stream in ("videos", "live_streams")} == {
         "videos": emulator.truth("apivideo", stream="videos")["count"],
         "live_streams": emulator.truth("apivideo", stream="live_streams")["count"],
+    }
+
+
+@pytest.mark.e2e
+def test_tap_brightcove_interactivity_installs_from_its_two_folders_alone_and_syncs(
+    emulator, tmp_path
+):
+    """`pip install ./video-taps-common ./tap-brightcove-interactivity`, nothing more."""
+    tap = "tap-brightcove-interactivity"
+    python = _install_from_folders(tmp_path, tap)
+    installed = json.loads(_pip(python, "list", "--format", "json", env=_user_env(), cwd=tmp_path))
+    names = {canonicalize_name(p["name"]) for p in installed}
+    assert {TAP, "tap-ibm-video", "tap-apivideo"}.isdisjoint(names)
+    assert "ijson" in names  # the JSON reports' streaming parser comes with the tap
+    emulator.reset(
+        interactivity_reports_per_minute=0,
+        interactivity_reports_per_hour=0,
+        interactivity_reports_per_day=0,
+    )
+    settings = {
+        "client_id": "emulator-client-id",
+        "client_secret": "emulator-client-secret",
+        "account_ids": ACCOUNTS[:1],
+        "start_date": "2026-01-25T00:00:00Z",
+        "summary_days": 7,
+        "report_format": "json",
+        "poll_interval_seconds": 0.1,
+        "reports_per_minute": 1000,
+        "api_url": f"{emulator.url}/interactivity-reporting/api/reports/v2",
+        "oauth_url": f"{emulator.url}/oauth/v4/access_token",
+    }
+    reports = tuple(sorted(REPORTS_BY_NAME))
+    counts = _sync_counts(python, emulator, tmp_path, tap, settings, reports)
+    assert counts == {
+        report: expected_row_count(
+            emulator, report, accounts=ACCOUNTS[:1], start_day="2026-01-25", summary_days=7
+        )
+        for report in reports
     }

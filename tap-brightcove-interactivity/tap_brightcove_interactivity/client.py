@@ -1,0 +1,551 @@
+"""The report stream: submit, wait, download, type and key one engagement report.
+
+Every report works the same way (doc, "API request construction"): ``GET
+{api_url}/{report_name}?send_status=true&...`` answers 202 while the report is
+generated and 200 with the whole report when it is done; so one class serves
+all twelve streams, and each stream only names its report (``streams.py``).
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import tempfile
+import time
+import typing as t
+from collections import deque
+from dataclasses import dataclass
+from functools import cached_property, partial
+from http import HTTPStatus
+from urllib.parse import parse_qs, urlsplit
+
+import requests
+import urllib3
+from singer_sdk import Stream
+from singer_sdk.exceptions import FatalAPIError, RetriableAPIError
+
+from tap_brightcove_interactivity import cells
+from tap_brightcove_interactivity.scheduler import (
+    BudgetSpentError,
+    ReportRequest,
+    ReportThrottledError,
+)
+from tap_brightcove_interactivity.schemas import (
+    ACCOUNT_ID,
+    REPORT_END,
+    REPORT_START,
+    ROW_KEY,
+    UNDECLARED_COLUMN_SCHEMA,
+    ReportSpec,
+    report_schema,
+)
+from video_taps_common.concurrent_stream import UnauthorizedError, VendorStream
+from video_taps_common.errors import CredentialsRejectedError, RunAbortingError
+from video_taps_common.sync_window import ExplicitBookmarksMixin
+
+if t.TYPE_CHECKING:
+    from singer_sdk.helpers.types import Context
+
+    from tap_brightcove_interactivity.tap import TapBrightcoveInteractivity
+
+#: Polling waits grow with the time a report has taken so far (a quarter of
+#: it), from ``poll_interval_seconds`` up to this: a report that took an hour
+#: is not polled every five seconds, and one about to finish is not missed by
+#: long.
+MAX_POLL_INTERVAL_SECONDS = 60.0
+POLL_GROWTH = 0.25
+#: How often a report still being generated is mentioned at INFO.
+WAIT_LOG_INTERVAL_SECONDS = 30.0
+#: Read size when spooling a report body.
+DOWNLOAD_CHUNK_BYTES = 1 << 20
+_OWN_FIELDS = frozenset({ROW_KEY, ACCOUNT_ID, REPORT_START, REPORT_END})
+
+
+class ReportTimeoutError(RunAbortingError):
+    """A report was still being generated after ``report_timeout_seconds``."""
+
+
+class ReportDataError(FatalAPIError):
+    """A report's content does not fit the declared schema (e.g. text in an integer column)."""
+
+
+@dataclass
+class SpooledReport:
+    """A finished report's body, on disk rather than in memory."""
+
+    body: t.BinaryIO
+    size: int
+    #: No more rows than this (counted from line breaks or ``{``; cheap, exact
+    #: only when it matters, see ``ReportStream.row_count``).
+    row_bound: int
+
+    def close(self) -> None:
+        """Delete the temporary file."""
+        self.body.close()
+
+
+class ReportStream(ExplicitBookmarksMixin, VendorStream[None]):
+    """One engagement report, synced per account (each account its own partition)."""
+
+    spec: t.ClassVar[ReportSpec]
+    path = ""
+    #: Bookmarks move only when a whole window was read (``save_bookmark``).
+    is_sorted = True
+    check_sorted = False
+
+    def __init__(self, tap: TapBrightcoveInteractivity) -> None:
+        super().__init__(tap, name=self.spec.name, schema=report_schema(self.spec))
+        self._interactivity_tap = tap
+        if self.spec.grain == "event":
+            self.replication_key = self.spec.time_column
+        elif tap.summary_by_day:
+            self.replication_key = REPORT_START
+        self._deferred_version: int | None = None
+        self._complete_partitions = 0
+
+    # Shape --------------------------------------------------------------------------
+
+    @property
+    def primary_keys(self) -> tuple[str, ...]:  # type: ignore[override]
+        """Event rows: the digest alone; summary rows also name their report window."""
+        if self.spec.grain == "event":
+            return (ROW_KEY,)
+        return (ACCOUNT_ID, REPORT_START, REPORT_END, ROW_KEY)
+
+    @primary_keys.setter
+    def primary_keys(self, _value: t.Any) -> None:  # noqa: ANN401 - the SDK assigns from the catalog
+        return
+
+    @property
+    def partitions(self) -> list[dict]:
+        """One partition per account, each with its own bookmark."""
+        return [{ACCOUNT_ID: account} for account in self._interactivity_tap.account_ids]
+
+    # Records of one partition -------------------------------------------------------
+
+    def records_for_partition(self, context: Context | None) -> t.Iterable[dict]:
+        """Every planned window of the account, oldest first, splitting capped reports."""
+        account = str((context or {})[ACCOUNT_ID])
+        tap = self._interactivity_tap
+        tap.start_run()
+        windows = deque(tap.planned_reports(self.name, account))
+        while windows:
+            request = windows.popleft()
+            try:
+                report = self.read_when_ready(request)
+            except BudgetSpentError:
+                self.logger.info(
+                    "%s [account_id=%s]: stopped before %s..%s: the day's report budget is "
+                    "spent; the next run resumes here",
+                    self.name,
+                    account,
+                    request.start,
+                    request.end,
+                )
+                return
+            try:
+                rows = self.row_count(report, request)
+                if rows >= tap.report_row_limit and request.days > 1:
+                    windows.extendleft(reversed(self.split_capped(request, rows)))
+                    continue
+                if rows >= tap.report_row_limit:
+                    self.logger.warning(
+                        "%s: %d rows for a single day, the API's cap: the API dropped the "
+                        "rest of that day's rows, which no smaller request can fetch",
+                        request.describe(),
+                        rows,
+                    )
+                yield from self.records_in_report(report, request)
+            finally:
+                report.close()
+            self.window_read(context, request)
+        self._complete_partitions += 1
+
+    def split_capped(self, request: ReportRequest, rows: int) -> tuple[ReportRequest, ...]:
+        """Two half windows, submitted at once; the capped report is not emitted."""
+        halves = request.halves()
+        self.logger.info(
+            "%s: %d rows is the API's cap, so rows may be missing; asking for %s..%s and "
+            "%s..%s instead",
+            request.describe(),
+            rows,
+            halves[0].start,
+            halves[0].end,
+            halves[1].start,
+            halves[1].end,
+        )
+        scheduler = self._interactivity_tap.scheduler
+        scheduler.submit_next(halves)
+        scheduler.read(request)
+        return halves
+
+    def window_read(self, context: Context | None, request: ReportRequest) -> None:
+        """Every row of ``request`` is out: move the bookmark to its last day, re-read next time.
+
+        The last day may still have been in progress, so the next sync starts
+        with it again; its rows keep their keys and upsert.
+        """
+        if self.replication_key == REPORT_START:
+            self.save_bookmark(context, request.end.isoformat())
+        elif self.replication_key:
+            self.save_bookmark(context, f"{request.end.isoformat()}T00:00:00+00:00")
+        self._interactivity_tap.scheduler.read(request)
+
+    def row_count(self, report: SpooledReport, request: ReportRequest) -> int:
+        """The exact row count where it could reach the cap; the cheap bound otherwise."""
+        if report.row_bound < self._interactivity_tap.report_row_limit:
+            return report.row_bound
+        try:
+            return cells.count_rows(report.body, request.report_format)
+        except (cells.CellError, ValueError) as error:
+            msg = f"{request.describe()}: unreadable {request.report_format} report: {error}"
+            raise ReportDataError(msg) from error
+
+    # Waiting for a report ------------------------------------------------------------
+
+    def read_when_ready(self, request: ReportRequest) -> SpooledReport:
+        """Poll until the report is done, backing off; give up after ``report_timeout_seconds``."""
+        tap = self._interactivity_tap
+        submission = tap.scheduler.wait_submitted(request)
+        # A report pending from an earlier run is timed from this run's start.
+        waiting_since = max(submission.submitted_at, tap.run_started_at)
+        timeout = float(self.config["report_timeout_seconds"])
+        floor = float(self.config["poll_interval_seconds"])
+        next_log = time.monotonic() + WAIT_LOG_INTERVAL_SECONDS
+        while True:
+            report = self.poll_report(request)
+            if report is not None:
+                return report
+            now = tap.api_clock()
+            waited = now - waiting_since
+            if waited >= timeout:
+                msg = (
+                    f"{request.describe()} was still being generated (HTTP 202) after "
+                    f"{waited:.0f} s (report_timeout_seconds={timeout:g}). Windows read "
+                    "before it are saved in the state, and the next run polls this report "
+                    "first; raise report_timeout_seconds if reports this large take longer."
+                )
+                raise ReportTimeoutError(msg)
+            if time.monotonic() >= next_log:
+                next_log = time.monotonic() + WAIT_LOG_INTERVAL_SECONDS
+                self.logger.info(
+                    "%s: still being generated, waited %.0f s", request.describe(), waited
+                )
+            interval = min(
+                max(floor, POLL_GROWTH * (now - submission.submitted_at)),
+                max(floor, MAX_POLL_INTERVAL_SECONDS),
+                max(timeout - waited, 0.05),
+            )
+            time.sleep(interval)
+
+    # Requests ---------------------------------------------------------------------------
+
+    def submit_report(self, request: ReportRequest) -> None:
+        """The first request for a report; the scheduler counts it against the budget.
+
+        A 202 (queued) or a 200 (already cached) both mean the report exists;
+        a 200's body is not read here but by the stream, from the API's cache.
+        """
+        prepared = self._prepared(request)
+        response = self.translate_transport_errors(
+            prepared, partial(self._decorated_send, prepared)
+        )
+        response.close()
+
+    def poll_report(self, request: ReportRequest) -> SpooledReport | None:
+        """The finished report spooled to disk, or ``None`` while the API answers 202."""
+        prepared = self._prepared(request)
+        return self.translate_transport_errors(
+            prepared, partial(self._decorated_poll, prepared, request)
+        )
+
+    def _prepared(self, request: ReportRequest) -> requests.PreparedRequest:
+        return self.build_prepared_request(
+            method="GET", url=f"{self.url_base}/{request.report}", params=request.params()
+        )
+
+    @cached_property
+    def _decorated_send(self) -> t.Callable[[requests.PreparedRequest], requests.Response]:
+        return self.request_decorator(self._send_renewing_token)
+
+    @cached_property
+    def _decorated_poll(
+        self,
+    ) -> t.Callable[[requests.PreparedRequest, ReportRequest], SpooledReport | None]:
+        return self.request_decorator(self._poll_once)
+
+    def _poll_once(
+        self, prepared: requests.PreparedRequest, request: ReportRequest
+    ) -> SpooledReport | None:
+        try:
+            response = self._send_renewing_token(prepared)
+        except ReportThrottledError:
+            # The report is not queued any more (its day in the cache ran out)
+            # and the API's budget is spent: wait like for a 202.
+            return None
+        if response.status_code == HTTPStatus.ACCEPTED:
+            response.close()
+            return None
+        return spool_body(response, request)
+
+    def _send_renewing_token(self, prepared: requests.PreparedRequest) -> requests.Response:
+        try:
+            return self._send(prepared)
+        except UnauthorizedError as rejected:
+            if not self._forget_rejected_token(rejected.response):
+                raise
+            return self._send(prepared)
+
+    def _send(self, prepared: requests.PreparedRequest) -> requests.Response:
+        authenticated = self.authenticator(prepared)
+        response = self.requests_session.send(authenticated, timeout=self.timeout, stream=True)
+        try:
+            self.validate_response(response)
+        except Exception:
+            response.close()
+            raise
+        return response
+
+    def validate_response(self, response: requests.Response) -> None:
+        """429 goes to the scheduler, 403 (and 401 to a key) stops the run, 5xx is retried."""
+        status = response.status_code
+        if status == HTTPStatus.TOO_MANY_REQUESTS:
+            raise ReportThrottledError(self.response_error_message(response))
+        if status == HTTPStatus.FORBIDDEN or (
+            status == HTTPStatus.UNAUTHORIZED and self._interactivity_tap.uses_api_key
+        ):
+            raise CredentialsRejectedError(self._refusal_message(response))
+        super().validate_response(response)
+
+    def _refusal_message(self, response: requests.Response) -> str:
+        settings = self._interactivity_tap.credential_settings
+        account = _query_value(response.request.url, "account_id")
+        return (
+            f"{self.response_error_message(response)}. Check the {settings} setting(s), that "
+            f"the credential may read Interactivity reports, and that account {account} "
+            "(setting `account_ids`) is one it may read."
+        )
+
+    def response_error_message(self, response: requests.Response) -> str:
+        """Status, report and window, and what the API's body says."""
+        described = self.describe_error_body(response) or response.text[:300]
+        return (
+            f"{response.status_code} {response.reason} for {_describe_url(response)}: {described}"
+        )
+
+    def describe_error_body(self, response: requests.Response) -> str:
+        """Brightcove's ``[{"error_code", "message"}]``, or an ``{"error", "message"}`` object.
+
+        The reporting doc gives no error body ("Something went wrong" is all
+        its sample prints): both shapes Brightcove APIs use are read.
+        """
+        try:
+            body = response.json()
+        except ValueError:
+            return ""
+        items = body if isinstance(body, list) else [body]
+        parts = []
+        for item in items:
+            if isinstance(item, dict):
+                code = item.get("error_code") or item.get("error") or ""
+                message = item.get("message") or item.get("error_description") or ""
+                parts.append(": ".join(str(p) for p in (code, message) if p))
+        return "; ".join(p for p in parts if p)
+
+    # Rows ----------------------------------------------------------------------------
+
+    def records_in_report(self, report: SpooledReport, request: ReportRequest) -> t.Iterator[dict]:
+        """The report's rows, typed, with the account and a stable key."""
+        keyer = (
+            EventKeys(request) if self.spec.grain == "event" else SummaryKeys(request, self.spec)
+        )
+        day_of = _day_getter(self.spec.time_column)
+        row_number = 0
+        rows = cells.iter_raw_rows(report.body, request.report_format)
+        try:
+            for raw in rows:
+                row_number += 1
+                if not self._known_columns.issuperset(raw):
+                    self.add_undeclared_columns(raw, request)
+                record = self._typed(raw, request, row_number)
+                record[ROW_KEY] = keyer.key(record, day_of(record))
+                record[ACCOUNT_ID] = request.account_id
+                if self.spec.grain == "summary":
+                    record[REPORT_START] = request.start.isoformat()
+                    record[REPORT_END] = request.end.isoformat()
+                yield record
+        except (cells.CellError, ValueError) as error:
+            msg = f"{request.describe()}: row {row_number + 1} is unreadable: {error}"
+            raise ReportDataError(msg) from error
+
+    def _typed(self, raw: dict, request: ReportRequest, row_number: int) -> dict:
+        try:
+            return {name: convert(raw.get(name)) for name, convert in self._converters}
+        except cells.CellError:
+            for name, convert in self._converters:
+                try:
+                    convert(raw.get(name))
+                except cells.CellError as error:
+                    msg = f"{request.describe()}: row {row_number}, column `{name}`: {error}"
+                    raise ReportDataError(msg) from None
+            raise
+
+    @cached_property
+    def _converters(self) -> list[tuple[str, cells.Converter]]:
+        declared = self.spec.declared
+        return [
+            (name, cells.converter_for(declared.get(name, "string")))
+            for name in self.schema["properties"]
+            if name not in _OWN_FIELDS
+        ]
+
+    @cached_property
+    def _known_columns(self) -> set[str]:
+        return set(self.schema["properties"])
+
+    def add_undeclared_columns(self, raw: dict, request: ReportRequest) -> None:
+        """Keep columns the schema lacks: string columns, announced in a new SCHEMA first."""
+        new = [name for name in raw if name not in self._known_columns]
+        schema = copy.deepcopy(self.schema)
+        for name in new:
+            schema["properties"][name] = dict(UNDECLARED_COLUMN_SCHEMA)
+        self._schema = schema
+        mapper = self._tap.mapper
+        mapper.register_raw_stream_schema(self.name, schema, list(self.primary_keys))
+        self._stream_maps = mapper.stream_maps[self.name]
+        if self._mask is not None:
+            for name in new:
+                self._mask[("properties", name)] = True
+        self._known_columns.update(new)
+        for attribute in ("_converters", "_all_fields_null", "_declared_fields"):
+            self.__dict__.pop(attribute, None)
+        self.logger.warning(
+            "%s: the report has column(s) the schema does not declare, synced as text: %s "
+            "(first seen in %s)",
+            self.name,
+            ", ".join(new),
+            request.describe(),
+        )
+        Stream._write_schema_message(self)  # noqa: SLF001 - again, with the new columns
+
+    # Full-table summaries ------------------------------------------------------------
+
+    def _write_activate_version_message(self, full_table_version: int) -> None:
+        """Held back until every account's report was read.
+
+        The SDK sends ACTIVATE_VERSION before the first record, and a target
+        then drops the rows of earlier versions at once: a report that then
+        timed out or found the budget spent would leave the table empty.
+        """
+        self._deferred_version = full_table_version
+
+    def get_records(self, context: Context | None) -> t.Iterable[dict]:
+        """The SDK's partition loop; the held-back ACTIVATE_VERSION once all are read."""
+        yield from super().get_records(context)
+        if self._deferred_version is not None and self._complete_partitions == len(self.partitions):
+            super()._write_activate_version_message(self._deferred_version)
+            self._deferred_version = None
+
+
+class EventKeys:
+    """Keys of event rows: account, values and occurrence among identical rows of a day.
+
+    Event rows have no id. Two identical rows (the same action by the same
+    viewer in the same instant, as the API reports it) must stay two rows, so
+    the n-th of them gets n in its digest. Counting restarts with each day;
+    a day is complete in every report that covers it, so the same rows get
+    the same keys whichever window they were read in.
+    """
+
+    def __init__(self, request: ReportRequest) -> None:
+        self._account = request.account_id
+        self._day: str | None = None
+        self._seen: dict[str, int] = {}
+
+    def key(self, record: dict, day: str | None) -> str:
+        """The row's digest."""
+        if day != self._day:
+            self._day = day
+            self._seen = {}
+        values = _canonical(sorted((k, v) for k, v in record.items() if v is not None))
+        occurrence = self._seen.get(values, 0)
+        self._seen[values] = occurrence + 1
+        return _digest(self._account, values, occurrence)
+
+
+class SummaryKeys:
+    """Keys of summary rows: what the row aggregates, within its report window."""
+
+    def __init__(self, request: ReportRequest, spec: ReportSpec) -> None:
+        self._prefix = (request.account_id, request.start.isoformat(), request.end.isoformat())
+        self._identity = spec.identity
+        self._seen: dict[str, int] = {}
+
+    def key(self, record: dict, _day: str | None) -> str:
+        """The row's digest."""
+        pairs = [(name, record.get(name)) for name in self._identity]
+        if all(value is None for _, value in pairs):
+            # The report lacks every identity column: the whole row identifies it.
+            pairs = sorted((k, v) for k, v in record.items() if v is not None)
+        identity = _canonical(pairs)
+        occurrence = self._seen.get(identity, 0)
+        self._seen[identity] = occurrence + 1
+        return _digest(*self._prefix, identity, occurrence)
+
+
+def _canonical(pairs: list[tuple[str, t.Any]]) -> str:
+    return json.dumps(pairs, separators=(",", ":"), ensure_ascii=False, default=str)
+
+
+def _digest(*parts: t.Any) -> str:  # noqa: ANN401
+    text = "\x1f".join(str(part) for part in parts)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _day_getter(time_column: str | None) -> t.Callable[[dict], str | None]:
+    if time_column is None:
+        return lambda _record: None
+
+    def day_of(record: dict) -> str | None:
+        moment = record.get(time_column)
+        return moment[:10] if isinstance(moment, str) else None
+
+    return day_of
+
+
+def spool_body(response: requests.Response, request: ReportRequest) -> SpooledReport:
+    """Copy a 200's body to a temporary file, bounding its row count on the way.
+
+    A body cut short (a dropped connection) raises ``RetriableAPIError``, so
+    the request is retried; the API answers it from its cache.
+    """
+    marker = b"\n" if request.report_format == "csv" else b"{"
+    spool = tempfile.TemporaryFile(prefix="interactivity-report-")  # noqa: SIM115 - returned
+    size = bound = 0
+    try:
+        for chunk in response.iter_content(DOWNLOAD_CHUNK_BYTES):
+            spool.write(chunk)
+            size += len(chunk)
+            bound += chunk.count(marker)
+    except (requests.exceptions.RequestException, urllib3.exceptions.HTTPError) as error:
+        spool.close()
+        msg = f"{request.describe()}: the report body was cut after {size} bytes ({error})"
+        raise RetriableAPIError(msg) from error
+    finally:
+        response.close()
+    spool.seek(0)
+    return SpooledReport(t.cast("t.BinaryIO", spool), size, bound + 1)
+
+
+def _query_value(url: str | None, name: str) -> str:
+    values = parse_qs(urlsplit(url or "").query).get(name) or [""]
+    return values[0]
+
+
+def _describe_url(response: requests.Response) -> str:
+    """``report for account X, start..end`` from the request's URL."""
+    url = response.request.url or ""
+    report = urlsplit(url).path.rstrip("/").rsplit("/", 1)[-1]
+    start, end = _query_value(url, "start"), _query_value(url, "end")
+    return f"{report} for account {_query_value(url, 'account_id')}, {start}..{end}"

@@ -1,0 +1,289 @@
+"""tap-brightcove-interactivity against the emulator, through its real CLI over loopback HTTP.
+
+Each test reconciles what the tap emitted with the emulator's ground truth
+(rows, counts, types, state) and with what the emulator saw the tap ask for.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+
+import pytest
+
+from tests.support.interactivity import (
+    ACCOUNTS,
+    API_KEY,
+    CLIENT_SECRET,
+    EVENT_REPORTS,
+    FAST,
+    SUMMARY_REPORTS,
+    TAP,
+    as_emitted,
+    as_multiset,
+    horizon_day,
+    interactivity_config,
+    report_truth,
+    submissions,
+)
+from tests.taprun import TapRun, discover, run_tap, select_only
+from video_api_emulator.process import EmulatorProcess
+
+START_DAY = "2026-01-01"
+
+
+def sync(emulator: EmulatorProcess, streams, state=None, **settings) -> TapRun:
+    config = interactivity_config(emulator, **settings)
+    catalog = select_only(discover(TAP, config), set(streams))
+    return run_tap(TAP, config, catalog=catalog, state=state)
+
+
+def assert_ok(run: TapRun) -> None:
+    assert run.returncode == 0, run.stderr[-3000:]
+
+
+def expected(emulator, report: str, account: str, start: str, end: str):
+    return as_multiset(
+        [as_emitted(report, row) for row in report_truth(emulator, report, account, start, end)]
+    )
+
+
+def report_requests(emulator: EmulatorProcess) -> list[dict]:
+    """The report requests the emulator received (path and query), oldest first."""
+    return [
+        request
+        for request in emulator.stats()["recent_requests"]
+        if "/interactivity-reporting/" in request["path"]
+    ]
+
+
+# Records ---------------------------------------------------------------------------
+
+
+def test_every_report_arrives_exactly_as_the_api_holds_it(emulator):
+    emulator.reset(**FAST)
+    today = horizon_day(emulator).isoformat()
+    summary_start = (horizon_day(emulator) - datetime.timedelta(days=30)).isoformat()
+    run = sync(emulator, EVENT_REPORTS + SUMMARY_REPORTS, window_days=20)
+    assert_ok(run)
+
+    for report in EVENT_REPORTS + SUMMARY_REPORTS:
+        emitted = run.records[report]
+        assert len({r["row_key"] for r in emitted}) == len(emitted), report
+        first = START_DAY if report in EVENT_REPORTS else summary_start
+        for account in ACCOUNTS:
+            mine = run.records_for(report, account)
+            assert as_multiset(mine) == expected(emulator, report, account, first, today), report
+            assert mine, f"{report} has no rows for {account}: the test proves nothing"
+        if report in SUMMARY_REPORTS:
+            assert {(r["report_start"], r["report_end"]) for r in emitted} == {
+                (summary_start, today)
+            }
+    # Types as a user's warehouse sees them.
+    event = run.records["user_stream_raw"][0]
+    assert event["when"].endswith("+00:00")
+    assert isinstance(event["video_time"], (int, float))
+    poll = run.records["poll_widget_summary"]
+    assert all(isinstance(r["project_ids"], list) for r in poll)
+    assert any(len(r["project_ids"]) > len(set(r["project_ids"])) for r in poll), "no repeats"
+    # Event reports read Jan 1..31 in windows of at most 20 days, then bookmark today.
+    for report in EVENT_REPORTS:
+        assert run.bookmarks(report) == dict.fromkeys(ACCOUNTS, f"{today}T00:00:00+00:00")
+    spans = [
+        (r["query"]["start"], r["query"]["end"])
+        for r in report_requests(emulator)
+        if r["path"].endswith("/user_stream_raw") and r["query"]["account_id"] == ACCOUNTS[0]
+    ]
+    assert sorted(set(spans)) == [(START_DAY, "2026-01-20"), ("2026-01-21", today)]
+
+
+def test_identical_events_are_two_rows_and_undeclared_columns_are_kept(emulator):
+    emulator.reset(**FAST)
+    run = sync(emulator, ["project_stream_raw"], account_ids=ACCOUNTS[:1])
+    assert_ok(run)
+    records = run.records["project_stream_raw"]
+    values = [
+        json.dumps({k: v for k, v in r.items() if k != "row_key"}, sort_keys=True) for r in records
+    ]
+    assert len(set(values)) < len(values), "the emulator served no identical events"
+    assert len({r["row_key"] for r in records}) == len(records)
+    # player_id is not declared: an updated SCHEMA announces it before the first record.
+    lines = [json.loads(line) for line in run.stdout.splitlines() if line.startswith("{")]
+    first_with = next(
+        i for i, m in enumerate(lines) if m["type"] == "RECORD" and "player_id" in m["record"]
+    )
+    schemas = [
+        i
+        for i, m in enumerate(lines)
+        if m["type"] == "SCHEMA" and "player_id" in m["schema"]["properties"]
+    ]
+    assert schemas
+    assert schemas[0] < first_with
+    assert lines[schemas[0]]["schema"]["properties"]["player_id"] == {"type": ["string", "null"]}
+    assert any(r["player_id"] for r in records)
+    assert run.stderr.count("does not declare") == 1
+
+
+def test_csv_and_json_give_identical_records(emulator):
+    emulator.reset(**FAST)
+    streams = ["signin_widget_detail", "poll_widget_summary", "user_stream_raw"]
+    csv_run = sync(emulator, streams, report_format="csv")
+    json_run = sync(emulator, streams, report_format="json")
+    assert_ok(csv_run)
+    assert_ok(json_run)
+    for stream in streams:
+        by_key = lambda records: sorted(records, key=lambda r: r["row_key"])  # noqa: E731
+        assert by_key(csv_run.records[stream]) == by_key(json_run.records[stream]), stream
+        assert csv_run.records[stream]
+    formats = {r["query"]["format"] for r in report_requests(emulator)}
+    assert formats == {"csv", "json"}
+
+
+# Asynchronous reports ----------------------------------------------------------------
+
+
+def test_reports_of_several_streams_are_generated_at_once(emulator):
+    emulator.reset(**{**FAST, "interactivity_generation_seconds": 2.0})
+    streams = ["chapter_summary", "experience_stream_raw", "poll_widget_detail"]
+    run = sync(emulator, streams, account_ids=ACCOUNTS[:1])
+    assert_ok(run)
+    counted = [s for s in submissions(emulator) if s["status"] == 202]
+    assert len(counted) == 3
+    # Every report was submitted before the first could be done: their waits overlapped.
+    assert max(s["clock"] for s in counted) - min(s["clock"] for s in counted) < 2.0
+    assert emulator.stats()["status_counts"].get("202", 0) > 3  # polled while generating
+
+
+def test_a_report_past_its_timeout_ends_the_sync_and_the_next_run_polls_it_first(emulator):
+    emulator.reset(**{**FAST, "interactivity_generation_seconds": 4.0})
+    streams = ["chapter_summary", "user_stream_raw"]
+    first = sync(emulator, streams, account_ids=ACCOUNTS[:1], report_timeout_seconds=1)
+    assert first.returncode == 1
+    assert "still being generated (HTTP 202) after" in first.stderr
+    assert "report_timeout_seconds=1" in first.stderr
+    pending = first.final_state["interactivity_reports"]["pending"]
+    assert {p["report"] for p in pending} == set(streams)
+    submitted_before = len(submissions(emulator))
+
+    second = sync(emulator, streams, account_ids=ACCOUNTS[:1], state=first.final_state)
+    assert_ok(second)
+    assert len(submissions(emulator)) == submitted_before, "pending reports were paid again"
+    today = horizon_day(emulator).isoformat()
+    assert as_multiset(second.records["user_stream_raw"]) == expected(
+        emulator, "user_stream_raw", ACCOUNTS[0], START_DAY, today
+    )
+    assert second.final_state["interactivity_reports"]["pending"] == []
+
+
+# Limits --------------------------------------------------------------------------------
+
+
+def test_a_capped_report_is_split_until_nothing_is_cut(emulator):
+    emulator.reset(**{**FAST, "interactivity_rows_per_day": 10, "interactivity_max_rows": 60})
+    run = sync(emulator, ["poll_widget_detail"], account_ids=ACCOUNTS[:1], report_row_limit=60)
+    assert_ok(run)
+    today = horizon_day(emulator).isoformat()
+    assert as_multiset(run.records["poll_widget_detail"]) == expected(
+        emulator, "poll_widget_detail", ACCOUNTS[0], START_DAY, today
+    )
+    spans = {(r["query"]["start"], r["query"]["end"]) for r in report_requests(emulator)}
+    assert (START_DAY, today) in spans
+    assert len(spans) > 2
+
+
+def test_a_single_day_at_the_cap_is_emitted_with_a_warning(emulator):
+    emulator.reset(**{**FAST, "interactivity_rows_per_day": 40, "interactivity_max_rows": 20})
+    run = sync(
+        emulator, ["poll_widget_detail"], account_ids=ACCOUNTS[:1], report_row_limit=20,
+        start_date="2026-01-30", end_date="2026-01-30",
+    )  # fmt: skip
+    assert_ok(run)
+    assert len(run.records["poll_widget_detail"]) == 20
+    assert "poll_widget_detail for account 6415818918001, 2026-01-30..2026-01-30" in run.stderr
+    assert "the API dropped the rest" in run.stderr
+
+
+def test_the_day_budget_ends_the_run_cleanly_and_the_next_day_resumes(emulator):
+    emulator.reset(**{**FAST, "interactivity_reports_per_day": 3})
+    settings = {"account_ids": ACCOUNTS[:1], "window_days": 10, "reports_per_day": 3}
+    first = sync(emulator, ["user_stream_raw"], **settings)
+    assert_ok(first)
+    assert first.stderr.count("The day's report budget is spent") == 1
+    assert "1 planned report(s) were not requested" in first.stderr
+    assert first.bookmarks("user_stream_raw") == {ACCOUNTS[0]: "2026-01-30T00:00:00+00:00"}
+
+    again = sync(emulator, ["user_stream_raw"], state=first.final_state, **settings)
+    assert_ok(again)
+    assert "The day's report budget is spent" in again.stderr
+    assert len(submissions(emulator)) == 3  # nothing sent: the state remembered the day
+    assert not again.records["user_stream_raw"]
+
+    emulator.advance(86_400)
+    resumed = sync(emulator, ["user_stream_raw"], state=again.final_state, **settings)
+    assert_ok(resumed)
+    assert "budget is spent" not in resumed.stderr
+    merged = {r["row_key"]: r for run in (first, resumed) for r in run.records["user_stream_raw"]}
+    today = horizon_day(emulator).isoformat()
+    assert as_multiset(list(merged.values())) == expected(
+        emulator, "user_stream_raw", ACCOUNTS[0], START_DAY, today
+    )
+    assert all(s["status"] == 202 for s in submissions(emulator)), "the API refused a report"
+
+
+def test_api_faults_are_retried_to_the_full_truth(emulator):
+    emulator.reset(**FAST)
+    emulator.configure_faults(
+        [
+            {"path": "/user_stream_raw", "kind": "status", "status": 503, "count": 2},
+            {"path": "/user_stream_raw", "kind": "truncate", "count": 1},
+            {"path": "/chapter_summary", "kind": "drop", "count": 1},
+            {"path": "/chapter_summary", "kind": "revoke_token", "count": 1},
+        ]
+    )
+    run = sync(emulator, ["user_stream_raw", "chapter_summary"], account_ids=ACCOUNTS[:1])
+    assert_ok(run)
+    today = horizon_day(emulator).isoformat()
+    assert as_multiset(run.records["user_stream_raw"]) == expected(
+        emulator, "user_stream_raw", ACCOUNTS[0], START_DAY, today
+    )
+    assert emulator.stats()["faults_injected"] == 5
+
+
+# Credentials and bad input -------------------------------------------------------------
+
+
+def test_the_reporting_key_works_and_no_secret_is_ever_logged(emulator):
+    emulator.reset(**FAST)
+    config = interactivity_config(emulator, end_date=emulator.horizon()["horizon"])
+    for name in ("client_id", "client_secret", "oauth_url"):
+        config.pop(name)
+    config["api_key"] = API_KEY
+    run = run_tap(TAP, config, catalog=select_only(discover(TAP, config), {"chapter_summary"}))
+    assert_ok(run)
+    assert run.records["chapter_summary"]
+    assert API_KEY not in run.stderr + run.stdout
+
+
+@pytest.mark.parametrize(
+    ("change", "expected_text"),
+    [
+        ({"client_secret": "wrong"}, "refused the credentials"),
+        ({"api_key": "made-up", "client_id": None, "client_secret": None}, "`api_key`"),
+        ({"start_date": "2026-02-01", "end_date": "2026-01-01"}, "is after `end_date`"),
+        ({"report_format": "xml"}, "report_format"),
+        ({"api_key": API_KEY}, "not both"),
+        ({"window_days": 200}, "window_days"),
+    ],
+)
+def test_bad_input_fails_before_any_report_with_a_clear_message(emulator, change, expected_text):
+    emulator.reset(**FAST)
+    config = {
+        k: v for k, v in {**interactivity_config(emulator), **change}.items() if v is not None
+    }
+    run = run_tap(TAP, config)
+    assert run.returncode == 1
+    assert expected_text in run.stderr
+    counted = [s for s in submissions(emulator) if s["status"] == 202]
+    assert counted == []
+    for secret in ("wrong", "made-up", CLIENT_SECRET, API_KEY):
+        assert secret not in run.stderr

@@ -1,0 +1,255 @@
+"""tap-brightcove-interactivity: single behaviours, without HTTP.
+
+Typing cells, keying rows, the report budget and the submitter are checked
+here on small inputs; everything that talks to the API is tested against the
+emulator in ``test_interactivity_tap.py``.
+"""
+
+from __future__ import annotations
+
+import datetime
+import decimal
+import io
+import json
+import logging
+import threading
+
+import pytest
+
+from tap_brightcove_interactivity.budget import ReportBudget
+from tap_brightcove_interactivity.client import ReportDataError, SpooledReport
+from tap_brightcove_interactivity.scheduler import (
+    BudgetSpentError,
+    ReportRequest,
+    ReportScheduler,
+    ReportThrottledError,
+)
+from tap_brightcove_interactivity.tap import TapBrightcoveInteractivity
+
+CONFIG = {
+    "client_id": "id",
+    "client_secret": "secret",
+    "account_ids": ["111"],
+    "start_date": "2026-01-01",
+}
+
+
+def stream(name: str, **settings):
+    tap = TapBrightcoveInteractivity(config={**CONFIG, **settings}, setup_mapper=True)
+    return tap.streams[name]
+
+
+def request(report: str, report_format: str = "csv", start="2026-01-01", end="2026-01-31"):
+    return ReportRequest(
+        report,
+        "111",
+        datetime.date.fromisoformat(start),
+        datetime.date.fromisoformat(end),
+        report_format,
+    )
+
+
+def records(stream_, body: bytes, report_format: str = "csv") -> list[dict]:
+    report = SpooledReport(io.BytesIO(body), len(body), body.count(b"\n") + 1)
+    req = request(stream_.name, report_format)
+    return list(stream_.records_in_report(report, req))
+
+
+POLL_CSV = (
+    b"annotation_id,project_ids,poll_type,prompt,response,answers_received\r\n"
+    b'a1,"p1,p2,p1",MultipleChoice,"Best, really?",Yes,3\r\n'
+    b"a1,,MultipleChoice,Best,No,\r\n"
+)
+
+
+def test_csv_cells_are_typed_lists_keep_repeats_and_empty_cells_are_null():
+    rows = records(stream("poll_widget_summary"), POLL_CSV)
+    assert [r["project_ids"] for r in rows] == [["p1", "p2", "p1"], None]
+    assert [r["answers_received"] for r in rows] == [3, None]
+    assert rows[0]["prompt"] == "Best, really?"
+    assert {r["account_id"] for r in rows} == {"111"}
+    assert {(r["report_start"], r["report_end"]) for r in rows} == {("2026-01-01", "2026-01-31")}
+    assert len({r["row_key"] for r in rows}) == 2
+
+
+def test_json_rows_give_the_same_records_as_csv():
+    body = json.dumps(
+        [
+            {
+                "annotation_id": "a1",
+                "project_ids": ["p1", "p2", "p1"],
+                "poll_type": "MultipleChoice",
+                "prompt": "Best, really?",
+                "response": "Yes",
+                "answers_received": 3,
+            },
+            {
+                "annotation_id": "a1",
+                "project_ids": None,
+                "poll_type": "MultipleChoice",
+                "prompt": "Best",
+                "response": "No",
+                "answers_received": None,
+            },
+        ]
+    ).encode()
+    assert records(stream("poll_widget_summary"), body, "json") == records(
+        stream("poll_widget_summary"), POLL_CSV
+    )
+
+
+def test_declared_types_and_times_in_utc():
+    body = (
+        b"session_start_time,play_session,prompt_title,auto_sign_in\r\n"
+        b"2026-01-05 10:11:12.345000,0a1b2c3d,Hi,true\r\n"
+        b"2026-01-05 10:11:13.000000,0a1b2c3e,Hi,FALSE\r\n"
+    )
+    rows = records(stream("signin_widget_detail"), body)
+    assert [r["session_start_time"] for r in rows] == [
+        "2026-01-05T10:11:12.345000+00:00",
+        "2026-01-05T10:11:13+00:00",
+    ]
+    assert [r["auto_sign_in"] for r in rows] == [True, False]
+    # Declared columns the report lacks are null.
+    assert rows[0]["email"] is None
+    assert "email" in rows[0]
+
+
+def test_a_cell_that_does_not_fit_names_report_row_and_column():
+    body = b"project_id,plays,play_rate\r\np1,12,0.5\r\np2,twelve,0.5\r\n"
+    with pytest.raises(ReportDataError) as raised:
+        records(stream("project_engagement_summary_raw"), body)
+    message = str(raised.value)
+    assert "project_engagement_summary_raw for account 111, 2026-01-01..2026-01-31" in message
+    assert "row 2" in message
+    assert "`plays`" in message
+    assert "'twelve'" in message
+
+
+def test_numbers_stay_exact_and_integers_refuse_fractions():
+    rows = records(stream("project_engagement_summary_raw"), b"project_id,play_rate\r\np,0.1\r\n")
+    assert rows[0]["play_rate"] == decimal.Decimal("0.1")
+    with pytest.raises(ReportDataError, match="`loads`"):
+        records(stream("project_engagement_summary_raw"), b"project_id,loads\r\np,1.5\r\n")
+
+
+def test_identical_events_stay_two_rows_with_keys_stable_across_windows():
+    header = b"when,action,user\r\n"
+    twice = b"2026-01-05 10:00:00.000000,Play,u1\r\n" * 2
+    other_day = b"2026-01-06 09:00:00.000000,Play,u1\r\n"
+    events = stream("user_stream_raw")
+    whole = records(events, header + twice + other_day)
+    assert len({r["row_key"] for r in whole}) == 3
+    # The same day read in another window (another report) keeps its keys.
+    alone = records(stream("user_stream_raw"), header + twice)
+    assert [r["row_key"] for r in alone] == [r["row_key"] for r in whole[:2]]
+
+
+def test_summary_key_follows_identity_so_a_reread_upserts():
+    first = records(stream("chapter_summary"), b"id,views\r\nc1,3\r\n")
+    later = records(stream("chapter_summary"), b"id,views\r\nc1,5\r\n")
+    assert first[0]["row_key"] == later[0]["row_key"]
+
+
+def test_undeclared_column_is_kept_as_text_and_announced_once(caplog):
+    events = stream("experience_stream_raw")
+    body = b"session,when,player_id\r\ns1,2026-01-05 10:00:00,42\r\ns2,2026-01-05 11:00:00,\r\n"
+    with caplog.at_level(logging.WARNING):
+        rows = records(events, body)
+    assert [r["player_id"] for r in rows] == ["42", None]
+    assert events.schema["properties"]["player_id"] == {"type": ["string", "null"]}
+    assert sum("player_id" in message for message in caplog.messages) == 1
+
+
+def test_json_report_that_is_not_an_array_is_refused():
+    with pytest.raises(ReportDataError, match="not an array of rows"):
+        records(stream("chapter_summary"), b'{"data": []}', "json")
+
+
+def test_halves_cover_the_window_without_overlap():
+    left, right = request("user_stream_raw", start="2026-01-01", end="2026-01-04").halves()
+    assert (left.start, left.end, right.start, right.end) == (
+        datetime.date(2026, 1, 1),
+        datetime.date(2026, 1, 2),
+        datetime.date(2026, 1, 3),
+        datetime.date(2026, 1, 4),
+    )
+    odd_left, odd_right = request("user_stream_raw", start="2026-01-01", end="2026-01-03").halves()
+    assert odd_left.days + odd_right.days == 3
+
+
+# The budget ---------------------------------------------------------------------------
+
+
+def test_budget_waits_for_the_minute_then_the_hour_and_stops_at_the_day():
+    budget = ReportBudget(2, 3, 4, [])
+    budget.record("a", 0.0)
+    budget.record("b", 1.0)
+    slot = budget.next_slot(2.0)
+    assert slot.level.name == "minute"
+    assert slot.wait_seconds == pytest.approx(59.0)
+    budget.record("c", 61.0)
+    slot = budget.next_slot(62.0)
+    assert slot.level.name == "hour"
+    assert not slot.day_limited
+    budget.record("d", 3601.0)
+    slot = budget.next_slot(3700.0)
+    assert slot.level.name == "day"
+    assert slot.day_limited
+
+
+def test_budget_history_round_trips_through_state_and_forgets_after_a_day():
+    budget = ReportBudget(4, 20, 100, [])
+    budget.record("a", 100.0)
+    restored = ReportBudget(4, 20, 100, [(at / 1000, key) for at, key in budget.to_state(200.0)])
+    assert restored.submitted_recently("a", 200.0)
+    assert restored.used_in_last_day(200.0) == 1
+    assert not restored.submitted_recently("a", 100.0 + 86_401)
+    assert restored.to_state(100.0 + 86_401) == []
+
+
+def test_scheduler_gives_a_throttled_place_back_and_tries_again():
+    clock = [0.0]
+    tries: list[str] = []
+
+    def submit(req: ReportRequest) -> None:
+        tries.append(req.key)
+        if len(tries) == 1:
+            clock[0] += 1.0
+            raise ReportThrottledError("429")
+
+    budget = ReportBudget(10, 10, 10, [])
+    scheduler = ReportScheduler(
+        budget=budget,
+        clock=lambda: clock[0],
+        submit=submit,
+        on_change=lambda: None,
+        logger=logging.getLogger("test"),
+    )
+    req = request("chapter_summary")
+    scheduler.start([req])
+    waiter = threading.Thread(target=lambda: clock.__setitem__(0, 1_000.0))
+    threading.Timer(0.3, waiter.start).start()
+    submission = scheduler.wait_submitted(req)
+    scheduler.stop()
+    assert tries == [req.key, req.key]
+    assert submission.request == req
+    assert budget.used_in_last_day(clock[0]) == 1  # the refused try is not counted
+
+
+def test_scheduler_stops_submitting_when_the_day_is_spent():
+    budget = ReportBudget(10, 10, 1, [(0.0, "earlier")])
+    scheduler = ReportScheduler(
+        budget=budget,
+        clock=lambda: 10.0,
+        submit=lambda req: None,
+        on_change=lambda: None,
+        logger=logging.getLogger("test"),
+    )
+    req = request("chapter_summary")
+    scheduler.start([req])
+    with pytest.raises(BudgetSpentError):
+        scheduler.wait_submitted(req)
+    scheduler.stop()
+    assert scheduler.budget_spent
+    assert scheduler.remaining == 1
