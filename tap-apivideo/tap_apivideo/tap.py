@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime
 import typing as t
 from functools import cached_property
 
@@ -141,6 +140,10 @@ class TapApiVideo(VideoTap):
             live_sessions.child_streams.append(events)
         return loaded
 
+    #: Days are complete, and 30 days old, by the API's clock: a machine whose
+    #: clock is off must never ask for a day the API refuses or has not finished.
+    clock_from_token_answer = True
+
     def sync_all(self) -> None:
         """Prove the key and read the API's clock before any data request."""
         _ = self.sync_started_at
@@ -167,18 +170,6 @@ class TapApiVideo(VideoTap):
             api_url=self.config["api_url"],
             timeout_seconds=float(self.config["request_timeout_seconds"]),
         )
-
-    @cached_property
-    def sync_started_at(self) -> datetime.datetime:
-        """The API's clock when the sync starts, from the token answer's ``Date``.
-
-        Days are complete, and 30 days old, by the API's clock, so a machine
-        whose clock is off never asks for a day the API refuses or has not
-        finished. Getting the token here also proves the key before any data
-        request. Without a ``Date`` header, the local clock.
-        """
-        self.authenticator.ensure_token()
-        return self.authenticator.server_now() or datetime.datetime.now(datetime.UTC)
 
 
 if __name__ == "__main__":

@@ -162,9 +162,27 @@ class VideoTap(Tap):
             )
             raise PartitionsFailedError(msg)
 
+    #: Take "now" from the token answer's ``Date`` header (the API's clock)
+    #: rather than the machine's; for taps whose authenticator keeps it.
+    clock_from_token_answer: t.ClassVar[bool] = False
+
     @cached_property
     def sync_started_at(self) -> datetime.datetime:
-        """Frozen once: the end of every incremental stream's range in this run."""
+        """Frozen once: the end of every incremental stream's range in this run.
+
+        With ``clock_from_token_answer`` it is the API's clock: a range then
+        never ends in a future the API has no data for (a machine whose clock is
+        ahead would read empty windows, and spend rate limit on them), nor
+        before data the API already holds. Getting the token here also proves
+        the credentials before any data request. Without a ``Date`` header, the
+        local clock.
+        """
+        if self.clock_from_token_answer:
+            authenticator = self.authenticator  # type: ignore[attr-defined]
+            authenticator.ensure_token()
+            server_now = authenticator.server_now()
+            if server_now is not None:
+                return server_now
         return datetime.datetime.now(datetime.UTC)
 
     @cached_property
