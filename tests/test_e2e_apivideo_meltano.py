@@ -53,10 +53,9 @@ def test_meltano_run_into_a_database_reconciles_and_adds_the_new_days(
     target, emulator, postgres, tmp_path
 ):
     emulator.reset(**VOLUME)
-    env = {
-        **isolated_env(tmp_path, postgres_env=postgres.target_postgres_env()),
-        "EMULATOR_URL": emulator.url,
-    }
+    env = isolated_env(
+        tmp_path, emulator_url=emulator.url, postgres_env=postgres.target_postgres_env()
+    )
 
     def loaded() -> dict[str, int]:
         return loaded_row_counts(target, tmp_path, postgres, SCHEMA)

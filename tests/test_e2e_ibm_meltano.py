@@ -40,10 +40,9 @@ def truth_counts(emulator) -> dict[str, int]:
 @pytest.mark.parametrize("target", ["target-duckdb", "target-postgres"])
 def test_meltano_run_into_a_database_reconciles_and_upserts(target, emulator, postgres, tmp_path):
     emulator.reset(**VOLUME)
-    env = {
-        **isolated_env(tmp_path, postgres_env=postgres.target_postgres_env()),
-        "EMULATOR_URL": emulator.url,
-    }
+    env = isolated_env(
+        tmp_path, emulator_url=emulator.url, postgres_env=postgres.target_postgres_env()
+    )
 
     def loaded() -> dict[str, int]:
         return loaded_row_counts(target, tmp_path, postgres, SCHEMA)
@@ -66,7 +65,7 @@ def test_meltano_run_into_jsonl_then_a_second_run_adds_exactly_the_new_and_finis
     emulator, tmp_path
 ):
     emulator.reset(**VOLUME)
-    env = {**isolated_env(tmp_path), "EMULATOR_URL": emulator.url}
+    env = isolated_env(tmp_path, emulator_url=emulator.url)
     state_id = run_state_id(TAP, "target-jsonl", suffix="jsonl")
 
     meltano_run(TAP, "target-jsonl", env=env, state_id="jsonl")

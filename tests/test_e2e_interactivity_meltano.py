@@ -40,10 +40,9 @@ def test_meltano_run_into_a_database_reconciles_and_a_day_later_adds_the_new_row
     target, emulator, postgres, tmp_path
 ):
     emulator.reset(**KNOBS)
-    env = {
-        **isolated_env(tmp_path, postgres_env=postgres.target_postgres_env()),
-        "EMULATOR_URL": emulator.url,
-    }
+    env = isolated_env(
+        tmp_path, emulator_url=emulator.url, postgres_env=postgres.target_postgres_env()
+    )
 
     def loaded() -> dict[str, int]:
         return loaded_row_counts(target, tmp_path, postgres, SCHEMA)
@@ -70,7 +69,7 @@ def test_meltano_run_into_a_database_reconciles_and_a_day_later_adds_the_new_row
 
 def test_meltano_run_into_jsonl_lands_every_row_and_keeps_the_budget_in_state(emulator, tmp_path):
     emulator.reset(**KNOBS)
-    env = {**isolated_env(tmp_path), "EMULATOR_URL": emulator.url}
+    env = isolated_env(tmp_path, emulator_url=emulator.url)
     meltano_run(TAP, "target-jsonl", env=env)
     rows = read_jsonl_output(tmp_path / "jsonl")
     assert {report: len(rows[report]) for report in REPORTS_BY_NAME} == truth_counts(emulator)

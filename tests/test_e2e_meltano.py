@@ -36,10 +36,9 @@ pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("meltano_plugins")]
 
 @pytest.mark.parametrize("target", ["target-duckdb", "target-postgres"])
 def test_meltano_run_into_a_database_reconciles_and_upserts(target, emulator, postgres, tmp_path):
-    env = {
-        **isolated_env(tmp_path, postgres_env=postgres.target_postgres_env()),
-        "EMULATOR_URL": emulator.url,
-    }
+    env = isolated_env(
+        tmp_path, emulator_url=emulator.url, postgres_env=postgres.target_postgres_env()
+    )
 
     def loaded() -> dict[str, int]:
         return loaded_row_counts(target, tmp_path, postgres, SCHEMA)
@@ -62,7 +61,7 @@ def test_meltano_run_into_a_database_reconciles_and_upserts(target, emulator, po
 def test_meltano_run_into_jsonl_then_a_second_run_adds_exactly_the_new_and_changed(
     emulator, tmp_path
 ):
-    env = {**isolated_env(tmp_path), "EMULATOR_URL": emulator.url}
+    env = isolated_env(tmp_path, emulator_url=emulator.url)
     state_id = run_state_id(TAP, "target-jsonl", suffix="jsonl")
 
     meltano_run(TAP, "target-jsonl", env=env, state_id="jsonl")

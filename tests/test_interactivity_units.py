@@ -18,6 +18,7 @@ import pytest
 
 from tap_brightcove_interactivity.budget import ReportBudget
 from tap_brightcove_interactivity.client import ReportDataError, SpooledReport
+from tap_brightcove_interactivity.row_keys import OccurrenceCounter
 from tap_brightcove_interactivity.scheduler import (
     BudgetSpentError,
     ReportRequest,
@@ -143,6 +144,15 @@ def test_identical_events_stay_two_rows_with_keys_stable_across_windows():
     # The same day read in another window (another report) keeps its keys.
     alone = records(stream("user_stream_raw"), header + twice)
     assert [r["row_key"] for r in alone] == [r["row_key"] for r in whole[:2]]
+
+
+def test_occurrences_are_counted_per_value_set_past_the_table_growing():
+    counter = OccurrenceCounter()
+    distinct = [f"row-{n}" for n in range(5000)]  # several times the first table size
+    assert [counter.count(text) for text in distinct] == [0] * 5000
+    assert [counter.count(text) for text in distinct[:3]] == [1, 1, 1]
+    assert counter.count("row-0") == 2
+    assert counter.count("row-5000") == 0
 
 
 def test_summary_key_follows_identity_so_a_reread_upserts():

@@ -91,7 +91,7 @@ def test_a_tap_error_reaches_meltanos_log_at_error_level(emulator, tmp_path):
     emulator.configure_faults(
         [{"kind": "status", "status": 404, "path": f"/accounts/{bad}/", "count": -1}]
     )
-    env = {**isolated_env(tmp_path), "EMULATOR_URL": emulator.url}
+    env = isolated_env(tmp_path, emulator_url=emulator.url)
 
     result = meltano("run", TAP, "target-jsonl", env=env, check=False)
 

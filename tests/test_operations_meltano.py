@@ -139,13 +139,13 @@ def test_the_scheduled_job_loads_postgres_and_keeps_state_there(emulator, postgr
     warehouse = new_database(postgres, "warehouse")
     system_db = new_database(postgres, "meltano")
     env = {
-        **isolated_env(tmp_path),
-        **postgres.target_postgres_env(),
+        **isolated_env(
+            tmp_path, emulator_url=emulator.url, postgres_env=postgres.target_postgres_env()
+        ),
         "TARGET_POSTGRES_DATABASE": warehouse,
         "MELTANO_DATABASE_URI": meltano_database_uri(postgres, system_db),
         # `meltano schedule` ignores --environment; the job it starts reads this.
         "MELTANO_ENVIRONMENT": "demo",
-        "EMULATOR_URL": emulator.url,
     }
 
     meltano("schedule", "run", SCHEDULE, env=env, environment=None)
@@ -167,9 +167,8 @@ def test_state_kept_in_postgresql_and_a_second_run_resumes_from_it(emulator, pos
     meltano_install()
     system_db = new_database(postgres, "meltano")
     env = {
-        **isolated_env(tmp_path),
+        **isolated_env(tmp_path, emulator_url=emulator.url),
         "MELTANO_DATABASE_URI": meltano_database_uri(postgres, system_db),
-        "EMULATOR_URL": emulator.url,
     }
     state_id = run_state_id(TAP, "target-jsonl")
 

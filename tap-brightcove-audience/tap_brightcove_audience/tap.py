@@ -8,15 +8,16 @@ from singer_sdk import typing as th
 
 from tap_brightcove_audience import streams
 from video_taps_common import RateBudget
-from video_taps_common.brightcove_oauth import BrightcoveOAuthAuthenticator
+from video_taps_common.brightcove_oauth import BRIGHTCOVE_OAUTH_URL, BrightcoveOAuthAuthenticator
 from video_taps_common.settings import (
+    account_ids_property,
+    client_credentials_properties,
     max_concurrent_requests_property,
     request_timeout_property,
 )
 from video_taps_common.tap_base import VideoTap
 
 DEFAULT_API_URL = "https://audience.api.brightcove.com/v1"
-DEFAULT_OAUTH_URL = "https://oauth.brightcove.com/v4/access_token"
 #: "Usage of the API is limited to 50 requests per second per account [and] per
 #: IP address" (overview, "Rate limiting"): one budget for the whole process.
 DOCUMENTED_REQUESTS_PER_SECOND = 50
@@ -38,28 +39,12 @@ class TapBrightcoveAudience(VideoTap):
     name = "tap-brightcove-audience"
 
     config_jsonschema = th.PropertiesList(
-        th.Property(
-            "client_id",
-            th.StringType(min_length=1),
-            required=True,
-            title="Client ID",
-            description="Brightcove OAuth client id with Audience Read permission.",
+        *client_credentials_properties(
+            vendor="Brightcove OAuth",
+            client_id_description="Brightcove OAuth client id with Audience Read permission.",
+            oauth_url=BRIGHTCOVE_OAUTH_URL,
         ),
-        th.Property(
-            "client_secret",
-            th.StringType(min_length=1),
-            required=True,
-            secret=True,
-            title="Client Secret",
-            description="Brightcove OAuth client secret.",
-        ),
-        th.Property(
-            "account_ids",
-            th.ArrayType(th.StringType(min_length=1)),
-            required=True,
-            title="Account IDs",
-            description="Video Cloud account ids; each is synced with its own bookmark.",
-        ),
+        account_ids_property(),
         th.Property(
             "start_date",
             th.DateTimeType,
@@ -79,13 +64,6 @@ class TapBrightcoveAudience(VideoTap):
             default=DEFAULT_API_URL,
             title="API URL",
             description="Audience API root, without the /accounts/... part.",
-        ),
-        th.Property(
-            "oauth_url",
-            th.StringType,
-            default=DEFAULT_OAUTH_URL,
-            title="OAuth URL",
-            description="Brightcove OAuth access token endpoint.",
         ),
         th.Property(
             "page_size",

@@ -9,8 +9,6 @@ all twelve streams, and each stream only names its report (``streams.py``).
 from __future__ import annotations
 
 import copy
-import hashlib
-import json
 import tempfile
 import time
 import typing as t
@@ -26,6 +24,7 @@ from singer_sdk import Stream
 from singer_sdk.exceptions import FatalAPIError, RetriableAPIError
 
 from tap_brightcove_interactivity import cells
+from tap_brightcove_interactivity.row_keys import EventKeys, SummaryKeys
 from tap_brightcove_interactivity.scheduler import (
     BudgetSpentError,
     ReportRequest,
@@ -446,61 +445,6 @@ class ReportStream(ExplicitBookmarksMixin, VendorStream[None]):
         if self._deferred_version is not None and self._complete_partitions == len(self.partitions):
             super()._write_activate_version_message(self._deferred_version)
             self._deferred_version = None
-
-
-class EventKeys:
-    """Keys of event rows: account, values and occurrence among identical rows of a day.
-
-    Event rows have no id. Two identical rows (the same action by the same
-    viewer in the same instant, as the API reports it) must stay two rows, so
-    the n-th of them gets n in its digest. Counting restarts with each day;
-    a day is complete in every report that covers it, so the same rows get
-    the same keys whichever window they were read in.
-    """
-
-    def __init__(self, request: ReportRequest) -> None:
-        self._account = request.account_id
-        self._day: str | None = None
-        self._seen: dict[str, int] = {}
-
-    def key(self, record: dict, day: str | None) -> str:
-        """The row's digest."""
-        if day != self._day:
-            self._day = day
-            self._seen = {}
-        values = _canonical(sorted((k, v) for k, v in record.items() if v is not None))
-        occurrence = self._seen.get(values, 0)
-        self._seen[values] = occurrence + 1
-        return _digest(self._account, values, occurrence)
-
-
-class SummaryKeys:
-    """Keys of summary rows: what the row aggregates, within its report window."""
-
-    def __init__(self, request: ReportRequest, spec: ReportSpec) -> None:
-        self._prefix = (request.account_id, request.start.isoformat(), request.end.isoformat())
-        self._identity = spec.identity
-        self._seen: dict[str, int] = {}
-
-    def key(self, record: dict, _day: str | None) -> str:
-        """The row's digest."""
-        pairs = [(name, record.get(name)) for name in self._identity]
-        if all(value is None for _, value in pairs):
-            # The report lacks every identity column: the whole row identifies it.
-            pairs = sorted((k, v) for k, v in record.items() if v is not None)
-        identity = _canonical(pairs)
-        occurrence = self._seen.get(identity, 0)
-        self._seen[identity] = occurrence + 1
-        return _digest(*self._prefix, identity, occurrence)
-
-
-def _canonical(pairs: list[tuple[str, t.Any]]) -> str:
-    return json.dumps(pairs, separators=(",", ":"), ensure_ascii=False, default=str)
-
-
-def _digest(*parts: t.Any) -> str:  # noqa: ANN401
-    text = "\x1f".join(str(part) for part in parts)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def _day_getter(time_column: str | None) -> t.Callable[[dict], str | None]:

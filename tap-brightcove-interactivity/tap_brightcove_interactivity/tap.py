@@ -15,16 +15,20 @@ from tap_brightcove_interactivity import streams
 from tap_brightcove_interactivity.budget import DAY, ReportBudget, from_state_time
 from tap_brightcove_interactivity.cells import REPORT_FORMATS
 from tap_brightcove_interactivity.scheduler import ReportRequest, ReportScheduler, Submission
-from video_taps_common.brightcove_oauth import BrightcoveOAuthAuthenticator
+from video_taps_common.brightcove_oauth import BRIGHTCOVE_OAUTH_URL, BrightcoveOAuthAuthenticator
 from video_taps_common.errors import InvalidInputError
-from video_taps_common.settings import parse_datetime, request_timeout_property
+from video_taps_common.settings import (
+    account_ids_property,
+    client_credentials_properties,
+    parse_datetime,
+    request_timeout_property,
+)
 from video_taps_common.tap_base import CLEAR_STATE_HINT, VideoTap
 
 if t.TYPE_CHECKING:
     from tap_brightcove_interactivity.client import ReportStream
 
 DEFAULT_API_URL = "https://interactivity-reporting.api.brightcove.com/api/reports/v2"
-DEFAULT_OAUTH_URL = "https://oauth.brightcove.com/v4/access_token"
 #: FINDINGS §1 "Auth": the legacy HapYak reporting key travels in this header.
 API_KEY_HEADER = "X-Hapyak-API-Key"
 #: Doc, "Important details: limits": "limits the time range ... to six months";
@@ -47,19 +51,15 @@ class TapBrightcoveInteractivity(VideoTap):
     name = "tap-brightcove-interactivity"
 
     config_jsonschema = th.PropertiesList(
-        th.Property(
-            "client_id",
-            th.StringType(min_length=1),
-            title="Client ID",
-            description="Brightcove OAuth client id (Interactivity read); or use api_key.",
+        *client_credentials_properties(
+            vendor="Brightcove OAuth",
+            client_id_description=(
+                "Brightcove OAuth client id (Interactivity read); or use api_key."
+            ),
+            oauth_url=BRIGHTCOVE_OAUTH_URL,
+            required=False,
         ),
-        th.Property(
-            "client_secret",
-            th.StringType(min_length=1),
-            secret=True,
-            title="Client Secret",
-            description="Brightcove OAuth client secret.",
-        ),
+        account_ids_property(),
         th.Property(
             "api_key",
             th.StringType(min_length=1),
@@ -69,13 +69,6 @@ class TapBrightcoveInteractivity(VideoTap):
                 "The reporting API key from the Interactivity admin's Integrations tab, sent "
                 f"as {API_KEY_HEADER}; instead of client_id and client_secret."
             ),
-        ),
-        th.Property(
-            "account_ids",
-            th.ArrayType(th.StringType(min_length=1)),
-            required=True,
-            title="Account IDs",
-            description="Video Cloud account ids; each is synced with its own bookmark.",
         ),
         th.Property(
             "start_date",
@@ -96,13 +89,6 @@ class TapBrightcoveInteractivity(VideoTap):
             default=DEFAULT_API_URL,
             title="API URL",
             description="Reporting API root; the report name is appended.",
-        ),
-        th.Property(
-            "oauth_url",
-            th.StringType,
-            default=DEFAULT_OAUTH_URL,
-            title="OAuth URL",
-            description="Brightcove OAuth access token endpoint.",
         ),
         th.Property(
             "report_format",
@@ -151,26 +137,19 @@ class TapBrightcoveInteractivity(VideoTap):
             title="Report Timeout Seconds",
             description="A report still being generated after this long ends the sync.",
         ),
-        th.Property(
-            "reports_per_minute",
-            th.IntegerType(minimum=1),
-            default=DOCUMENTED_PER_MINUTE,
-            title="Reports Per Minute",
-            description="New reports a minute, for all streams together (API default: 4).",
-        ),
-        th.Property(
-            "reports_per_hour",
-            th.IntegerType(minimum=1),
-            default=DOCUMENTED_PER_HOUR,
-            title="Reports Per Hour",
-            description="New reports an hour (API default: 20).",
-        ),
-        th.Property(
-            "reports_per_day",
-            th.IntegerType(minimum=1),
-            default=DOCUMENTED_PER_DAY,
-            title="Reports Per Day",
-            description="New reports a day (API default: 100); the run stops when spent.",
+        *(
+            th.Property(
+                f"reports_per_{period}",
+                th.IntegerType(minimum=1),
+                default=default,
+                title=f"Reports Per {period.title()}",
+                description=f"New reports per {period}, for all streams together{note}.",
+            )
+            for period, default, note in (
+                ("minute", DOCUMENTED_PER_MINUTE, " (API default: 4)"),
+                ("hour", DOCUMENTED_PER_HOUR, " (API default: 20)"),
+                ("day", DOCUMENTED_PER_DAY, " (API default: 100); the run stops when spent"),
+            )
         ),
         th.Property(
             "report_row_limit",

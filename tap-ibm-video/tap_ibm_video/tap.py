@@ -12,6 +12,7 @@ from tap_ibm_video.client import MAX_PAGE_SIZE
 from video_taps_common.header_budget import IBM_HEADERS, HeaderRateBudget
 from video_taps_common.ibm_oauth import IbmVideoOAuthAuthenticator
 from video_taps_common.settings import (
+    client_credentials_properties,
     max_concurrent_requests_property,
     request_timeout_property,
 )
@@ -39,20 +40,10 @@ class TapIbmVideo(VideoTap):
     name = "tap-ibm-video"
 
     config_jsonschema = th.PropertiesList(
-        th.Property(
-            "client_id",
-            th.StringType(min_length=1),
-            required=True,
-            title="Client ID",
-            description="IBM Video Streaming API client id (client-credentials flow).",
-        ),
-        th.Property(
-            "client_secret",
-            th.StringType(min_length=1),
-            required=True,
-            secret=True,
-            title="Client Secret",
-            description="IBM Video Streaming API client secret.",
+        *client_credentials_properties(
+            vendor="IBM Video Streaming API",
+            client_id_description="IBM Video Streaming API client id (client-credentials flow).",
+            oauth_url=DEFAULT_OAUTH_URL,
         ),
         th.Property(
             "start_date",
@@ -73,13 +64,6 @@ class TapIbmVideo(VideoTap):
             default=DEFAULT_API_URL,
             title="API URL",
             description="Analytics API root, including /v1.",
-        ),
-        th.Property(
-            "oauth_url",
-            th.StringType,
-            default=DEFAULT_OAUTH_URL,
-            title="OAuth URL",
-            description="IBM Video OAuth2 token endpoint.",
         ),
         th.Property(
             "content_types",

@@ -260,7 +260,10 @@ def meltano_state(
 
 
 def isolated_env(
-    directory: Path | str, *, postgres_env: Mapping[str, str] | None = None
+    directory: Path | str,
+    *,
+    emulator_url: str | None = None,
+    postgres_env: Mapping[str, str] | None = None,
 ) -> dict[str, str]:
     """Env vars that keep one test's meltano state and outputs inside ``directory``.
 
@@ -269,6 +272,7 @@ def isolated_env(
     - target-duckdb writes ``directory/warehouse.duckdb``;
     - target-jsonl writes into ``directory/jsonl`` without timestamped file
       names, so a test reads exactly one file per stream and run;
+    - ``EMULATOR_URL``, which meltano.yml's demo environment points the taps at;
     - ``postgres_env`` (e.g. ``PostgresServer.target_postgres_env()``) is merged in.
     """
     directory = Path(directory).resolve()
@@ -279,6 +283,8 @@ def isolated_env(
         "TARGET_JSONL_DESTINATION_PATH": str(directory / "jsonl"),
         "TARGET_JSONL_DO_TIMESTAMP_FILE": "false",
     }
+    if emulator_url:
+        env["EMULATOR_URL"] = emulator_url
     if postgres_env:
         env.update(postgres_env)
     return env

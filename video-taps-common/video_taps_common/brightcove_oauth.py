@@ -14,6 +14,9 @@ import requests
 
 from video_taps_common.client_credentials import ClientCredentialsAuthenticator
 
+#: The token endpoint every Brightcove API takes tokens from.
+BRIGHTCOVE_OAUTH_URL = "https://oauth.brightcove.com/v4/access_token"
+
 
 class BrightcoveOAuthAuthenticator(ClientCredentialsAuthenticator):
     """Client-credentials tokens for Brightcove APIs, sent as ``Bearer``."""

@@ -90,3 +90,53 @@ def max_concurrent_requests_property(default: int = 8, maximum: int = 64) -> th.
         title="Max Concurrent Requests",
         description="Requests in flight at once; enough to cover latency at the rate limit.",
     )
+
+
+def client_credentials_properties(
+    *,
+    vendor: str,
+    client_id_description: str,
+    oauth_url: str,
+    required: bool = True,
+) -> list[th.Property]:
+    """``client_id``, ``client_secret`` and ``oauth_url``: the OAuth client-credentials flow.
+
+    Declared once so every tap that gets tokens this way marks the same
+    setting secret; ``required=False`` for a tap that also takes another kind
+    of credential and checks that exactly one is given.
+    """
+    return [
+        th.Property(
+            "client_id",
+            th.StringType(min_length=1),
+            required=required,
+            title="Client ID",
+            description=client_id_description,
+        ),
+        th.Property(
+            "client_secret",
+            th.StringType(min_length=1),
+            required=required,
+            secret=True,
+            title="Client Secret",
+            description=f"{vendor} client secret.",
+        ),
+        th.Property(
+            "oauth_url",
+            th.StringType,
+            default=oauth_url,
+            title="OAuth URL",
+            description=f"{vendor} access token endpoint.",
+        ),
+    ]
+
+
+def account_ids_property() -> th.Property:
+    """``account_ids``: the Brightcove accounts, each its own state partition."""
+    return th.Property(
+        "account_ids",
+        th.ArrayType(th.StringType(min_length=1)),
+        required=True,
+        title="Account IDs",
+        description="Video Cloud account ids; each is synced with its own bookmark.",
+    )
