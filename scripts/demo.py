@@ -182,15 +182,25 @@ def _duckdb_row_counts() -> dict[tuple[str, str], int]:
 
 
 def _report(expected: dict[tuple[str, str], int], loaded: dict[tuple[str, str], int]) -> int:
+    rows = [
+        (
+            tap,
+            f"{DEMO_TAPS[tap].schema}.{stream}",
+            loaded.get((DEMO_TAPS[tap].schema, stream), 0),
+            want,
+        )
+        for (tap, stream), want in expected.items()
+    ]
+    tap_width = max(len("tap"), *(len(row[0]) for row in rows))
+    table_width = max(len("table"), *(len(row[1]) for row in rows))
     print()
-    print(f"{'tap':<26} {'table':<34} {'rows':>8} {'API holds':>10}  ok")
+    print(f"{'tap':<{tap_width}} {'table':<{table_width}} {'rows':>8} {'API holds':>10}  ok")
     failures = 0
-    for (tap, stream), want in expected.items():
-        table = (DEMO_TAPS[tap].schema, stream)
-        got = loaded.get(table, 0)
+    for tap, table, got, want in rows:
         ok = got == want
         failures += not ok
-        print(f"{tap:<26} {'.'.join(table):<34} {got:>8} {want:>10}  {'yes' if ok else 'NO'}")
+        verdict = "yes" if ok else "NO"
+        print(f"{tap:<{tap_width}} {table:<{table_width}} {got:>8} {want:>10}  {verdict}")
     print(f"\nDuckDB database: {WAREHOUSE}  (one schema per tap)")
     if failures:
         print(f"{failures} table(s) do not match the API's ground truth", file=sys.stderr)
