@@ -176,6 +176,20 @@ def test_json_report_that_is_not_an_array_is_refused():
         records(stream("chapter_summary"), b'{"data": []}', "json")
 
 
+def test_a_year_of_events_is_asked_in_windows_of_at_most_six_months():
+    tap = TapBrightcoveInteractivity(
+        config={**CONFIG, "start_date": "2025-01-01", "end_date": "2025-12-31"}
+    )
+    tap.run_started_at = datetime.datetime(2026, 3, 1, tzinfo=datetime.UTC).timestamp()
+    windows = tap.planned_reports("user_stream_raw", "111")
+    assert [(w.start.isoformat(), w.end.isoformat()) for w in windows] == [
+        ("2025-01-01", "2025-06-29"),  # 180 days, the default window_days
+        ("2025-06-30", "2025-12-26"),
+        ("2025-12-27", "2025-12-31"),
+    ]
+    assert all(w.days <= 183 for w in windows)
+
+
 def test_halves_cover_the_window_without_overlap():
     left, right = request("user_stream_raw", start="2026-01-01", end="2026-01-04").halves()
     assert (left.start, left.end, right.start, right.end) == (
