@@ -272,7 +272,7 @@ class BrightcoveAudience:
         if fields is None:
             rows = state.page_json(query_key, ks, offset, limit).encode()
         else:
-            table = state.tables[(account, spec.name)]
+            table = state.table(account, spec.name)
             page = ks[offset : offset + limit]
             rows = orjson.dumps(table.items(page, emu.horizon_ms, fields))[1:-1]
         # [OV "Paging results"] / sample responses: {"count", "limit", "offset",

@@ -5,6 +5,7 @@ Citations ([OV], [OAS], [FND]): see the package docstring.
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import numpy as np
@@ -24,16 +25,14 @@ class AudienceState:
 
     def __init__(self, emu: Emulator) -> None:
         cfg = emu.config
-        seed = int(cfg["seed"])
         self.emu = emu
         self.accounts = frozenset(cfg["brightcove_accounts"])
-        self.tables: dict[tuple[str, str], ViewEventsTable | LeadsTable] = {}
-        for account in cfg["brightcove_accounts"]:
-            pools = build_pools(seed, account)
-            self.tables[(account, "view_events")] = ViewEventsTable(seed, pools, cfg)
-            self.tables[(account, "leads")] = LeadsTable(seed, pools, cfg)
+        # Built per account on first use: a reset is then cheap (tests reset
+        # before each test, most of which never ask the Audience API).
+        self._tables: dict[tuple[str, str], ViewEventsTable | LeadsTable] = {}
         #: The same tables with every row processed: the eventual truth.
-        self.settled_tables = {key: table.settled() for key, table in self.tables.items()}
+        self._settled_tables: dict[tuple[str, str], ViewEventsTable | LeadsTable] = {}
+        self._building = threading.Lock()
         # Ordered index arrays per query shape; paging then costs O(limit).
         self.cache = LRU(maxsize=32)
         # Rendered blocks of BLOCK_ROWS consecutive result rows per query shape.
@@ -45,7 +44,26 @@ class AudienceState:
         self, account: str, stream: str, *, settled: bool = False
     ) -> ViewEventsTable | LeadsTable:
         """The table the API serves now, or (``settled``) the eventual one."""
-        return (self.settled_tables if settled else self.tables)[(account, stream)]
+        key = (account, stream)
+        if key not in self._tables:
+            self._build_account(account)
+        return (self._settled_tables if settled else self._tables)[key]
+
+    def _build_account(self, account: str) -> None:
+        if account not in self.accounts:
+            raise KeyError(account)
+        with self._building:
+            if (account, "view_events") in self._tables:
+                return
+            cfg = self.emu.config
+            seed = int(cfg["seed"])
+            pools = build_pools(seed, account)
+            tables = {
+                (account, "view_events"): ViewEventsTable(seed, pools, cfg),
+                (account, "leads"): LeadsTable(seed, pools, cfg),
+            }
+            self._settled_tables.update({key: table.settled() for key, table in tables.items()})
+            self._tables.update(tables)
 
     def ordered(
         self,
