@@ -27,9 +27,8 @@ from tests.support.apivideo import (
 )
 from tests.support.meltano import (
     INSTALL_TIMEOUT_S,
+    DatabaseLoad,
     isolated_env,
-    loaded_column_types,
-    loaded_row_counts,
     meltano,
     meltano_run,
     meltano_state,
@@ -53,24 +52,18 @@ def test_meltano_run_into_a_database_reconciles_and_adds_the_new_days(
     target, emulator, postgres, tmp_path
 ):
     emulator.reset(**VOLUME)
-    env = isolated_env(
-        tmp_path, emulator_url=emulator.url, postgres_env=postgres.target_postgres_env()
-    )
-
-    def loaded() -> dict[str, int]:
-        return loaded_row_counts(target, tmp_path, postgres, SCHEMA)
-
-    meltano_run(TAP, target, env=env, state_id=target)
-    assert loaded() == truth_counts(emulator)
-    types = loaded_column_types(target, tmp_path, postgres, SCHEMA, "video_plays")
+    load = DatabaseLoad(TAP, target, SCHEMA, workdir=tmp_path, emulator=emulator, postgres=postgres)
+    load.run()
+    assert load.row_counts() == truth_counts(emulator)
+    types = load.column_types("video_plays")
     assert types["plays"] == "BIGINT"
     # target-duckdb 0.8 types only date-times; a `date` lands as text there.
     assert types["day"] == ("VARCHAR" if target == "target-duckdb" else "DATE")
 
     emulator.advance(2 * 86_400)
-    meltano_run(TAP, target, env=env, state_id=target)
+    load.run()
     # Re-read rows (the bookmark's day) upserted; only the new days added rows.
-    assert loaded() == truth_counts(emulator)
+    assert load.row_counts() == truth_counts(emulator)
 
 
 def test_two_projects_via_inherit_from_into_jsonl_each_resuming_from_its_own_state(

@@ -15,10 +15,9 @@ import pytest
 
 from tests.support.ibm import TAP, parse_time, viewers_truth, views_truth
 from tests.support.meltano import (
+    DatabaseLoad,
     isolated_env,
     jsonl_row_counts,
-    loaded_column_types,
-    loaded_row_counts,
     meltano_run,
     meltano_state,
     read_jsonl_output,
@@ -40,25 +39,19 @@ def truth_counts(emulator) -> dict[str, int]:
 @pytest.mark.parametrize("target", ["target-duckdb", "target-postgres"])
 def test_meltano_run_into_a_database_reconciles_and_upserts(target, emulator, postgres, tmp_path):
     emulator.reset(**VOLUME)
-    env = isolated_env(
-        tmp_path, emulator_url=emulator.url, postgres_env=postgres.target_postgres_env()
-    )
-
-    def loaded() -> dict[str, int]:
-        return loaded_row_counts(target, tmp_path, postgres, SCHEMA)
-
-    meltano_run(TAP, target, env=env, state_id=target)
-    assert loaded() == truth_counts(emulator)
-    types = loaded_column_types(target, tmp_path, postgres, SCHEMA, "views")
+    load = DatabaseLoad(TAP, target, SCHEMA, workdir=tmp_path, emulator=emulator, postgres=postgres)
+    load.run()
+    assert load.row_counts() == truth_counts(emulator)
+    types = load.column_types("views")
     assert types["content_id"] == types["from"] == types["to"] == "BIGINT"
     assert types["client_id"] in {"VARCHAR", "TEXT", "CHARACTER VARYING"}
     assert types["is_mobile_view"] == "BOOLEAN"
     assert types["started_at"].startswith("TIMESTAMP")
 
     emulator.advance(86_400)  # a day of new views; the running ones finish
-    meltano_run(TAP, target, env=env, state_id=target)
+    load.run()
     # Finished views were upserted on view_id; only new views add rows.
-    assert loaded() == truth_counts(emulator)
+    assert load.row_counts() == truth_counts(emulator)
 
 
 def test_meltano_run_into_jsonl_then_a_second_run_adds_exactly_the_new_and_finished(

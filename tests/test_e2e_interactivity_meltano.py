@@ -15,9 +15,8 @@ import pytest
 from tap_brightcove_interactivity.schemas import REPORTS_BY_NAME
 from tests.support.interactivity import FAST, TAP, expected_row_count
 from tests.support.meltano import (
+    DatabaseLoad,
     isolated_env,
-    loaded_column_types,
-    loaded_row_counts,
     meltano_run,
     meltano_state,
     read_jsonl_output,
@@ -40,31 +39,23 @@ def test_meltano_run_into_a_database_reconciles_and_a_day_later_adds_the_new_row
     target, emulator, postgres, tmp_path
 ):
     emulator.reset(**KNOBS)
-    env = isolated_env(
-        tmp_path, emulator_url=emulator.url, postgres_env=postgres.target_postgres_env()
-    )
-
-    def loaded() -> dict[str, int]:
-        return loaded_row_counts(target, tmp_path, postgres, SCHEMA)
-
-    meltano_run(TAP, target, env=env, state_id=target)
+    load = DatabaseLoad(TAP, target, SCHEMA, workdir=tmp_path, emulator=emulator, postgres=postgres)
+    load.run()
     first = truth_counts(emulator)
-    assert loaded() == first
-    types = loaded_column_types(target, tmp_path, postgres, SCHEMA, "project_stream_raw")
+    assert load.row_counts() == first
+    types = load.column_types("project_stream_raw")
     assert types["player_id"] == ("VARCHAR" if target == "target-duckdb" else "TEXT")
-    summary_types = loaded_column_types(
-        target, tmp_path, postgres, SCHEMA, "project_engagement_summary_raw"
-    )
+    summary_types = load.column_types("project_engagement_summary_raw")
     assert summary_types["plays"] == "BIGINT"
 
     emulator.advance(86_400)
-    meltano_run(TAP, target, env=env, state_id=target)
+    load.run()
     second = truth_counts(emulator)
     expected = {
         report: second[report] + (first[report] if spec.grain == "summary" else 0)
         for report, spec in REPORTS_BY_NAME.items()
     }
-    assert loaded() == expected
+    assert load.row_counts() == expected
 
 
 def test_meltano_run_into_jsonl_lands_every_row_and_keeps_the_budget_in_state(emulator, tmp_path):

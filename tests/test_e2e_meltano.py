@@ -17,10 +17,9 @@ from tests.support.audience import (
     truth_counts,
 )
 from tests.support.meltano import (
+    DatabaseLoad,
     isolated_env,
     jsonl_row_counts,
-    loaded_column_types,
-    loaded_row_counts,
     meltano_run,
     meltano_state,
     read_jsonl_output,
@@ -36,16 +35,10 @@ pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("meltano_plugins")]
 
 @pytest.mark.parametrize("target", ["target-duckdb", "target-postgres"])
 def test_meltano_run_into_a_database_reconciles_and_upserts(target, emulator, postgres, tmp_path):
-    env = isolated_env(
-        tmp_path, emulator_url=emulator.url, postgres_env=postgres.target_postgres_env()
-    )
-
-    def loaded() -> dict[str, int]:
-        return loaded_row_counts(target, tmp_path, postgres, SCHEMA)
-
-    meltano_run(TAP, target, env=env, state_id=target)
-    assert loaded() == truth_counts(emulator)
-    types = loaded_column_types(target, tmp_path, postgres, SCHEMA, "view_events")
+    load = DatabaseLoad(TAP, target, SCHEMA, workdir=tmp_path, emulator=emulator, postgres=postgres)
+    load.run()
+    assert load.row_counts() == truth_counts(emulator)
+    types = load.column_types("view_events")
     # Counts and seconds are ordinary 64-bit integers, not HUGEINT or NUMERIC.
     assert types["watched"] == types["time_watched"] == "BIGINT"
     assert types["is_synced"] == "BOOLEAN"
@@ -53,9 +46,9 @@ def test_meltano_run_into_a_database_reconciles_and_upserts(target, emulator, po
     assert types["updated_at"].startswith("TIMESTAMP")
 
     emulator.advance(3 * 86_400)
-    meltano_run(TAP, target, env=env, state_id=target)
+    load.run()
     # Changed view events were upserted in place; only new ones add rows.
-    assert loaded() == truth_counts(emulator)
+    assert load.row_counts() == truth_counts(emulator)
 
 
 def test_meltano_run_into_jsonl_then_a_second_run_adds_exactly_the_new_and_changed(

@@ -436,3 +436,32 @@ def loaded_column_types(
     if target == "target-duckdb":
         return duckdb_column_types(Path(workdir) / "warehouse.duckdb", schema, table)
     return postgres_column_types(postgres.dsn, schema, table)
+
+
+class DatabaseLoad:
+    """``meltano run <tap> <target>`` into DuckDB or PostgreSQL, in one test's own project state.
+
+    The emulator is the API; the state id is the target's name, so a second
+    ``run()`` resumes from the first.
+    """
+
+    def __init__(
+        self, tap: str, target: str, schema: str, *, workdir: Path, emulator: Any, postgres: Any
+    ) -> None:
+        self.tap, self.target, self.schema = tap, target, schema
+        self.workdir, self.postgres = Path(workdir), postgres
+        self.env = isolated_env(
+            workdir, emulator_url=emulator.url, postgres_env=postgres.target_postgres_env()
+        )
+
+    def run(self) -> subprocess.CompletedProcess:
+        """One ``meltano run`` of the tap into the target."""
+        return meltano_run(self.tap, self.target, env=self.env, state_id=self.target)
+
+    def row_counts(self) -> dict[str, int]:
+        """``{table: rows}`` in the tap's schema."""
+        return loaded_row_counts(self.target, self.workdir, self.postgres, self.schema)
+
+    def column_types(self, table: str) -> dict[str, str]:
+        """``{column: type}`` of one of the tap's tables."""
+        return loaded_column_types(self.target, self.workdir, self.postgres, self.schema, table)
