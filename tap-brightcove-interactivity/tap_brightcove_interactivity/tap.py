@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime
 import threading
-import time
 import typing as t
 from functools import cached_property
 
@@ -230,19 +229,20 @@ class TapBrightcoveInteractivity(VideoTap):
 
     # The API's clock -------------------------------------------------------------------
 
+    @property
+    def clock_from_token_answer(self) -> bool:  # type: ignore[override]
+        """With OAuth, the API's clock; the reporting key gets no token answer to read it from."""
+        return not self.uses_api_key
+
     def api_clock(self) -> float:
-        """Seconds since the epoch by the API's clock (the token answer's ``Date``).
+        """Seconds since the epoch by the API's clock (``api_now``).
 
         "Today", the budget's minute, hour and day, and report ages are all the
         API's. With the reporting key there is no token answer: the local clock.
         """
-        if not self.uses_api_key:
-            now = t.cast("BrightcoveOAuthAuthenticator", self.authenticator).server_now()
-            if now is not None:
-                return now.timestamp()
-        return time.time()
+        return self.api_now().timestamp()
 
-    #: ``api_clock()`` when this run's sync began.
+    #: ``sync_started_at`` as seconds, once this run's sync began; 0 before.
     run_started_at: float = 0.0
 
     @property
@@ -283,9 +283,7 @@ class TapBrightcoveInteractivity(VideoTap):
         with self._run_lock:
             if self.run_started_at:
                 return
-            if not self.uses_api_key:
-                t.cast("BrightcoveOAuthAuthenticator", self.authenticator).ensure_token()
-            self.run_started_at = self.api_clock()
+            self.run_started_at = self.sync_started_at.timestamp()
             self.scheduler.start(self.report_plan())
 
     @cached_property

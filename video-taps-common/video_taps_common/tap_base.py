@@ -163,8 +163,21 @@ class VideoTap(Tap):
             raise PartitionsFailedError(msg)
 
     #: Take "now" from the token answer's ``Date`` header (the API's clock)
-    #: rather than the machine's; for taps whose authenticator keeps it.
-    clock_from_token_answer: t.ClassVar[bool] = False
+    #: rather than the machine's; for taps whose authenticator keeps it. A tap
+    #: whose credentials may not involve a token makes this a property.
+    clock_from_token_answer: bool = False
+
+    def api_now(self) -> datetime.datetime:
+        """Now by the API's clock, where the tap reads it; else the machine's.
+
+        The API's clock is known once a token was answered with a ``Date``
+        header, and moves on with the machine's monotonic clock from there.
+        """
+        if self.clock_from_token_answer:
+            server_now = self.authenticator.server_now()  # type: ignore[attr-defined]
+            if server_now is not None:
+                return server_now
+        return datetime.datetime.now(datetime.UTC)
 
     @cached_property
     def sync_started_at(self) -> datetime.datetime:
@@ -174,16 +187,11 @@ class VideoTap(Tap):
         never ends in a future the API has no data for (a machine whose clock is
         ahead would read empty windows, and spend rate limit on them), nor
         before data the API already holds. Getting the token here also proves
-        the credentials before any data request. Without a ``Date`` header, the
-        local clock.
+        the credentials before any data request.
         """
         if self.clock_from_token_answer:
-            authenticator = self.authenticator  # type: ignore[attr-defined]
-            authenticator.ensure_token()
-            server_now = authenticator.server_now()
-            if server_now is not None:
-                return server_now
-        return datetime.datetime.now(datetime.UTC)
+            self.authenticator.ensure_token()  # type: ignore[attr-defined]
+        return self.api_now()
 
     @cached_property
     def stream_summaries(self) -> dict[str, StreamSummary]:
