@@ -489,6 +489,50 @@ def test_unfinished_views_finish_after_advance(emu, http):
     assert all(r["from"] == r["to"] == 0 for r in after.values() if r["content_type"] == "live")
 
 
+def test_a_long_running_view_comes_back_where_it_starts_and_where_it_ends(emu, http):
+    # Twenty days, from the middle of the thirty-day span: still running at the horizon.
+    days = 20
+    emu.reset(
+        **BASE,
+        ibm_views=400,
+        ibm_long_running_views=1,
+        ibm_long_running_view_seconds=days * 86_400,
+    )
+    token = get_token(emu, http)
+    horizon = horizon_of(emu)
+    old_and_running = [
+        r
+        for r in truth_views(emu, START, horizon)["records"]
+        if r["finished_at"] is None and parse(r["started_at"]) < horizon - DAY
+    ]
+    assert len(old_and_running) == 1
+    view = old_and_running[0]
+    began = parse(view["started_at"])
+    assert view["content_type"] == "live"
+    assert view["from"] == view["to"] == 0
+
+    def ids(start: datetime, end: datetime) -> set[str]:
+        items = attrs(fetch_all(emu, http, token, **window(start, end))[0])
+        return {r["view_id"] for r in items}
+
+    # "started in the defined range and ... not finished yet": returned, running.
+    assert view["view_id"] in ids(began - timedelta(hours=1), began + DAY)
+    # Started before the range and not finished: none of the doc's three criteria.
+    assert view["view_id"] not in ids(began + DAY, horizon)
+
+    emu.advance(7 * 86_400)
+    end = began + timedelta(days=days)
+    # "started before the date range and ended in the defined range": back, final.
+    ending = attrs(
+        fetch_all(emu, http, token, **window(end - timedelta(hours=1), end + timedelta(hours=1)))[0]
+    )
+    final = next(r for r in ending if r["view_id"] == view["view_id"])
+    assert final["started_at"] == view["started_at"]
+    assert parse(final["finished_at"]) == end
+    assert final in truth_views(emu, end - timedelta(hours=1), end + timedelta(hours=1))["records"]
+    assert view["view_id"] not in ids(end + timedelta(seconds=1), end + DAY)
+
+
 # ----------------------------------------------------------------------------- rendering
 
 

@@ -64,6 +64,10 @@ DEFAULTS: dict[str, Any] = {
     "ibm_content_id_string_share": 0.3,
     # Docs are silent on processing delay; 0 = views appear the instant they happen.
     "ibm_processing_lag_max_seconds": 0,
+    # Views that run for days (a 24/7 live viewer); the docs give no longest
+    # view. 0 = none: every view lasts at most 3 h (apis/ibm_video/data.py).
+    "ibm_long_running_views": 0,
+    "ibm_long_running_view_seconds": 10 * 86_400,
     # [FND "Errors and limits"]: X-RateLimit-* headers and 429, numbers undocumented;
     # these are the emulator's choice. 0 disables.
     "ibm_rate_limit": 600,
@@ -216,6 +220,12 @@ def _validate_ibm(cfg: dict[str, Any]) -> None:
     lag = cfg["ibm_processing_lag_max_seconds"]
     if not _is_number(lag) or lag < 0:
         raise ConfigError("ibm_processing_lag_max_seconds: must be a number >= 0")
+    if not _is_int(cfg["ibm_long_running_views"]) or not (
+        0 <= cfg["ibm_long_running_views"] <= cfg["ibm_views"]
+    ):
+        raise ConfigError("ibm_long_running_views: must be an integer from 0 to ibm_views")
+    if not _is_int(cfg["ibm_long_running_view_seconds"]) or cfg["ibm_long_running_view_seconds"] < 1:
+        raise ConfigError("ibm_long_running_view_seconds: must be a positive integer")
 
 
 def _validate_apivideo(cfg: dict[str, Any]) -> None:

@@ -12,6 +12,15 @@ Data model (emulator design, not vendor behaviour):
   from the hashes: mostly 5 s - 20 min, 8 % are long (20 min - 3 h), never more
   than ``MAX_VIEW_SECONDS``. That bound lets a time-window query compute its
   contiguous candidate index range arithmetically.
+- Long-running views (``ibm_long_running_views``, default 0 = none): that many
+  views, spread evenly over the index range (view ``(2j + 1) * N // (2K)``),
+  last ``ibm_long_running_view_seconds`` instead (days, say): a 24/7 live
+  viewer, so they are live views (position 0 to 0). They are the only views
+  longer than ``MAX_VIEW_SECONDS``; a query checks them one by one besides its
+  candidate range. The docs give no longest view; [IBM "Raw view export for a
+  given time period"] returns a view that "started before the date range and
+  ended in the defined range", so a client sees such a view finish in the
+  window that holds its end.
 - A view exists once ``started_at < horizon`` (the emulator's "now"); it is
   unfinished while ``finished_at >= horizon``: then ``finished_at`` renders as
   null and ``to`` is the position reached so far. The docs are silent on how
@@ -184,12 +193,18 @@ class Rows:
         return self.start_s * 1000
 
     @cached_property
+    def long_running(self) -> np.ndarray:
+        """Which of the views are long-running (``ibm_long_running_views``)."""
+        return np.isin(self.ks, self.ds.long_running_ks)
+
+    @cached_property
     def dur_s(self) -> np.ndarray:
-        """Full duration in whole seconds (<= MAX_VIEW_SECONDS)."""
+        """Full duration in whole seconds (<= MAX_VIEW_SECONDS unless long-running)."""
         u = self.h.unit("dur")
         short = _SHORT_MIN + (u * u * (_SHORT_MAX - _SHORT_MIN + 1)).astype(np.int64)
         long = _SHORT_MAX + (u * (MAX_VIEW_SECONDS - _SHORT_MAX + 1)).astype(np.int64)
-        return np.where(self.h.unit("long") < _P_LONG, long, short)
+        hashed = np.where(self.h.unit("long") < _P_LONG, long, short)
+        return np.where(self.long_running, self.ds.long_running_s, hashed)
 
     @cached_property
     def finish_ms(self) -> np.ndarray:
@@ -205,8 +220,8 @@ class Rows:
 
     @cached_property
     def live(self) -> np.ndarray:
-        """content_type == live."""
-        return self.h.unit("live") < _P_LIVE
+        """content_type == live (always for a long-running view: a 24/7 live viewer)."""
+        return (self.h.unit("live") < _P_LIVE) | self.long_running
 
     @cached_property
     def content(self) -> np.ndarray:
@@ -229,6 +244,13 @@ class Rows:
         return self.finish_ms < seen
 
 
+def long_running_indices(n: int, count: int) -> np.ndarray:
+    """The ``count`` long-running views among ``n``: spread evenly, ascending."""
+    if count <= 0 or n <= 0:
+        return np.zeros(0, dtype=np.int64)
+    return np.unique((2 * np.arange(count, dtype=np.int64) + 1) * n // (2 * count))
+
+
 class Dataset:
     """The views and viewers of one emulator reset (nothing per row is stored)."""
 
@@ -241,6 +263,8 @@ class Dataset:
         self.span_s = int(cfg["data_span_seconds"])
         self.lag_max_ms = int(round(float(cfg["ibm_processing_lag_max_seconds"]) * 1000))
         self.string_share = float(cfg["ibm_content_id_string_share"])
+        self.long_running_ks = long_running_indices(self.n, int(cfg["ibm_long_running_views"]))
+        self.long_running_s = int(cfg["ibm_long_running_view_seconds"])
         self.view_key = stable_key(seed, "ibm_video", "views")
         self.viewer_key = stable_key(seed, "ibm_video", "viewers")
         rng = rng_for(seed, "ibm_video", "content")
@@ -318,6 +342,12 @@ class Dataset:
             last_ms = min(last_ms, q.to_ms)
         hi = self.index_at_or_after(last_ms + 1)
         out = [np.zeros(0, dtype=np.int32)]
+        # Long-running views that started before the candidate range can still
+        # end inside the query's (criterion (a)); they precede it in API order.
+        early = self.long_running_ks[self.long_running_ks < min(lo, hi)]
+        if len(early):
+            rows = Rows(self, early)
+            out.append(rows.ks[self._mask(rows, horizon_ms, q, lagged)].astype(np.int32))
         for begin in range(lo, hi, _CHUNK):
             rows = Rows(self, np.arange(begin, min(hi, begin + _CHUNK), dtype=np.int64))
             out.append(rows.ks[self._mask(rows, horizon_ms, q, lagged)].astype(np.int32))
