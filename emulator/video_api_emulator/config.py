@@ -224,7 +224,8 @@ def _validate_ibm(cfg: dict[str, Any]) -> None:
         0 <= cfg["ibm_long_running_views"] <= cfg["ibm_views"]
     ):
         raise ConfigError("ibm_long_running_views: must be an integer from 0 to ibm_views")
-    if not _is_int(cfg["ibm_long_running_view_seconds"]) or cfg["ibm_long_running_view_seconds"] < 1:
+    long_seconds = cfg["ibm_long_running_view_seconds"]
+    if not _is_int(long_seconds) or long_seconds < 1:
         raise ConfigError("ibm_long_running_view_seconds: must be a positive integer")
 
 
