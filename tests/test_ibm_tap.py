@@ -7,6 +7,8 @@ records, their count, their types, and the state a user would resume from.
 from __future__ import annotations
 
 import collections
+import datetime
+import itertools
 
 import pytest
 
@@ -105,9 +107,8 @@ def test_a_view_unfinished_at_one_sync_arrives_finished_in_the_next(emulator):
     assert_ok(first)
     unfinished = {r["view_id"]: r for r in first.records["views"] if r["finished_at"] is None}
     assert unfinished, "the emulator's newest views should still be running"
-    # The bookmark never passes the start of a view that was still unfinished.
-    earliest = min(parse_time(r["started_at"]) for r in unfinished.values())
-    assert parse_time(views_bookmark(first)) <= earliest
+    # Running views do not hold the bookmark: it is the end of the sync's range.
+    assert parse_time(views_bookmark(first)) == parse_time(emulator.horizon()["horizon"])
 
     emulator.advance(6 * 3600)  # every running view finishes; new ones start
     second = sync(emulator, state=first.final_state)
@@ -120,6 +121,57 @@ def test_a_view_unfinished_at_one_sync_arrives_finished_in_the_next(emulator):
     merged = {**by_id(first.records["views"]), **finished_now}
     fields = declared(second, "views")
     truth = {v["view_id"]: as_emitted_view(v, fields) for v in views_truth(emulator)}
+    assert merged == truth
+
+
+def views_requests(emulator: EmulatorProcess) -> int:
+    return emulator.stats()["requests_by_route"].get("ibm_video.views", 0)
+
+
+def test_a_view_running_for_days_costs_later_syncs_nothing(emulator):
+    # A day of views, one of them (from midday) a live viewer running nine days
+    # and six hours; ten daily syncs, the emulator's clock a day on before each.
+    emulator.reset(
+        ibm_views=300,
+        data_span_seconds=86_400,
+        ibm_long_running_views=1,
+        ibm_long_running_view_seconds=9 * 86_400 + 6 * 3600,
+    )
+    state, emitted, requests_per_sync, bookmarks, ends = None, [], [], [], []
+    for day in range(10):
+        if day:
+            emulator.advance(86_400)
+        before = views_requests(emulator)
+        run = sync(emulator, state=state, window_hours=24)
+        assert_ok(run)
+        requests_per_sync.append(views_requests(emulator) - before)
+        bookmarks.append(parse_time(views_bookmark(run)))
+        ends.append(parse_time(emulator.horizon()["horizon"]))
+        emitted.append(run.records["views"])
+        state = run.final_state
+
+    # Views last at most 3 h, but this one: still running 12 h after it began.
+    long_id = next(
+        r["view_id"]
+        for r in emitted[0]
+        if r["finished_at"] is None
+        and parse_time(r["started_at"]) < ends[0] - datetime.timedelta(hours=6)
+    )
+    # A sync's cost is its new range only: one 24 h window and the 2 h look-back.
+    assert requests_per_sync == [1] + [2] * 9, requests_per_sync
+    # The bookmark follows the windows to the end of each sync's range.
+    assert bookmarks == ends
+    assert all(later > earlier for earlier, later in itertools.pairwise(bookmarks))
+    # Emitted running in the first sync, final in the last, under the same key.
+    appearances = [[r for r in records if r["view_id"] == long_id] for records in emitted]
+    assert [len(found) for found in appearances] == [1] + [0] * 8 + [1]
+    assert appearances[0][0]["finished_at"] is None
+    assert appearances[-1][0]["finished_at"] is not None
+    # Upserted on view_id, the syncs together hold every view's final values.
+    merged = {r["view_id"]: r for records in emitted for r in records}
+    fields = declared(run, "views")
+    truth = {v["view_id"]: as_emitted_view(v, fields) for v in views_truth(emulator)}
+    assert all(v["finished_at"] is not None for v in truth.values())
     assert merged == truth
 
 

@@ -57,8 +57,8 @@ class ViewTracker:
     open_views: dict[str, datetime.datetime | None] = field(default_factory=dict)
     #: Digests of the current window's views.
     window_views: set[int] = field(default_factory=set)
-    #: The earliest start of a view emitted while still unfinished.
-    earliest_unfinished_start: datetime.datetime | None = None
+    #: Views emitted while still running, in this sync.
+    unfinished_emitted: int = 0
 
     def first_sighting(self, row: dict) -> bool:
         """Remember ``row``'s view; ``False`` if this sync emitted it already."""
@@ -71,29 +71,18 @@ class ViewTracker:
         finished_at = parse_datetime(finished) if finished else None
         if finished_at is None or self.window_end is None or finished_at >= self.window_end:
             self.open_views[view_id] = finished_at
-        if finished_at is None and row.get("started_at"):
-            started_at = parse_datetime(row["started_at"])
-            earliest = self.earliest_unfinished_start
-            if earliest is None or started_at < earliest:
-                self.earliest_unfinished_start = started_at
+        if finished_at is None:
+            self.unfinished_emitted += 1
         return True
 
-    def window_done(self, window_end: datetime.datetime) -> datetime.datetime:
-        """Forget views that cannot come back; return the bookmark now safe to save.
-
-        The bookmark is the window's end, held back to the start of any view
-        that was unfinished when read: the next sync reads from there and gets
-        its final values.
-        """
+    def window_done(self, window_end: datetime.datetime) -> None:
+        """Forget the views that cannot come back in this sync's later windows."""
         self.window_views = set()
         self.open_views = {
             view_id: finished_at
             for view_id, finished_at in self.open_views.items()
             if finished_at is None or finished_at >= window_end
         }
-        if self.earliest_unfinished_start is not None:
-            return min(window_end, self.earliest_unfinished_start)
-        return window_end
 
 
 def _digest(view_id: str) -> int:
@@ -167,21 +156,30 @@ class ViewsStream(ExplicitBookmarksMixin, SyncWindowMixin, IbmVideoStream):
             raise ResultSetShiftedError(msg)
 
     def records_for_partition(self, context: Context | None) -> t.Iterable[dict]:
-        """Each window in turn, each view once; the bookmark moves after each window."""
+        """Each window in turn, each view once; the bookmark moves to each window's end.
+
+        A view still running is emitted as the API shows it, and is not waited
+        for: the API returns a view that "started before the date range and
+        ended in the defined range" (doc, "Raw view export for a given time
+        period"), so the sync whose range holds its finish emits its final
+        values, under the same ``view_id`` for the target to upsert. Holding
+        the bookmark at its start instead made every later sync re-read all
+        views since, for as long as the view ran.
+        """
         tracker = ViewTracker()
         for window in self.windows(context):
             self._window = window
             tracker.window_end = window.end
             yield from self._read_window(context, window, tracker)
-            bookmark = tracker.window_done(window.end)
-            self.save_bookmark(context, format_api_time(bookmark))
-        if tracker.earliest_unfinished_start is not None:
+            tracker.window_done(window.end)
+            self.save_bookmark(context, format_api_time(window.end))
+        if tracker.unfinished_emitted:
             self.logger.info(
-                "%s [%s]: bookmark held at %s, the start of a view still unfinished; the "
-                "next sync reads it again and emits its final values",
+                "%s [%s]: %d views were still running and were emitted as they stand; "
+                "each is emitted again, final, by the sync whose range holds its finish",
                 self.name,
                 content_type_of(context),
-                format_api_time(tracker.earliest_unfinished_start),
+                tracker.unfinished_emitted,
             )
 
     def _read_window(
