@@ -248,6 +248,41 @@ def test_content_types_are_partitions_with_their_own_bookmarks(emulator):
         assert got == expected
 
 
+def ignored_bookmark_warnings(run: TapRun) -> list[str]:
+    return [line for line in run.stderr.splitlines() if "WARNING" in line and "ignored" in line]
+
+
+def test_bookmarks_of_other_content_types_are_named_in_a_warning(emulator):
+    emulator.reset(ibm_views=300)
+    typed = sync(emulator, content_types=["live", "recorded"])
+    assert_ok(typed)
+    bookmark = typed.final_state["bookmarks"]["views"]["partitions"][0]["replication_key_value"]
+    # The same state, with the same content types: nothing to warn of.
+    assert not ignored_bookmark_warnings(
+        sync(emulator, state=typed.final_state, content_types=["live", "recorded"])
+    )
+
+    # content_types unset: both partitions' bookmarks are ignored.
+    unset = sync(emulator, state=typed.final_state)
+    assert_ok(unset)
+    (warning,) = ignored_bookmark_warnings(unset)
+    assert "`views`" in warning
+    assert f"live (at {bookmark})" in warning
+    assert "recorded (at" in warning
+    assert "`content_types` is unset" in warning
+
+    # Only one of them configured, and a state with the all-content bookmark.
+    state = {"bookmarks": {"views": {**typed.final_state["bookmarks"]["views"]}}}
+    state["bookmarks"]["views"]["replication_key_value"] = bookmark
+    live_only = sync(emulator, state=state, content_types=["live"])
+    assert_ok(live_only)
+    warnings = ignored_bookmark_warnings(live_only)
+    assert len(warnings) == 2, warnings
+    assert "recorded (at" in warnings[0]
+    assert "live (at" not in warnings[0]
+    assert f"all content (at {bookmark})" in warnings[1]
+
+
 def test_content_ids_filter_the_typed_paths(emulator):
     emulator.reset(ibm_views=700)
     api_views = views_truth(emulator)

@@ -135,6 +135,59 @@ class TapIbmVideo(VideoTap):
             ]
         return []
 
+    def sync_all(self) -> None:
+        """Warn of bookmarks the configured content types leave unread, then sync."""
+        for warning in self.ignored_bookmark_warnings():
+            self.logger.warning("%s", warning)
+        super().sync_all()
+
+    def ignored_bookmark_warnings(self) -> list[str]:
+        """Bookmarks in the state that ``content_types`` makes the tap ignore.
+
+        Content types are partitions with bookmarks of their own, and the
+        all-content paths have one too; a state written with other
+        ``content_types`` is read without a word otherwise, and the sync starts
+        over from ``start_date`` or from an older bookmark.
+        """
+        bookmarks = self.state.get("bookmarks") or {}
+        warnings = []
+        for stream in self.streams.values():
+            stream_state = bookmarks.get(stream.tap_stream_id)
+            if not stream.replication_key or not isinstance(stream_state, dict):
+                continue
+            typed = {
+                str((entry.get("context") or {}).get("content_type")): entry[
+                    "replication_key_value"
+                ]
+                for entry in stream_state.get("partitions") or []
+                if isinstance(entry, dict) and entry.get("replication_key_value")
+            }
+            ignored = {
+                kind: value for kind, value in typed.items() if kind not in self.content_types
+            }
+            where = f"stream `{stream.name}`"
+            if ignored:
+                listed = ", ".join(f"{kind} (at {value})" for kind, value in ignored.items())
+                reads = (
+                    f"`content_types` is {self.content_types}"
+                    if self.content_types
+                    else f"`content_types` is unset, so the tap reads {stream.path} for all "
+                    "content from its own bookmark"
+                )
+                warnings.append(
+                    f"{where}: the state's bookmarks for content type partitions {listed} are "
+                    f"ignored: setting {reads}. Set `content_types` to include them to resume "
+                    "those partitions."
+                )
+            if self.content_types and stream_state.get("replication_key_value"):
+                warnings.append(
+                    f"{where}: the state's bookmark for all content (at "
+                    f"{stream_state['replication_key_value']}) is ignored: setting "
+                    f"`content_types` is {self.content_types}, and each content type has a "
+                    "bookmark of its own (one without starts at `start_date`)."
+                )
+        return warnings
+
     @cached_property
     def content_types(self) -> list[str]:
         """Configured content types, duplicates dropped, order kept."""
