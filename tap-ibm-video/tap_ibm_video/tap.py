@@ -146,30 +146,26 @@ class TapIbmVideo(VideoTap):
 
         Content types are partitions with bookmarks of their own, and the
         all-content paths have one too; a state written with other
-        ``content_types`` is read without a word otherwise, and the sync starts
-        over from ``start_date`` or from an older bookmark.
+        ``content_types`` would otherwise be passed over without a word, the
+        sync starting over from ``start_date`` or from an older bookmark.
         """
         bookmarks = self.state.get("bookmarks") or {}
+        configured = ", ".join(self.content_types)
         warnings = []
         for stream in self.streams.values():
             stream_state = bookmarks.get(stream.tap_stream_id)
             if not stream.replication_key or not isinstance(stream_state, dict):
                 continue
-            typed = {
-                str((entry.get("context") or {}).get("content_type")): entry[
-                    "replication_key_value"
-                ]
-                for entry in stream_state.get("partitions") or []
-                if isinstance(entry, dict) and entry.get("replication_key_value")
-            }
-            ignored = {
-                kind: value for kind, value in typed.items() if kind not in self.content_types
-            }
             where = f"stream `{stream.name}`"
+            ignored = {
+                content_type: value
+                for content_type, value in content_type_bookmarks(stream_state).items()
+                if content_type not in self.content_types
+            }
             if ignored:
                 listed = ", ".join(f"{kind} (at {value})" for kind, value in ignored.items())
                 reads = (
-                    f"`content_types` is {self.content_types}"
+                    f"`content_types` is {configured}"
                     if self.content_types
                     else f"`content_types` is unset, so the tap reads {stream.path} for all "
                     "content from its own bookmark"
@@ -179,12 +175,12 @@ class TapIbmVideo(VideoTap):
                     f"ignored: setting {reads}. Set `content_types` to include them to resume "
                     "those partitions."
                 )
-            if self.content_types and stream_state.get("replication_key_value"):
+            all_content = stream_state.get("replication_key_value")
+            if self.content_types and all_content:
                 warnings.append(
-                    f"{where}: the state's bookmark for all content (at "
-                    f"{stream_state['replication_key_value']}) is ignored: setting "
-                    f"`content_types` is {self.content_types}, and each content type has a "
-                    "bookmark of its own (one without starts at `start_date`)."
+                    f"{where}: the state's bookmark for all content (at {all_content}) is "
+                    f"ignored: setting `content_types` is {configured}, and each content type "
+                    "has a bookmark of its own (one without starts at `start_date`)."
                 )
         return warnings
 
@@ -211,6 +207,15 @@ class TapIbmVideo(VideoTap):
             auth_endpoint=self.config["oauth_url"],
             timeout_seconds=float(self.config["request_timeout_seconds"]),
         )
+
+
+def content_type_bookmarks(stream_state: dict) -> dict[str, str]:
+    """``content_type`` -> bookmark of a stream state's partitions that hold one."""
+    return {
+        str((entry.get("context") or {}).get("content_type")): str(entry["replication_key_value"])
+        for entry in stream_state.get("partitions") or []
+        if isinstance(entry, dict) and entry.get("replication_key_value")
+    }
 
 
 if __name__ == "__main__":
