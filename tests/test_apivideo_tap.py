@@ -8,7 +8,9 @@ from collections import Counter
 import pytest
 
 from tests.support.apivideo import (
+    ALL_STREAMS,
     API_KEY,
+    DEFAULT_STREAMS,
     PLAYS_DIMENSIONS,
     TAP,
     VOLUME,
@@ -48,7 +50,7 @@ def session_key(session: dict) -> str:
 def test_every_stream_reconciles_with_the_api_and_keys_are_unique(emulator, catalog):
     emulator.reset(**VOLUME)
     config = apivideo_config(emulator, days=3)
-    run = run_tap(TAP, config, catalog=catalog)
+    run = run_tap(TAP, config, catalog=selected(catalog, *ALL_STREAMS))
     assert run.returncode == 0, run.stderr[-3000:]
     first = today(emulator) - datetime.timedelta(days=3)
     last = today(emulator) - datetime.timedelta(days=1)
@@ -246,6 +248,35 @@ def test_retired_endpoints_stop_only_their_streams_and_name_the_data_streams(emu
     assert len(run.records["metrics"]) == METRIC_PAIRS * 2
     assert not run.records["video_sessions"]
     assert not run.records["video_plays"]
+
+
+def test_a_default_run_on_todays_api_exits_0_with_media_and_data_analytics(emulator):
+    """As it comes (no catalog): only streams of endpoints today's API still has."""
+    emulator.reset(**{**VOLUME, "apivideo_retired": True})
+    config = apivideo_config(emulator, days=2)
+    catalog = discover(TAP, config)
+    by_default = {
+        entry["tap_stream_id"]
+        for entry in catalog["streams"]
+        for metadata in entry["metadata"]
+        if metadata["breadcrumb"] == [] and metadata["metadata"].get("selected-by-default")
+    }
+    assert by_default == DEFAULT_STREAMS
+    assert {entry["tap_stream_id"] for entry in catalog["streams"]} == ALL_STREAMS
+
+    run = run_tap(TAP, config)
+
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert set(run.records) == DEFAULT_STREAMS
+    assert len(run.records["videos"]) == len(truth(emulator, "videos"))
+    assert len(run.records["live_streams"]) == len(truth(emulator, "live_streams"))
+    assert len(run.records["metrics"]) == METRIC_PAIRS * 2
+    assert {(r["metric"], r["breakdown"]) for r in run.records["buckets"]}
+    assert run.records["timeseries"]
+    assert not [line for line in run.stderr.splitlines() if "ERROR" in line]
+    # No request reached a retired endpoint.
+    routes = emulator.stats()["requests_by_route"]
+    assert not [route for route in routes if route.split(".")[-1] in ALL_STREAMS - DEFAULT_STREAMS]
 
 
 def test_a_project_without_analytics_still_syncs_its_media(emulator, catalog):
