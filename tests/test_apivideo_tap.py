@@ -296,6 +296,9 @@ def test_a_project_without_analytics_still_syncs_its_media(emulator, catalog):
         ({"start_date": "2026-01-20", "end_date": "2026-01-10"}, "`start_date`"),
         ({"dimensions": ["devicetype"]}, "`dimensions"),
         ({"page_size": 500}, "`page_size`"),
+        ({"video_ids": [""]}, "`video_ids`"),
+        ({"video_ids": ["vi4k0jvEUuaTdRAEjQ4Prklg", "vi4k0jv EUuaT"]}, "`video_ids`"),
+        ({"live_stream_ids": ["vi4k0jvEUuaTdRAEjQ4Prklg"]}, "`live_stream_ids`"),
     ],
 )
 def test_bad_input_fails_before_any_data_request(emulator, overrides, named):
@@ -310,6 +313,31 @@ def test_bad_input_fails_before_any_data_request(emulator, overrides, named):
     }
     assert not data_routes
     assert "not-a-key" not in run.stderr
+
+
+@pytest.mark.parametrize(
+    ("bookmark", "problem"),
+    [("2030-01-01", "later than the end of this sync"), ("garbage", "is not a date")],
+)
+def test_impossible_day_bookmarks_stop_the_run_before_any_data_request(
+    emulator, catalog, bookmark, problem
+):
+    emulator.reset(**VOLUME)
+    state = {
+        "bookmarks": {
+            "metrics": {
+                "partitions": [{"context": {"mediaId": "all"}, "replication_key_value": bookmark}]
+            }
+        }
+    }
+    run = run_tap(TAP, apivideo_config(emulator), catalog=selected(catalog, "metrics"), state=state)
+    assert run.returncode == 1
+    last_line = run.stderr.splitlines()[-1]
+    assert "stream `metrics` partition [mediaId=all]" in last_line
+    assert problem in last_line
+    assert not run.records
+    assert not run.states  # the bad bookmark is not written back
+    assert not [route for route in emulator.stats()["requests_by_route"] if "auth" not in route]
 
 
 def test_server_errors_dropped_connections_and_a_revoked_token_are_retried(emulator, catalog):
