@@ -74,9 +74,9 @@ def test_two_projects_via_inherit_from_into_jsonl_each_resuming_from_its_own_sta
 
     The plugin's block is copied as the README says, with its `select` of the
     streams today's API has, and runs clean against today's API (the retired
-    endpoints answering 404). Each project's rows reconcile with its own truth; two days later a second
-    run of one project adds exactly the rows from its bookmark day on, and the
-    other project's state is left alone.
+    endpoints answering 404). Each project's rows reconcile with its own
+    truth; two days later a second run of one project adds exactly the rows
+    from its bookmark day on, and the other project's state is left alone.
     """
     # Today's API: the retired raw statistics and plays endpoints answer 404.
     emulator.reset(**{**VOLUME, "apivideo_retired": True})
