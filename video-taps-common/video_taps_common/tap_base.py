@@ -30,7 +30,7 @@ from singer_sdk.exceptions import ConfigValidationError
 from singer_sdk.plugin_base import JSONSchemaValidator
 
 from video_taps_common.errors import InvalidInputError, RunAbortingError
-from video_taps_common.progress import StreamSummary, describe_partition
+from video_taps_common.progress import StreamSummary, describe_partition, quiet_partition_logs
 from video_taps_common.settings import as_utc, date_setting_errors, parse_datetime
 from video_taps_common.singer_output import BookmarkFlushingWriter
 
@@ -140,6 +140,7 @@ class VideoTap(Tap):
     def sync_all(self) -> None:
         """Check the state's bookmarks, sync, then report the partitions that failed."""
         self.check_bookmarks()
+        quiet_partition_logs({stream.name: stream.logger for stream in self.streams.values()})
         try:
             super().sync_all()
         except RunAbortingError:
