@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import re
 from collections import Counter
 
 import pytest
@@ -277,6 +278,64 @@ def test_a_default_run_on_todays_api_exits_0_with_media_and_data_analytics(emula
     # No request reached a retired endpoint.
     routes = emulator.stats()["requests_by_route"]
     assert not [route for route in routes if route.split(".")[-1] in ALL_STREAMS - DEFAULT_STREAMS]
+
+
+RFC3339 = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})")
+
+
+def test_timeseries_emitted_at_is_rfc3339_whichever_form_the_api_sent(emulator, catalog):
+    emulator.reset(**VOLUME)
+    run = run_tap(TAP, apivideo_config(emulator, days=2), catalog=selected(catalog, "timeseries"))
+    assert run.returncode == 0, run.stderr[-3000:]
+    day = (today(emulator) - datetime.timedelta(days=1)).isoformat()
+    api_rows = truth(emulator, "timeseries", day=day, metric="play")
+    # The API's rows: ATOM, and on some the spec example's form ("2024-05-29T07+00:00:00:00").
+    assert [r["emittedAt"] for r in api_rows if "+00:00:00:00" in r["emittedAt"]]
+    emitted = [r for r in run.records["timeseries"] if r["day"] == day and r["metric"] == "play"]
+    assert [r["emittedAt"] for r in emitted] == [
+        f"{day}T{hour:02}:00:00+00:00" for hour in range(24)
+    ]
+    assert [r["metricValue"] for r in emitted] == [r["metricValue"] for r in api_rows]
+    assert all(RFC3339.fullmatch(r["emittedAt"]) for r in run.records["timeseries"])
+    assert len({(r["metric"], r["emittedAt"]) for r in run.records["timeseries"]}) == len(
+        run.records["timeseries"]
+    )
+
+
+def test_media_ids_get_per_media_figures_from_the_media_id_breakdown_never_a_refused_filter(
+    emulator, catalog
+):
+    emulator.reset(**VOLUME)
+    video_id = truth(emulator, "videos")[0]["videoId"]
+    live_id = truth(emulator, "live_streams")[0]["liveStreamId"]
+    config = apivideo_config(emulator, days=2, video_ids=[video_id], live_stream_ids=[live_id])
+
+    run = run_tap(TAP, config, catalog=selected(catalog, "metrics", "buckets", "timeseries"))
+
+    assert run.returncode == 0, run.stderr[-3000:]
+    asked = emulator.stats()["recent_requests"]
+    assert [r for r in asked if "/data/" in r["path"]]
+    assert not [r for r in asked if any(key.startswith("filterBy") for key in r["query"])]
+    assert not {k: v for k, v in emulator.stats()["status_counts"].items() if k.startswith("4")}
+    day = (today(emulator) - datetime.timedelta(days=1)).isoformat()
+    for metric in ("play", "start", "view"):
+        per_media = {
+            (r["dimensionValue"], r["metricValue"])
+            for r in run.records["buckets"]
+            if r["day"] == day and r["metric"] == metric and r["breakdown"] == "media-id"
+        }
+        api_rows = truth(emulator, "buckets", day=day, metric=metric, breakdown="media-id")
+        assert per_media == {
+            (r["dimensionValue"], r["metricValue"])
+            for r in api_rows
+            if r["dimensionValue"] in {video_id, live_id}
+        }
+        assert per_media, metric
+    # What the API cannot give per media is the whole project's, labelled so.
+    assert {r["mediaId"] for r in run.records["metrics"]} == {"all"}
+    assert len(run.records["metrics"]) == METRIC_PAIRS * 2
+    assert run.records["timeseries"]
+    assert [r for r in run.records["buckets"] if r["breakdown"] == "country"]
 
 
 def test_a_project_without_analytics_still_syncs_its_media(emulator, catalog):
