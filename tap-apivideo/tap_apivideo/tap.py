@@ -100,13 +100,19 @@ class TapApiVideo(VideoTap):
             "video_ids",
             th.ArrayType(th.StringType),
             title="Video IDs",
-            description="Only these videos (videos, their sessions, plays and /data rows).",
+            description=(
+                "Only these videos, ids vi... (videos, their sessions, plays, their media-id "
+                "rows in buckets)."
+            ),
         ),
         th.Property(
             "live_stream_ids",
             th.ArrayType(th.StringType),
             title="Live Stream IDs",
-            description="Only these live streams (live_streams, their sessions, plays, /data).",
+            description=(
+                "Only these live streams, ids li... (live_streams, their sessions, plays, their "
+                "media-id rows in buckets)."
+            ),
         ),
         th.Property(
             "metadata",
