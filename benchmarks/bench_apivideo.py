@@ -6,15 +6,26 @@ Every session needs its own events request, so the sync is bound by the rate
 limit: the goal is a wall time within 10% of requests ÷ limit. It also prints
 records per CPU-second and peak RSS.
 
+``--logs`` measures the log instead: exit code and log lines of a run as it
+comes (no catalog) against today's API (the emulator's ``apivideo_retired``), and
+of a run with every stream selected against the old API, 10 days, the demo's
+volume (12 videos, 4 live streams, 60 sessions each).
+
 Usage: python benchmarks/bench_apivideo.py [--videos N] [--sessions N] [--events N]
        [--latency-ms MS] [--limit-per-minute N] [--concurrency N]
+       python benchmarks/bench_apivideo.py --logs
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime
+import json
+import os
+import subprocess
 import sys
+import tempfile
+from pathlib import Path
 
 from benchlib import cpu_seconds, peak_rss_mib, print_figures, timed_sync
 
@@ -25,10 +36,25 @@ TAP = "tap-apivideo"
 API_KEY = "emulator-apivideo-key"
 DATA_START = "2026-01-01T00:00:00Z"
 STREAMS = {"videos", "video_sessions", "session_events"}
+#: Every stream the tap discovers (for ``--logs``).
+ALL_STREAMS = {
+    "videos", "live_streams", "video_sessions", "live_stream_sessions", "session_events",
+    "video_plays", "live_stream_plays", "metrics", "buckets", "timeseries",
+}  # fmt: skip
+LOGS_VOLUME = {
+    "apivideo_videos": 12,
+    "apivideo_live_streams": 4,
+    "apivideo_sessions_per_media": 60,
+    "apivideo_rate_limit_per_minute": 100_000,
+    "latency_ms": 20,
+}
 
 
 def main() -> None:
     args = _parse_args()
+    if args.logs:
+        measure_logs()
+        return
     emulator_config = {
         "apivideo_videos": args.videos,
         "apivideo_live_streams": 1,
@@ -82,6 +108,41 @@ def main() -> None:
         sys.exit(f"record count {records} != {expected} rows the emulator holds")
 
 
+def measure_logs() -> None:
+    """Exit code and log lines: as it comes on today's API, every stream on the old one."""
+    rows = []
+    with EmulatorProcess(LOGS_VOLUME) as emulator:
+        today = datetime.date.fromisoformat(emulator.horizon()["horizon"][:10])
+        config = {
+            "api_key": API_KEY,
+            "api_url": f"{emulator.url}/apivideo",
+            "start_date": (today - datetime.timedelta(days=10)).isoformat(),
+        }
+        emulator.reset(**{**LOGS_VOLUME, "apivideo_retired": True})
+        rows.append(("as it comes, today's API", _log_figures(config, None)))
+        emulator.reset(**LOGS_VOLUME)
+        catalog = select_only(discover(TAP, config), ALL_STREAMS)
+        rows.append(("every stream, old API", _log_figures(config, catalog)))
+    print_figures(f"{TAP} log (10 days, demo volume)", rows)
+
+
+def _log_figures(config: dict, catalog: dict | None) -> str:
+    with tempfile.TemporaryDirectory() as folder:
+        args = [str(Path(sys.executable).parent / TAP), "--config", _write(folder, "c", config)]
+        if catalog is not None:
+            args += ["--catalog", _write(folder, "k", catalog)]
+        run = subprocess.run(args, capture_output=True, text=True, check=False, env={**os.environ})
+    records = sum(1 for line in run.stdout.splitlines() if '"type":"RECORD"' in line)
+    lines = len(run.stderr.splitlines())
+    return f"exit {run.returncode}, {lines:,} log lines, {records:,} records"
+
+
+def _write(folder: str, name: str, content: dict) -> str:
+    path = Path(folder) / f"{name}.json"
+    path.write_text(json.dumps(content))
+    return str(path)
+
+
 def _day_before(day: str) -> str:
     return (datetime.date.fromisoformat(day) - datetime.timedelta(days=1)).isoformat()
 
@@ -94,6 +155,7 @@ def _parse_args() -> argparse.Namespace:
     parser.add_argument("--latency-ms", type=int, default=100)
     parser.add_argument("--limit-per-minute", type=int, default=500)
     parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--logs", action="store_true", help="measure the log instead")
     return parser.parse_args()
 
 

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import datetime
+import re
 from collections import Counter
 
 import pytest
 
 from tests.support.apivideo import (
+    ALL_STREAMS,
     API_KEY,
+    DEFAULT_STREAMS,
     PLAYS_DIMENSIONS,
     TAP,
     VOLUME,
@@ -48,7 +51,7 @@ def session_key(session: dict) -> str:
 def test_every_stream_reconciles_with_the_api_and_keys_are_unique(emulator, catalog):
     emulator.reset(**VOLUME)
     config = apivideo_config(emulator, days=3)
-    run = run_tap(TAP, config, catalog=catalog)
+    run = run_tap(TAP, config, catalog=selected(catalog, *ALL_STREAMS))
     assert run.returncode == 0, run.stderr[-3000:]
     first = today(emulator) - datetime.timedelta(days=3)
     last = today(emulator) - datetime.timedelta(days=1)
@@ -248,6 +251,93 @@ def test_retired_endpoints_stop_only_their_streams_and_name_the_data_streams(emu
     assert not run.records["video_plays"]
 
 
+def test_a_default_run_on_todays_api_exits_0_with_media_and_data_analytics(emulator):
+    """As it comes (no catalog): only streams of endpoints today's API still has."""
+    emulator.reset(**{**VOLUME, "apivideo_retired": True})
+    config = apivideo_config(emulator, days=2)
+    catalog = discover(TAP, config)
+    by_default = {
+        entry["tap_stream_id"]
+        for entry in catalog["streams"]
+        for metadata in entry["metadata"]
+        if metadata["breadcrumb"] == [] and metadata["metadata"].get("selected-by-default")
+    }
+    assert by_default == DEFAULT_STREAMS
+    assert {entry["tap_stream_id"] for entry in catalog["streams"]} == ALL_STREAMS
+
+    run = run_tap(TAP, config)
+
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert set(run.records) == DEFAULT_STREAMS
+    assert len(run.records["videos"]) == len(truth(emulator, "videos"))
+    assert len(run.records["live_streams"]) == len(truth(emulator, "live_streams"))
+    assert len(run.records["metrics"]) == METRIC_PAIRS * 2
+    assert {(r["metric"], r["breakdown"]) for r in run.records["buckets"]}
+    assert run.records["timeseries"]
+    assert not [line for line in run.stderr.splitlines() if "ERROR" in line]
+    # No request reached a retired endpoint.
+    routes = emulator.stats()["requests_by_route"]
+    assert not [route for route in routes if route.split(".")[-1] in ALL_STREAMS - DEFAULT_STREAMS]
+
+
+RFC3339 = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})")
+
+
+def test_timeseries_emitted_at_is_rfc3339_whichever_form_the_api_sent(emulator, catalog):
+    emulator.reset(**VOLUME)
+    run = run_tap(TAP, apivideo_config(emulator, days=2), catalog=selected(catalog, "timeseries"))
+    assert run.returncode == 0, run.stderr[-3000:]
+    day = (today(emulator) - datetime.timedelta(days=1)).isoformat()
+    api_rows = truth(emulator, "timeseries", day=day, metric="play")
+    # The API's rows: ATOM, and on some the spec example's form ("2024-05-29T07+00:00:00:00").
+    assert [r["emittedAt"] for r in api_rows if "+00:00:00:00" in r["emittedAt"]]
+    emitted = [r for r in run.records["timeseries"] if r["day"] == day and r["metric"] == "play"]
+    assert [r["emittedAt"] for r in emitted] == [
+        f"{day}T{hour:02}:00:00+00:00" for hour in range(24)
+    ]
+    assert [r["metricValue"] for r in emitted] == [r["metricValue"] for r in api_rows]
+    assert all(RFC3339.fullmatch(r["emittedAt"]) for r in run.records["timeseries"])
+    assert len({(r["metric"], r["emittedAt"]) for r in run.records["timeseries"]}) == len(
+        run.records["timeseries"]
+    )
+
+
+def test_media_ids_get_per_media_figures_from_the_media_id_breakdown_never_a_refused_filter(
+    emulator, catalog
+):
+    emulator.reset(**VOLUME)
+    video_id = truth(emulator, "videos")[0]["videoId"]
+    live_id = truth(emulator, "live_streams")[0]["liveStreamId"]
+    config = apivideo_config(emulator, days=2, video_ids=[video_id], live_stream_ids=[live_id])
+
+    run = run_tap(TAP, config, catalog=selected(catalog, "metrics", "buckets", "timeseries"))
+
+    assert run.returncode == 0, run.stderr[-3000:]
+    asked = emulator.stats()["recent_requests"]
+    assert [r for r in asked if "/data/" in r["path"]]
+    assert not [r for r in asked if any(key.startswith("filterBy") for key in r["query"])]
+    assert not {k: v for k, v in emulator.stats()["status_counts"].items() if k.startswith("4")}
+    day = (today(emulator) - datetime.timedelta(days=1)).isoformat()
+    for metric in ("play", "start", "view"):
+        per_media = {
+            (r["dimensionValue"], r["metricValue"])
+            for r in run.records["buckets"]
+            if r["day"] == day and r["metric"] == metric and r["breakdown"] == "media-id"
+        }
+        api_rows = truth(emulator, "buckets", day=day, metric=metric, breakdown="media-id")
+        assert per_media == {
+            (r["dimensionValue"], r["metricValue"])
+            for r in api_rows
+            if r["dimensionValue"] in {video_id, live_id}
+        }
+        assert per_media, metric
+    # What the API cannot give per media is the whole project's, labelled so.
+    assert {r["mediaId"] for r in run.records["metrics"]} == {"all"}
+    assert len(run.records["metrics"]) == METRIC_PAIRS * 2
+    assert run.records["timeseries"]
+    assert [r for r in run.records["buckets"] if r["breakdown"] == "country"]
+
+
 def test_a_project_without_analytics_still_syncs_its_media(emulator, catalog):
     emulator.reset(**{**VOLUME, "apivideo_analytics_disabled": [API_KEY]})
     config = apivideo_config(emulator, days=2)
@@ -265,6 +355,9 @@ def test_a_project_without_analytics_still_syncs_its_media(emulator, catalog):
         ({"start_date": "2026-01-20", "end_date": "2026-01-10"}, "`start_date`"),
         ({"dimensions": ["devicetype"]}, "`dimensions"),
         ({"page_size": 500}, "`page_size`"),
+        ({"video_ids": [""]}, "`video_ids`"),
+        ({"video_ids": ["vi4k0jvEUuaTdRAEjQ4Prklg", "vi4k0jv EUuaT"]}, "`video_ids`"),
+        ({"live_stream_ids": ["vi4k0jvEUuaTdRAEjQ4Prklg"]}, "`live_stream_ids`"),
     ],
 )
 def test_bad_input_fails_before_any_data_request(emulator, overrides, named):
@@ -279,6 +372,31 @@ def test_bad_input_fails_before_any_data_request(emulator, overrides, named):
     }
     assert not data_routes
     assert "not-a-key" not in run.stderr
+
+
+@pytest.mark.parametrize(
+    ("bookmark", "problem"),
+    [("2030-01-01", "later than the end of this sync"), ("garbage", "is not a date")],
+)
+def test_impossible_day_bookmarks_stop_the_run_before_any_data_request(
+    emulator, catalog, bookmark, problem
+):
+    emulator.reset(**VOLUME)
+    state = {
+        "bookmarks": {
+            "metrics": {
+                "partitions": [{"context": {"mediaId": "all"}, "replication_key_value": bookmark}]
+            }
+        }
+    }
+    run = run_tap(TAP, apivideo_config(emulator), catalog=selected(catalog, "metrics"), state=state)
+    assert run.returncode == 1
+    last_line = run.stderr.splitlines()[-1]
+    assert "stream `metrics` partition [mediaId=all]" in last_line
+    assert problem in last_line
+    assert not run.records
+    assert not run.states  # the bad bookmark is not written back
+    assert not [route for route in emulator.stats()["requests_by_route"] if "auth" not in route]
 
 
 def test_server_errors_dropped_connections_and_a_revoked_token_are_retried(emulator, catalog):

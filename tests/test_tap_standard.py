@@ -40,13 +40,20 @@ TestTapIbmVideo = get_tap_test_class(
 
 #: Four days: every stream has rows, and the whole sync (/data asks 86 requests a
 #: day) stays within one minute's 500 reads of the emulator's production limit.
+_APIVIDEO_CONFIG = {
+    "api_key": "emulator-apivideo-key",
+    "start_date": "2026-01-27T00:00:00Z",
+    "api_url": f"{EMULATOR_URL}/apivideo",
+}
+#: Every stream selected: the retired endpoints' streams are not by default, and
+#: the emulator still serves them.
+_APIVIDEO_CATALOG = TapApiVideo(config=_APIVIDEO_CONFIG).catalog_dict
+for _entry in _APIVIDEO_CATALOG["streams"]:
+    for _metadata in _entry["metadata"]:
+        if _metadata["breadcrumb"] == []:
+            _metadata["metadata"]["selected"] = True
 TestTapApiVideo = get_tap_test_class(
-    tap_class=TapApiVideo,
-    config={
-        "api_key": "emulator-apivideo-key",
-        "start_date": "2026-01-27T00:00:00Z",
-        "api_url": f"{EMULATOR_URL}/apivideo",
-    },
+    tap_class=TapApiVideo, config=_APIVIDEO_CONFIG, catalog=_APIVIDEO_CATALOG
 )
 
 #: The reports take 0.2 s to generate and the emulator's budget is off, so the

@@ -12,8 +12,12 @@ stream, naming the ``/data`` streams to select instead.
 from __future__ import annotations
 
 import datetime
+import re
 import typing as t
+from functools import cached_property
 from http import HTTPStatus
+
+from singer_sdk.exceptions import FatalAPIError
 
 from tap_apivideo.client import (
     DATA_STREAMS,
@@ -384,7 +388,15 @@ class LiveStreamPlaysStream(PlaysStream):
 
 
 class DataStream(DailyStream):
-    """A ``/data`` endpoint per day: ``from`` = midnight UTC, ``to`` = the next (exclusive)."""
+    """A ``/data`` endpoint per day: ``from`` = midnight UTC, ``to`` = the next (exclusive).
+
+    Always the whole project, never filtered by media: the 2025-01 spec
+    (parameter ``filterBy``) says "The API only accepts the `mediaId` and
+    `mediaType` filters when you call `/data/metrics/play/total` or
+    `/data/buckets/play-total/media-id`". Per-media figures are the rows of the
+    ``media-id`` breakdown (``buckets``), which hold every media's value; with
+    ``video_ids``/``live_stream_ids`` set, only those media's rows are kept.
+    """
 
     #: The endpoint's path, filled from each request's labels.
     path_template: str
@@ -397,27 +409,21 @@ class DataStream(DailyStream):
 
     @property
     def partitions(self) -> list[dict]:
-        """One per filtered id (videos and live streams alike), or the whole project."""
-        return [
-            {"mediaId": media_id}
-            for media_id in media_filters(self.config, "video_ids", "live_stream_ids")
-        ]
+        """One: the whole project (the ``mediaId`` of its rows, see ``WHOLE_PROJECT``)."""
+        return [{"mediaId": WHOLE_PROJECT}]
 
-    def requests_for_day(self, context: Context | None, day: datetime.date) -> list[DayRequest]:
+    def requests_for_day(self, context: Context | None, day: datetime.date) -> list[DayRequest]:  # noqa: ARG002
         """One request per label set, each for the whole day."""
-        media_id = (context or {}).get("mediaId") or WHOLE_PROJECT
-        params = [
+        params = (
             ("from", api_datetime(day_start(day))),
             ("to", api_datetime(day_start(day + datetime.timedelta(days=1)))),
             *self.fixed_params,
-        ]
-        if media_id != WHOLE_PROJECT:
-            params.append(("filterBy[mediaId]", media_id))
+        )
         return [
             DayRequest(
                 path=self.path_template.format(**labels),
-                params=tuple(params),
-                labels=(*labels.items(), ("mediaId", media_id)),
+                params=params,
+                labels=(*labels.items(), ("mediaId", WHOLE_PROJECT)),
             )
             for labels in self.label_sets()
         ]
@@ -461,7 +467,7 @@ class BucketsStream(DataStream):
         """Every pair the spec allows."""
         return [{"metric": m, "breakdown": b} for m, b in bucket_pairs()]
 
-    def post_process(self, row: dict, context: Context | None = None) -> dict:
+    def post_process(self, row: dict, context: Context | None = None) -> dict | None:
         """Keyed by a digest: ``dimensionValue`` may be ``""``, which no key column can hold.
 
         The spec: "View events from Android and iOS return empty strings as the
@@ -469,8 +475,22 @@ class BucketsStream(DataStream):
         NULL, and a NULL in a key column fails the load.
         """
         row = super().post_process(row, context)
+        if not self.is_wanted_media(row):
+            return None
         row["bucketKey"] = stable_key(row, self.BUCKET_IDENTITY)
         return row
+
+    def is_wanted_media(self, row: dict) -> bool:
+        """Rows of the ``media-id`` breakdown: only the configured media's, when some are set."""
+        if row.get("breakdown") != "media-id" or not self.wanted_media:
+            return True
+        return row.get("dimensionValue") in self.wanted_media
+
+    @cached_property
+    def wanted_media(self) -> frozenset[str]:
+        """``video_ids`` and ``live_stream_ids`` together (the breakdown mixes both kinds)."""
+        ids = media_filters(self.config, "video_ids", "live_stream_ids")
+        return frozenset(ids) - {WHOLE_PROJECT}
 
 
 class TimeseriesStream(DataStream):
@@ -486,3 +506,44 @@ class TimeseriesStream(DataStream):
     def label_sets(self) -> list[dict[str, str]]:
         """Every metric."""
         return [{"metric": metric} for metric in TIMESERIES_METRICS]
+
+    def rows_in_body(self, body: t.Any) -> list[dict]:  # noqa: ANN401
+        """The hours, ``emittedAt`` as RFC 3339 whichever of the spec's two forms the API sent.
+
+        Here rather than in ``post_process``: an error is then the partition's
+        (skipped, bookmark kept), not the run's.
+        """
+        rows = super().rows_in_body(body)
+        for row in rows:
+            row["emittedAt"] = rfc3339_emitted_at(row.get("emittedAt"))
+        return rows
+
+
+#: The 2025-01 spec's timeseries example writes hours as ``2024-05-29T07+00:00:00:00``
+#: (GET_metrics-over-time, "Impression time from a certain date": rows 07, 08, 09
+#: of a request by hour). Read as: the date, the hour, the UTC offset, then
+#: minutes and seconds - an ATOM format string with the offset put after the
+#: hour - so it is 2024-05-29T07:00:00+00:00. The schema text says "ATOM
+#: date-time format", which every other row follows.
+SPEC_EXAMPLE_HOUR = re.compile(
+    r"(?P<day>\d{4}-\d{2}-\d{2})T(?P<hour>\d{2})"
+    r"(?P<offset>[+-]\d{2}:\d{2}):(?P<min>\d{2}):(?P<sec>\d{2})"
+)
+
+
+def rfc3339_emitted_at(value: t.Any) -> str:  # noqa: ANN401
+    """An ``emittedAt`` as an RFC 3339 date-time; raises if it is neither documented form.
+
+    A value in no known form fails its partition (bookmark kept) rather than
+    landing as a key the schema's ``date-time`` does not hold.
+    """
+    text = str(value)
+    odd = SPEC_EXAMPLE_HOUR.fullmatch(text)
+    if odd:
+        return f"{odd['day']}T{odd['hour']}:{odd['min']}:{odd['sec']}{odd['offset']}"
+    try:
+        parse_datetime(text)
+    except ValueError:
+        msg = f"timeseries emittedAt {text!r} is neither ATOM nor the spec example's form"
+        raise FatalAPIError(msg) from None
+    return text

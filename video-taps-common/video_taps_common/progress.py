@@ -1,10 +1,18 @@
 """Progress lines a person can read while a long sync runs, and a summary at its end.
 
 The SDK logs one METRIC line per HTTP request at INFO: at 50 requests a second
-that is 98% of a sync's log, and it still never says how far the sync is. This
-logs one line per stream and partition every ``interval`` seconds (records so
-far, of the total the API announced when it did, percent, rate and ETA) and
-keeps the figures for a summary per stream when the run ends.
+that is 98% of a sync's log, and it still never says how far the sync is. At
+INFO a tap in this family logs one progress line per stream every ``interval``
+seconds (records so far, of the total the API announced when it did, percent,
+rate and ETA) and a summary per stream when the run ends.
+
+Lines the SDK writes once per partition go to DEBUG, naming the partition:
+a stream with a partition per session (api.video's events) wrote hundreds of
+"Starting incremental sync of 'session_events' with bookmark value …" lines
+that did not say which session, and three METRIC lines (``record_count``,
+``http_request_count``, ``sync_duration``) per session. This is done with
+:class:`logging.Filter` objects on the stream loggers and the SDK's metrics
+logger (:func:`quiet_partition_logs`), not by overriding the SDK's methods.
 """
 
 from __future__ import annotations
@@ -14,8 +22,13 @@ import time
 import typing as t
 from dataclasses import dataclass, field
 
-#: Seconds between two progress lines of one partition.
+from singer_sdk.metrics import Point, get_metrics_logger
+
+#: Seconds between two progress lines of one stream.
 PROGRESS_INTERVAL_SECONDS = 10.0
+#: The SDK's line at the start of each partition of an incremental stream
+#: (``singer_sdk.streams._state``); its arguments are the stream and the bookmark.
+SDK_PARTITION_START = "Starting incremental sync of '%s' with bookmark value: %s"
 
 
 def describe_partition(context: t.Mapping[str, t.Any] | None) -> str:
@@ -27,7 +40,12 @@ def describe_partition(context: t.Mapping[str, t.Any] | None) -> str:
 
 @dataclass
 class PartitionProgress:
-    """Records of one stream partition so far, logged every few seconds."""
+    """Records of one stream partition so far.
+
+    When its stream is tracked (see :func:`quiet_partition_logs`) the stream's
+    :class:`StreamProgress` logs one line for all its partitions; otherwise the
+    partition logs its own every ``interval`` seconds.
+    """
 
     stream: str
     partition: str
@@ -38,10 +56,14 @@ class PartitionProgress:
     total: int | None = None
     started: float = field(init=False)
     _next_log: float = field(init=False)
+    _stream_progress: StreamProgress | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
         self.started = self.clock()
         self._next_log = self.started + self.interval
+        self._stream_progress = _TRACKED.get(self.logger)
+        if self._stream_progress is not None:
+            self._stream_progress.partition_started(self)
 
     def expect(self, total: int | None) -> None:
         """The number of records the API said this partition holds."""
@@ -50,7 +72,9 @@ class PartitionProgress:
     def add(self, count: int = 1) -> None:
         """Count emitted records; log a line when the interval has passed."""
         self.records += count
-        if self.records % 100 == 0 and self.clock() >= self._next_log:
+        if self._stream_progress is not None:
+            self._stream_progress.add(count)
+        elif self.records % 100 == 0 and self.clock() >= self._next_log:
             self.log_line()
 
     def log_line(self) -> None:
@@ -78,6 +102,160 @@ class PartitionProgress:
     def elapsed(self) -> float:
         """Seconds since this partition started."""
         return self.clock() - self.started
+
+
+class StreamProgress(logging.Filter):
+    """One stream's progress across all its partitions, and its per-partition lines at DEBUG.
+
+    As a filter on the stream's logger it holds back the SDK's
+    "Starting incremental sync …" line, which comes before its partition's
+    records and does not name the partition, and logs it at DEBUG, naming the
+    partition, once that partition starts (:meth:`partition_started`).
+    """
+
+    def __init__(
+        self,
+        stream: str,
+        logger: logging.Logger,
+        *,
+        interval: float = PROGRESS_INTERVAL_SECONDS,
+        clock: t.Callable[[], float] = time.monotonic,
+    ) -> None:
+        super().__init__()
+        self.stream = stream
+        self.logger = logger
+        self.interval = interval
+        self.clock = clock
+        self.records = 0
+        self.partitions = 0
+        self.current: PartitionProgress | None = None
+        self.started: float | None = None
+        self._next_log = 0.0
+        self._held_start: logging.LogRecord | None = None
+
+    # Per-partition lines -----------------------------------------------------------
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Hold the SDK's partition start line; pass everything else."""
+        if record.msg != SDK_PARTITION_START:
+            return True
+        self._log_held_start(None)  # one whose partition never started (stream skipped)
+        self._held_start = record
+        return False
+
+    def _log_held_start(self, partition: str | None) -> None:
+        record, self._held_start = self._held_start, None
+        if record is None or not self.logger.isEnabledFor(logging.DEBUG):
+            return
+        args = record.args if isinstance(record.args, tuple) else ()
+        bookmark = args[1] if len(args) > 1 else None
+        where = f" [{partition}]" if partition is not None else ""
+        self.logger.debug(
+            "Starting incremental sync of '%s'%s with bookmark value: %s",
+            self.stream,
+            where,
+            bookmark,
+        )
+
+    # Progress ----------------------------------------------------------------------
+
+    def partition_started(self, partition: PartitionProgress) -> None:
+        """A partition begins: its held start line goes out at DEBUG, naming it."""
+        self._log_held_start(partition.partition)
+        now = self.clock()
+        if self.started is None:
+            self.started = now
+            self._next_log = now + self.interval
+        self.partitions += 1
+        self.current = partition
+
+    def add(self, count: int) -> None:
+        """Count emitted records; one line when the interval has passed."""
+        self.records += count
+        if self.clock() >= self._next_log:
+            self.log_line()
+
+    def log_line(self) -> None:
+        """Records so far (of the total, when the API announced one), rate, ETA."""
+        now = self.clock()
+        self._next_log = now + self.interval
+        elapsed = max(now - (self.started if self.started is not None else now), 1e-9)
+        rate = self.records / elapsed
+        current = self.current
+        if self.partitions == 1 and current is not None and current.total:
+            left = max(current.total - self.records, 0)
+            eta = f", ETA {left / rate:,.0f} s" if rate > 0 else ""
+            share = self.records / current.total
+            done = f"{self.records:,} of {current.total:,} records ({share:.1%})"
+            self.logger.info(
+                "Progress %s: %s, %s records/s%s", self.stream, done, f"{rate:,.0f}", eta
+            )
+            return
+        where = ""
+        if self.partitions > 1 and current is not None:
+            of_total = f" of {current.total:,}" if current.total else ""
+            where = f"; now [{current.partition}]: {current.records:,}{of_total} records"
+        plural = "s" if self.partitions != 1 else ""
+        self.logger.info(
+            "Progress %s: %s records from %d partition%s, %s records/s%s",
+            self.stream,
+            f"{self.records:,}",
+            self.partitions,
+            plural,
+            f"{rate:,.0f}",
+            where,
+        )
+
+
+class PartitionMetricsToDebug(logging.Filter):
+    """The SDK's METRIC lines of one partition (a ``context`` tag) go to DEBUG.
+
+    Lines of a whole stream stay at INFO. ``http_request_duration`` is at DEBUG
+    already (see ``VendorStream._log_metric``).
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Pass stream lines; demote partition lines, passing them only when DEBUG is on."""
+        args = record.args if isinstance(record.args, tuple) else ()
+        point = args[0] if args else None
+        if not (isinstance(point, Point) and point.tags.get("context")):
+            return True
+        if record.levelno <= logging.DEBUG:
+            return True
+        record.levelno = logging.DEBUG
+        record.levelname = logging.getLevelName(logging.DEBUG)
+        return logging.getLogger(record.name).isEnabledFor(logging.DEBUG)
+
+
+#: The stream progress of each tracked stream logger (the newest run's).
+_TRACKED: dict[logging.Logger, StreamProgress] = {}
+
+
+def quiet_partition_logs(
+    stream_loggers: t.Mapping[str, logging.Logger],
+    *,
+    interval: float = PROGRESS_INTERVAL_SECONDS,
+    clock: t.Callable[[], float] = time.monotonic,
+) -> dict[str, StreamProgress]:
+    """Track each stream's progress, and send per-partition lines to DEBUG.
+
+    Called when a run starts, with ``{stream name: stream logger}``; a later
+    run in the same process replaces the earlier run's trackers. Returns the
+    trackers by stream name.
+    """
+    tracked: dict[str, StreamProgress] = {}
+    for stream, logger in stream_loggers.items():
+        previous = _TRACKED.pop(logger, None)
+        if previous is not None:
+            logger.removeFilter(previous)
+        progress = StreamProgress(stream, logger, interval=interval, clock=clock)
+        tracked[stream] = progress
+        logger.addFilter(progress)
+        _TRACKED[logger] = progress
+    metrics_logger = get_metrics_logger()
+    if not any(isinstance(f, PartitionMetricsToDebug) for f in metrics_logger.filters):
+        metrics_logger.addFilter(PartitionMetricsToDebug())
+    return tracked
 
 
 @dataclass

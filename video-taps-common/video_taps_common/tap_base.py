@@ -30,7 +30,7 @@ from singer_sdk.exceptions import ConfigValidationError
 from singer_sdk.plugin_base import JSONSchemaValidator
 
 from video_taps_common.errors import InvalidInputError, RunAbortingError
-from video_taps_common.progress import StreamSummary, describe_partition
+from video_taps_common.progress import StreamSummary, describe_partition, quiet_partition_logs
 from video_taps_common.settings import as_utc, date_setting_errors, parse_datetime
 from video_taps_common.singer_output import BookmarkFlushingWriter
 
@@ -140,6 +140,7 @@ class VideoTap(Tap):
     def sync_all(self) -> None:
         """Check the state's bookmarks, sync, then report the partitions that failed."""
         self.check_bookmarks()
+        quiet_partition_logs({stream.name: stream.logger for stream in self.streams.values()})
         try:
             super().sync_all()
         except RunAbortingError:
@@ -224,14 +225,15 @@ class VideoTap(Tap):
         for stream in self.streams.values():
             key = stream.replication_key
             stream_state = bookmarks.get(stream.tap_stream_id)
-            if not key or not stream_state or not _is_date_time(stream.schema, key):
+            kind = _bookmark_format(stream.schema, key) if key else None
+            if not kind or not stream_state:
                 continue
             for context, value in _bookmark_values(stream_state):
                 where = f"stream `{stream.name}` partition [{describe_partition(context)}]"
                 try:
-                    moment = parse_datetime(str(value))
+                    moment = _parse_bookmark(value, kind)
                 except ValueError:
-                    problems.append(f"{where}: bookmark {value!r} is not a date-time")
+                    problems.append(f"{where}: bookmark {value!r} is not a {kind}")
                     continue
                 latest = _latest_allowed_bookmark(stream, context)
                 if moment > latest:
@@ -297,8 +299,21 @@ def _bookmark_values(stream_state: dict) -> t.Iterator[tuple[dict | None, t.Any]
             yield partition.get("context"), partition["replication_key_value"]
 
 
-def _is_date_time(schema: dict, key: str) -> bool:
-    return (schema.get("properties", {}).get(key) or {}).get("format") == "date-time"
+def _bookmark_format(schema: dict, key: str) -> str | None:
+    """``date-time`` or ``date`` for a replication key holding one, else ``None``.
+
+    Day-keyed bookmarks (``format: date``) get the same checks as date-time ones.
+    """
+    kind = (schema.get("properties", {}).get(key) or {}).get("format")
+    return kind if kind in ("date-time", "date") else None
+
+
+def _parse_bookmark(value: t.Any, kind: str) -> datetime.datetime:  # noqa: ANN401
+    """A bookmark as an aware datetime (a day as its midnight UTC); ValueError if it is none."""
+    if kind == "date":
+        day = datetime.date.fromisoformat(str(value).strip())
+        return datetime.datetime.combine(day, datetime.time(), tzinfo=datetime.UTC)
+    return parse_datetime(str(value))
 
 
 def _latest_allowed_bookmark(stream: t.Any, context: dict | None) -> datetime.datetime:  # noqa: ANN401

@@ -36,6 +36,7 @@ import random
 import urllib.parse
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from functools import cached_property
 from typing import Any
 
@@ -848,9 +849,12 @@ class Project:
         (exclusive), aligned on UTC minutes/hours/days (docs silent), each
         computed over its part of ``[from, to)``; buckets without data are
         included with 0 (docs silent; a choice). ``emittedAt`` in ATOM
-        ("in ATOM date-time format"; the example's "2024-05-29T07+00:00:00:00"
-        is garbled). Sorting: sortBy/sortOrder; without sortBy by emittedAt
-        (docs silent; a choice).
+        ("in ATOM date-time format"), except that hourly rows of odd hours take
+        the form of the spec's own example (GET_metrics-over-time, 200
+        "Impression time from a certain date": ``emittedAt:
+        '2024-05-29T07+00:00:00:00'``), see :func:`spec_example_hour`: a
+        client must read both. Sorting: sortBy/sortOrder; without sortBy by
+        emittedAt (docs silent; a choice).
         """
         assert q.interval is not None
         step = INTERVALS[q.interval]
@@ -885,7 +889,7 @@ class Project:
             groups = (ss.loaded_ms[rows] - first) // step
             values = self.measure(ss, rows, groups, len(starts), q.measure, lo, hi)
         out = [
-            {"emittedAt": atom(int(t)), "metricValue": v}
+            {"emittedAt": _emitted_at(int(t), q.interval), "metricValue": v}
             for t, v in zip(starts.tolist(), values, strict=True)
         ]
         if q.sort_by == "metricValue":
@@ -964,3 +968,21 @@ class Dataset:
                 by_name[name] = Project(cfg, name)
             self.projects[key] = by_name[name]
         self.keys = list(cfg["apivideo_projects"])
+
+
+def spec_example_hour(ms: int) -> str:
+    """An hour as [OAS-2025-01]'s timeseries example writes it: ``2024-05-29T07+00:00:00:00``.
+
+    The example's three rows (07, 08, 09 on 2024-05-29, from a request of
+    2024-05-28T11:08:39 to 2024-05-29T11:08:39 by hour) read as the date, the
+    hour, the UTC offset ``+00:00``, then minutes and seconds ``:00:00``: an
+    ATOM format string with the offset put after the hour.
+    """
+    return datetime.fromtimestamp(ms // 1000, UTC).strftime("%Y-%m-%dT%H+00:00:%M:%S")
+
+
+def _emitted_at(ms: int, interval: str) -> str:
+    """ATOM, or on hourly rows of odd hours the spec example's form (both served)."""
+    if interval == "hour" and datetime.fromtimestamp(ms // 1000, UTC).hour % 2 == 1:
+        return spec_example_hour(ms)
+    return atom(ms)

@@ -539,6 +539,9 @@ FILTER_KEYS = (
     "mediaId", "mediaType", "continent", "country", "deviceType", "operatingSystem", "browser",
     "tag", "referrer",
 )  # fmt: skip
+#: [OAS-2025-01] filterBy: "The API only accepts the `mediaId` and `mediaType` filters
+#: when you call `/data/metrics/play/total` or `/data/buckets/play-total/media-id`".
+PLAY_TOTAL_FILTER_KEYS = ("mediaId", "mediaType")
 #: [OAS-2025-01] filterBy continent enum.
 CONTINENTS = ("AS", "AF", "NA", "SA", "AN", "EU", "AZ")
 VIEW_DURATIONS = ("3s", "5s", "10s", "30s")
@@ -622,9 +625,13 @@ def _parse_bool(q: MultiMapping[str], name: str) -> bool | None:
 def _parse_filters(q: MultiMapping[str], *, play_total: bool) -> dict[str, tuple[str, ...]]:
     """``filterBy[key]=v`` / ``filterBy[key][]=v`` (deepObject, [OAS-2025-01] filterBy).
 
-    Every documented key filters. Unknown keys are ignored (docs silent). With
-    play-total, "The API only accepts the mediaId and mediaType filters": any
-    other documented key is refused with the "Invalid query parameter"
+    Every documented key filters. Unknown keys are ignored (docs silent).
+    [OAS-2025-01] parameter filterBy: "The API only accepts the `mediaId` and
+    `mediaType` filters when you call `/data/metrics/play/total` or
+    `/data/buckets/play-total/media-id`". Taken at its word both ways (the
+    sentence reads either way; strict on both is what a client must survive):
+    ``mediaId``/``mediaType`` on any other endpoint are refused, and on those
+    two any other documented key is; both with the "Invalid query parameter"
     example's detail. mediaType must be video or live-stream, continent one of
     the enum; a referrer longer than 2048 characters is the spec's "Referrer
     too long" 400.
@@ -635,7 +642,7 @@ def _parse_filters(q: MultiMapping[str], *, play_total: bool) -> dict[str, tuple
         if key not in FILTER_KEYS:
             continue
         name = f"filterBy[{key}]"
-        if play_total and key not in ("mediaId", "mediaType"):
+        if play_total != (key in PLAY_TOTAL_FILTER_KEYS):
             raise query_error(name, NOT_EXPECTED_DETAIL)
         if key == "mediaType" and values[-1] not in ("video", "live-stream"):
             raise query_error(
