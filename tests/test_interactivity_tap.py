@@ -249,6 +249,47 @@ def test_api_faults_are_retried_to_the_full_truth(emulator):
     assert emulator.stats()["faults_injected"] == 5
 
 
+@pytest.mark.parametrize("report_format", ["json", "csv"])
+def test_a_body_cut_short_is_downloaded_again_and_no_row_goes_out_twice(emulator, report_format):
+    # Generation 0: the submission is the only 202, so the next three downloads
+    # are exactly the ones cut (mid-row, the body ending cleanly), the fourth whole.
+    emulator.reset(**{**FAST, "interactivity_generation_seconds": 0})
+    emulator.configure_faults(
+        [{"path": "/user_stream_raw", "kind": "malformed", "after": 1, "count": 3}]
+    )
+    run = sync(emulator, ["user_stream_raw"], account_ids=ACCOUNTS[:1], report_format=report_format)
+    assert_ok(run)
+    emitted = run.records["user_stream_raw"]
+    today = horizon_day(emulator).isoformat()
+    assert as_multiset(emitted) == expected(
+        emulator, "user_stream_raw", ACCOUNTS[0], START_DAY, today
+    )
+    assert len({r["row_key"] for r in emitted}) == len(emitted)
+    assert emulator.stats()["faults_injected"] == 3
+    assert run.stderr.count("the report body does not parse") == 3
+    assert "Traceback" not in run.stderr
+    assert len(submissions(emulator)) == 1, "a download from the cache was paid as a report"
+
+
+@pytest.mark.parametrize("report_format", ["json", "csv"])
+def test_a_body_that_never_parses_fails_its_partition_only(emulator, report_format):
+    emulator.reset(**{**FAST, "interactivity_generation_seconds": 0})
+    emulator.configure_faults(
+        [{"path": "/user_stream_raw", "kind": "malformed", "after": 1, "count": -1}]
+    )
+    streams = ["user_stream_raw", "widget_user_sentiment_summary"]
+    run = sync(emulator, streams, account_ids=ACCOUNTS[:1], report_format=report_format)
+    assert run.returncode == 1
+    assert "Traceback" not in run.stderr
+    assert "did not parse in 4 downloads" in run.stderr
+    assert f"user_stream_raw for account {ACCOUNTS[0]}" in run.stderr
+    # No row of a cut body went out; the stream after it was synced in full.
+    assert run.records["user_stream_raw"] == []
+    saved = run.final_state.get("bookmarks", {}).get("user_stream_raw", {})
+    assert not any("replication_key_value" in p for p in saved.get("partitions", []))
+    assert run.records["widget_user_sentiment_summary"]
+
+
 # Credentials and bad input -------------------------------------------------------------
 
 
