@@ -230,6 +230,24 @@ def test_the_day_budget_ends_the_run_cleanly_and_the_next_day_resumes(emulator):
     assert all(s["status"] == 202 for s in submissions(emulator)), "the API refused a report"
 
 
+def test_only_reports_the_api_accepted_stay_in_the_budget_ledger(emulator):
+    emulator.reset(**{**FAST, "interactivity_generation_seconds": 1.0})
+    # Every report request after the first six is refused (401, even after a new token).
+    emulator.configure_faults(
+        [{"path": "/interactivity-reporting/", "kind": "status", "status": 401, "after": 6,
+          "count": -1}]
+    )  # fmt: skip
+    run = sync(emulator, EVENT_REPORTS + SUMMARY_REPORTS, account_ids=ACCOUNTS[:1])
+    assert run.returncode == 1
+    accepted = [s for s in submissions(emulator) if s["status"] == 202]
+    assert 0 < len(accepted) < len(EVENT_REPORTS + SUMMARY_REPORTS)
+    ledger = run.final_state["interactivity_reports"]["submitted"]
+    assert sorted(key for _, key in ledger) == sorted(
+        "|".join((s["report"], s["account_id"], s["start"], s["end"], s["format"]))
+        for s in accepted
+    )
+
+
 def test_api_faults_are_retried_to_the_full_truth(emulator):
     emulator.reset(**FAST)
     emulator.configure_faults(

@@ -291,7 +291,8 @@ class ReportScheduler:
                 if slot.wait_seconds > 0:
                     return None, now, slot.wait_seconds
                 self._queue.popleft()
-                # Counted as it leaves: a 429 gives the place back (``_requeue``).
+                # Counted as it leaves: a 429 or a failure gives the place back
+                # (``_requeue``, ``_finish``).
                 self._budget.record(request.key, now)
                 return request, now, 0.0
             return None, 0.0, 0.0
@@ -309,6 +310,14 @@ class ReportScheduler:
                 self._fatal = t.cast("RunAbortingError", submission.error)
             if submission.error is None:
                 self.submitted_count += 1
+            else:
+                # Refused (401, 4xx) or never answered after its retries: the
+                # API did not queue it, so it costs no budget. Kept, it would
+                # shrink the day's budget for 24 h and make the next run wait
+                # on a report that does not exist. (A request lost after the
+                # API counted it is possible but unknowable; a 429 then says
+                # so, and is waited out like any other.)
+                self._budget.forget(submission.request.key)
             self._lock.notify_all()
         self._on_change()
 
