@@ -323,6 +323,58 @@ def test_the_reporting_key_works_and_no_secret_is_ever_logged(emulator):
     assert API_KEY not in run.stderr + run.stdout
 
 
+def api_key_config(emulator: EmulatorProcess, **settings) -> dict:
+    config = interactivity_config(emulator, **settings)
+    for name in ("client_id", "client_secret", "oauth_url"):
+        config.pop(name)
+    config["api_key"] = API_KEY
+    return config
+
+
+def test_with_the_reporting_key_today_is_the_apis_not_the_machines(emulator):
+    # The emulator's today is in January 2026, wherever this machine's clock is.
+    emulator.reset(**FAST)
+    today = horizon_day(emulator).isoformat()
+    config = api_key_config(emulator, account_ids=ACCOUNTS[:1])
+    run = run_tap(TAP, config, catalog=select_only(discover(TAP, config), {"user_stream_raw"}))
+    assert_ok(run)
+    assert run.bookmarks("user_stream_raw") == {ACCOUNTS[0]: f"{today}T00:00:00+00:00"}
+    assert as_multiset(run.records["user_stream_raw"]) == expected(
+        emulator, "user_stream_raw", ACCOUNTS[0], START_DAY, today
+    )
+    ends = {r["query"]["end"] for r in report_requests(emulator) if r["query"].get("end")}
+    assert ends == {today}
+
+
+@pytest.mark.parametrize("credential", ["oauth", "api_key"])
+def test_a_bookmark_after_the_apis_today_is_refused_before_any_report(emulator, credential):
+    emulator.reset(**FAST)
+    future = (horizon_day(emulator) + datetime.timedelta(days=3)).isoformat()
+    assert future < datetime.datetime.now(datetime.UTC).date().isoformat(), "clock assumption"
+    state = {
+        "bookmarks": {
+            "user_stream_raw": {
+                "partitions": [
+                    {"context": {"account_id": ACCOUNTS[0]}, "replication_key": "when",
+                     "replication_key_value": f"{future}T00:00:00+00:00"}
+                ]
+            }
+        }
+    }  # fmt: skip
+    settings = {"account_ids": ACCOUNTS[:1]}
+    config = (
+        api_key_config(emulator, **settings)
+        if credential == "api_key"
+        else interactivity_config(emulator, **settings)
+    )
+    catalog = select_only(discover(TAP, config), {"user_stream_raw"})
+    run = run_tap(TAP, config, catalog=catalog, state=state)
+    assert run.returncode == 1
+    assert "later than the end of this sync" in run.stderr
+    assert f"{future}T00:00:00+00:00" in run.stderr
+    assert submissions(emulator) == []
+
+
 @pytest.mark.parametrize(
     ("change", "expected_text"),
     [

@@ -41,7 +41,7 @@ from tap_brightcove_interactivity.schemas import (
 )
 from video_taps_common.concurrent_stream import UnauthorizedError, VendorStream
 from video_taps_common.errors import CredentialsRejectedError, RunAbortingError
-from video_taps_common.sync_window import ExplicitBookmarksMixin
+from video_taps_common.sync_window import ExplicitBookmarksMixin, SyncWindowMixin
 
 if t.TYPE_CHECKING:
     from singer_sdk.helpers.types import Context
@@ -85,8 +85,12 @@ class SpooledReport:
         self.body.close()
 
 
-class ReportStream(ExplicitBookmarksMixin, VendorStream[None]):
-    """One engagement report, synced per account (each account its own partition)."""
+class ReportStream(ExplicitBookmarksMixin, SyncWindowMixin, VendorStream[None]):
+    """One engagement report, synced per account (each account its own partition).
+
+    ``SyncWindowMixin`` gives the signpost: the run's start by the API's clock
+    (or ``end_date``), beyond which ``check_bookmarks`` refuses a bookmark.
+    """
 
     spec: t.ClassVar[ReportSpec]
     path = ""

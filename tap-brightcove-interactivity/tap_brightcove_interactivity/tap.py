@@ -7,6 +7,7 @@ import threading
 import typing as t
 from functools import cached_property
 
+import requests
 from singer_sdk import typing as th
 from singer_sdk.authenticators import APIKeyAuthenticator
 
@@ -231,14 +232,45 @@ class TapBrightcoveInteractivity(VideoTap):
 
     @property
     def clock_from_token_answer(self) -> bool:  # type: ignore[override]
-        """With OAuth, the API's clock; the reporting key gets no token answer to read it from."""
+        """With OAuth, the token answer's clock; the reporting key gets no token answer."""
         return not self.uses_api_key
+
+    def read_api_clock(self) -> None:
+        """OAuth: the token answer. The reporting key: the ``Date`` of the API's answer to its root.
+
+        "Today" and the report budget must be the API's: a machine whose clock
+        is behind would plan no window at all (exit 0, no rows), one ahead
+        would bookmark days the API has not reached. A GET of ``api_url``
+        names no report, so whatever it answers (a 404 most likely) costs no
+        report budget; the key is not sent with it. If it cannot be read, the
+        machine's clock is used, with a WARNING.
+        """
+        if not self.uses_api_key:
+            super().read_api_clock()
+            return
+        url = str(self.config["api_url"])
+        fallback = "using this machine's clock for today's date and the report budget"
+        try:
+            response = requests.get(
+                url, timeout=float(self.config["request_timeout_seconds"]), allow_redirects=False
+            )
+        except requests.exceptions.RequestException as error:
+            self.logger.warning(
+                "Could not read the API's clock from %s (setting `api_url`: %s): %s",
+                url,
+                type(error).__name__,
+                fallback,
+            )
+            return
+        response.close()
+        if not self.note_api_date(response):
+            self.logger.warning("%s answered without a Date header: %s", url, fallback)
 
     def api_clock(self) -> float:
         """Seconds since the epoch by the API's clock (``api_now``).
 
         "Today", the budget's minute, hour and day, and report ages are all the
-        API's. With the reporting key there is no token answer: the local clock.
+        API's (``read_api_clock``).
         """
         return self.api_now().timestamp()
 
