@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import time
 
 import pytest
 
@@ -21,6 +22,7 @@ from tests.support.interactivity import (
     TAP,
     as_emitted,
     as_multiset,
+    hms_seconds,
     horizon_day,
     interactivity_config,
     report_truth,
@@ -83,6 +85,25 @@ def test_every_report_arrives_exactly_as_the_api_holds_it(emulator):
     event = run.records["user_stream_raw"][0]
     assert event["when"].endswith("+00:00")
     assert isinstance(event["video_time"], (int, float))
+    # Durations: the text as the API gives it and whole seconds beside it,
+    # hours past 24 included (a month's view time of a project).
+    for report, column in [
+        ("project_engagement_summary_raw", "total_view_time"),
+        ("experience_engagement_summary_raw", "total_view_time"),
+        ("user_engagement_summary_raw", "time_watched"),
+        ("chapter_summary", "chapter_time"),
+    ]:
+        pairs = [(r[column], r[f"{column}_seconds"]) for r in run.records[report]]
+        assert pairs, report
+        assert all(isinstance(text, str) and isinstance(secs, int) for text, secs in pairs)
+        assert all(secs == hms_seconds(text) for text, secs in pairs), report
+    long_ones = [
+        r["total_view_time"]
+        for r in run.records["project_engagement_summary_raw"]
+        if r["total_view_time_seconds"] > 24 * 3600
+    ]
+    assert long_ones, "no duration over 24 h: the test proves nothing"
+    assert all(int(text.split(":")[0]) >= 24 for text in long_ones)
     poll = run.records["poll_widget_summary"]
     assert all(isinstance(r["project_ids"], list) for r in poll)
     assert any(len(r["project_ids"]) > len(set(r["project_ids"])) for r in poll), "no repeats"
@@ -167,6 +188,8 @@ def test_a_report_past_its_timeout_ends_the_sync_and_the_next_run_polls_it_first
 
     second = sync(emulator, streams, account_ids=ACCOUNTS[:1], state=first.final_state)
     assert_ok(second)
+    assert "Resuming 2 report(s) an earlier run submitted but did not read" in second.stderr
+    assert f"chapter_summary for account {ACCOUNTS[0]}" in second.stderr
     assert len(submissions(emulator)) == submitted_before, "pending reports were paid again"
     today = horizon_day(emulator).isoformat()
     assert as_multiset(second.records["user_stream_raw"]) == expected(
@@ -208,6 +231,9 @@ def test_the_day_budget_ends_the_run_cleanly_and_the_next_day_resumes(emulator):
     settings = {"account_ids": ACCOUNTS[:1], "window_days": 10, "reports_per_day": 3}
     first = sync(emulator, ["user_stream_raw"], **settings)
     assert_ok(first)
+    # Said up front: 4 windows of 10 days, 3 a day.
+    assert "This run plans 4 new report(s)" in first.stderr
+    assert "the plan takes 2 day(s) of daily runs. This run requests 3" in first.stderr
     assert first.stderr.count("The day's report budget is spent") == 1
     assert "1 planned report(s) were not requested" in first.stderr
     assert first.bookmarks("user_stream_raw") == {ACCOUNTS[0]: "2026-01-30T00:00:00+00:00"}
@@ -246,6 +272,28 @@ def test_only_reports_the_api_accepted_stay_in_the_budget_ledger(emulator):
         "|".join((s["report"], s["account_id"], s["start"], s["end"], s["format"]))
         for s in accepted
     )
+
+
+def test_the_budget_ledger_keeps_the_apis_time_across_runs(emulator):
+    # The tap counts the budget by the API's clock (the token answer's Date); if
+    # that clock stood still while the API's budget clock moved, a second run
+    # would find its own earlier submissions "in the future" and wait for them.
+    emulator.reset(**FAST)
+    settings = {"account_ids": ACCOUNTS[:1]}
+    first = sync(emulator, ["chapter_summary"], **settings)
+    assert_ok(first)
+    time.sleep(4)
+    second = sync(emulator, ["user_stream_raw"], state=first.final_state, **settings)
+    assert_ok(second)
+    api_clock = {
+        "|".join((s["report"], s["account_id"], s["start"], s["end"], s["format"])): s["clock"]
+        for s in submissions(emulator)
+    }
+    ledger = second.final_state["interactivity_reports"]["submitted"]
+    assert sorted(key for _, key in ledger) == sorted(api_clock)
+    for at_ms, key in ledger:
+        # Date has whole seconds, and a request takes a moment to arrive.
+        assert abs(at_ms / 1000 - api_clock[key]) < 2.5, key
 
 
 def test_api_faults_are_retried_to_the_full_truth(emulator):

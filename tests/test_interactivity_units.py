@@ -13,6 +13,7 @@ import io
 import json
 import logging
 import threading
+import time
 
 import pytest
 
@@ -338,3 +339,46 @@ def test_scheduler_stops_submitting_when_the_day_is_spent():
     scheduler.stop()
     assert scheduler.budget_spent
     assert scheduler.remaining == 1
+
+
+def test_scheduler_says_what_waits_for_the_budget_and_until_when(caplog):
+    budget = ReportBudget(1, 10, 10, [(0.0, "earlier")])
+    scheduler = ReportScheduler(
+        budget=budget,
+        clock=lambda: 10.0,
+        submit=lambda req: None,
+        on_change=lambda: None,
+        logger=logging.getLogger("test-budget-wait"),
+    )
+    req = request("chapter_summary")
+    with caplog.at_level(logging.INFO, logger="test-budget-wait"):
+        scheduler.start([req])
+        deadline = time.monotonic() + 10
+        while not caplog.messages and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(1.5)  # the submitter looks again every second: still one line
+        scheduler.stop()
+    assert len(caplog.messages) == 1
+    line = caplog.messages[0]
+    assert "chapter_summary for account 111, 2026-01-01..2026-01-31" in line
+    assert "waits 51 s, until 1970-01-01 00:01:01 UTC" in line
+    assert "1-a-minute limit" in line
+
+
+def test_a_plan_beyond_the_days_budget_says_how_many_reports_and_days(caplog):
+    tap = TapBrightcoveInteractivity(
+        config={**CONFIG, "account_ids": ["111", "222"], "start_date": "2016-01-01"},
+        setup_mapper=True,
+    )
+    tap.run_started_at = datetime.datetime(2026, 1, 31, 12, tzinfo=datetime.UTC).timestamp()
+    plan = tap.report_plan()
+    # 3,684 days in windows of 180: 21 per event report and account; 7 summaries.
+    assert len(plan) == 2 * (5 * 21 + 7) == 224
+    with caplog.at_level(logging.INFO):
+        tap.log_plan(plan)
+    warning = next(r.getMessage() for r in caplog.records if r.levelno == logging.WARNING)
+    assert "plans 224 new report(s)" in warning
+    assert "100 of reports_per_day=100" in warning
+    assert "takes 3 day(s) of daily runs" in warning
+    assert "This run requests 100" in warning
+    assert "spreads today's 100 over at least 4 h" in warning
