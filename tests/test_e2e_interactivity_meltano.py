@@ -44,9 +44,19 @@ def test_meltano_run_into_a_database_reconciles_and_a_day_later_adds_the_new_row
     first = truth_counts(emulator)
     assert load.row_counts() == first
     types = load.column_types("project_stream_raw")
-    assert types["player_id"] == ("VARCHAR" if target == "target-duckdb" else "TEXT")
+    text = "VARCHAR" if target == "target-duckdb" else "TEXT"
+    assert types["player_id"] == text
     summary_types = load.column_types("project_engagement_summary_raw")
     assert summary_types["plays"] == "BIGINT"
+    # Durations: the hh:mm:ss text, and whole seconds beside it that sum.
+    for table, column in [
+        ("project_engagement_summary_raw", "total_view_time"),
+        ("experience_engagement_summary_raw", "total_view_time"),
+        ("user_engagement_summary_raw", "time_watched"),
+        ("chapter_summary", "chapter_time"),
+    ]:
+        columns = load.column_types(table)
+        assert (columns[column], columns[f"{column}_seconds"]) == (text, "BIGINT"), table
 
     emulator.advance(86_400)
     load.run()

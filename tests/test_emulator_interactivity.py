@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import csv
+import email.utils
 import io
 import json
 import time
@@ -185,6 +186,33 @@ def test_budget_refuses_each_level_with_429_and_counts_only_submissions(emulator
     subs = submissions(emulator)
     assert (subs["counted"], subs["refused"]) == (4, 3)
     assert [s["status"] for s in subs["submissions"]] == [202, 202, 429, 202, 429, 202, 429]
+
+
+def test_one_clock_for_the_token_answer_every_answer_and_the_budget(emulator, http):
+    emulator.reset(**FAST)
+    horizon = emulator.horizon()["horizon_ms"] / 1000
+    time.sleep(2.5)  # real time passes: the budget's clock moves with it, so must Date
+    basic = base64.b64encode(b"emulator-client-id:emulator-client-secret").decode()
+    token_answer = http.post(
+        f"{emulator.url}/oauth/v4/access_token",
+        data={"grant_type": "client_credentials"},
+        headers={"Authorization": f"Basic {basic}"},
+    )
+    submitted = get(emulator, http, "chapter_summary")
+    assert submitted.status_code == 202
+    refused_root = http.get(f"{emulator.url}/interactivity-reporting/api/reports/v2")
+    assert refused_root.status_code == 404
+
+    def date(resp: requests.Response) -> float:
+        return email.utils.parsedate_to_datetime(resp.headers["Date"]).timestamp()
+
+    counted = submissions(emulator)["submissions"][0]["clock"]
+    for answer in (token_answer, submitted, refused_root):
+        assert date(answer) >= horizon + 2, "Date stood still while the budget's clock moved"
+        # Date has whole seconds; the answers came within a moment of each other.
+        assert abs(date(answer) - counted) < 2, answer.url
+    emulator.advance(86_400)
+    assert date(get(emulator, http, "chapter_summary")) > counted + 86_400 - 1
 
 
 def test_row_cap_drops_the_rest_silently(emulator, http):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import time
 
 import pytest
 
@@ -21,6 +22,7 @@ from tests.support.interactivity import (
     TAP,
     as_emitted,
     as_multiset,
+    hms_seconds,
     horizon_day,
     interactivity_config,
     report_truth,
@@ -83,6 +85,25 @@ def test_every_report_arrives_exactly_as_the_api_holds_it(emulator):
     event = run.records["user_stream_raw"][0]
     assert event["when"].endswith("+00:00")
     assert isinstance(event["video_time"], (int, float))
+    # Durations: the text as the API gives it and whole seconds beside it,
+    # hours past 24 included (a month's view time of a project).
+    for report, column in [
+        ("project_engagement_summary_raw", "total_view_time"),
+        ("experience_engagement_summary_raw", "total_view_time"),
+        ("user_engagement_summary_raw", "time_watched"),
+        ("chapter_summary", "chapter_time"),
+    ]:
+        pairs = [(r[column], r[f"{column}_seconds"]) for r in run.records[report]]
+        assert pairs, report
+        assert all(isinstance(text, str) and isinstance(secs, int) for text, secs in pairs)
+        assert all(secs == hms_seconds(text) for text, secs in pairs), report
+    long_ones = [
+        r["total_view_time"]
+        for r in run.records["project_engagement_summary_raw"]
+        if r["total_view_time_seconds"] > 24 * 3600
+    ]
+    assert long_ones, "no duration over 24 h: the test proves nothing"
+    assert all(int(text.split(":")[0]) >= 24 for text in long_ones)
     poll = run.records["poll_widget_summary"]
     assert all(isinstance(r["project_ids"], list) for r in poll)
     assert any(len(r["project_ids"]) > len(set(r["project_ids"])) for r in poll), "no repeats"
@@ -167,6 +188,8 @@ def test_a_report_past_its_timeout_ends_the_sync_and_the_next_run_polls_it_first
 
     second = sync(emulator, streams, account_ids=ACCOUNTS[:1], state=first.final_state)
     assert_ok(second)
+    assert "Resuming 2 report(s) an earlier run submitted but did not read" in second.stderr
+    assert f"chapter_summary for account {ACCOUNTS[0]}" in second.stderr
     assert len(submissions(emulator)) == submitted_before, "pending reports were paid again"
     today = horizon_day(emulator).isoformat()
     assert as_multiset(second.records["user_stream_raw"]) == expected(
@@ -208,6 +231,9 @@ def test_the_day_budget_ends_the_run_cleanly_and_the_next_day_resumes(emulator):
     settings = {"account_ids": ACCOUNTS[:1], "window_days": 10, "reports_per_day": 3}
     first = sync(emulator, ["user_stream_raw"], **settings)
     assert_ok(first)
+    # Said up front: 4 windows of 10 days, 3 a day.
+    assert "This run plans 4 new report(s)" in first.stderr
+    assert "the plan takes 2 day(s) of daily runs. This run requests 3" in first.stderr
     assert first.stderr.count("The day's report budget is spent") == 1
     assert "1 planned report(s) were not requested" in first.stderr
     assert first.bookmarks("user_stream_raw") == {ACCOUNTS[0]: "2026-01-30T00:00:00+00:00"}
@@ -230,6 +256,46 @@ def test_the_day_budget_ends_the_run_cleanly_and_the_next_day_resumes(emulator):
     assert all(s["status"] == 202 for s in submissions(emulator)), "the API refused a report"
 
 
+def test_only_reports_the_api_accepted_stay_in_the_budget_ledger(emulator):
+    emulator.reset(**{**FAST, "interactivity_generation_seconds": 1.0})
+    # Every report request after the first six is refused (401, even after a new token).
+    emulator.configure_faults(
+        [{"path": "/interactivity-reporting/", "kind": "status", "status": 401, "after": 6,
+          "count": -1}]
+    )  # fmt: skip
+    run = sync(emulator, EVENT_REPORTS + SUMMARY_REPORTS, account_ids=ACCOUNTS[:1])
+    assert run.returncode == 1
+    accepted = [s for s in submissions(emulator) if s["status"] == 202]
+    assert 0 < len(accepted) < len(EVENT_REPORTS + SUMMARY_REPORTS)
+    ledger = run.final_state["interactivity_reports"]["submitted"]
+    assert sorted(key for _, key in ledger) == sorted(
+        "|".join((s["report"], s["account_id"], s["start"], s["end"], s["format"]))
+        for s in accepted
+    )
+
+
+def test_the_budget_ledger_keeps_the_apis_time_across_runs(emulator):
+    # The tap counts the budget by the API's clock (the token answer's Date); if
+    # that clock stood still while the API's budget clock moved, a second run
+    # would find its own earlier submissions "in the future" and wait for them.
+    emulator.reset(**FAST)
+    settings = {"account_ids": ACCOUNTS[:1]}
+    first = sync(emulator, ["chapter_summary"], **settings)
+    assert_ok(first)
+    time.sleep(4)
+    second = sync(emulator, ["user_stream_raw"], state=first.final_state, **settings)
+    assert_ok(second)
+    api_clock = {
+        "|".join((s["report"], s["account_id"], s["start"], s["end"], s["format"])): s["clock"]
+        for s in submissions(emulator)
+    }
+    ledger = second.final_state["interactivity_reports"]["submitted"]
+    assert sorted(key for _, key in ledger) == sorted(api_clock)
+    for at_ms, key in ledger:
+        # Date has whole seconds, and a request takes a moment to arrive.
+        assert abs(at_ms / 1000 - api_clock[key]) < 2.5, key
+
+
 def test_api_faults_are_retried_to_the_full_truth(emulator):
     emulator.reset(**FAST)
     emulator.configure_faults(
@@ -249,6 +315,47 @@ def test_api_faults_are_retried_to_the_full_truth(emulator):
     assert emulator.stats()["faults_injected"] == 5
 
 
+@pytest.mark.parametrize("report_format", ["json", "csv"])
+def test_a_body_cut_short_is_downloaded_again_and_no_row_goes_out_twice(emulator, report_format):
+    # Generation 0: the submission is the only 202, so the next three downloads
+    # are exactly the ones cut (mid-row, the body ending cleanly), the fourth whole.
+    emulator.reset(**{**FAST, "interactivity_generation_seconds": 0})
+    emulator.configure_faults(
+        [{"path": "/user_stream_raw", "kind": "malformed", "after": 1, "count": 3}]
+    )
+    run = sync(emulator, ["user_stream_raw"], account_ids=ACCOUNTS[:1], report_format=report_format)
+    assert_ok(run)
+    emitted = run.records["user_stream_raw"]
+    today = horizon_day(emulator).isoformat()
+    assert as_multiset(emitted) == expected(
+        emulator, "user_stream_raw", ACCOUNTS[0], START_DAY, today
+    )
+    assert len({r["row_key"] for r in emitted}) == len(emitted)
+    assert emulator.stats()["faults_injected"] == 3
+    assert run.stderr.count("the report body does not parse") == 3
+    assert "Traceback" not in run.stderr
+    assert len(submissions(emulator)) == 1, "a download from the cache was paid as a report"
+
+
+@pytest.mark.parametrize("report_format", ["json", "csv"])
+def test_a_body_that_never_parses_fails_its_partition_only(emulator, report_format):
+    emulator.reset(**{**FAST, "interactivity_generation_seconds": 0})
+    emulator.configure_faults(
+        [{"path": "/user_stream_raw", "kind": "malformed", "after": 1, "count": -1}]
+    )
+    streams = ["user_stream_raw", "widget_user_sentiment_summary"]
+    run = sync(emulator, streams, account_ids=ACCOUNTS[:1], report_format=report_format)
+    assert run.returncode == 1
+    assert "Traceback" not in run.stderr
+    assert "did not parse in 4 downloads" in run.stderr
+    assert f"user_stream_raw for account {ACCOUNTS[0]}" in run.stderr
+    # No row of a cut body went out; the stream after it was synced in full.
+    assert run.records["user_stream_raw"] == []
+    saved = run.final_state.get("bookmarks", {}).get("user_stream_raw", {})
+    assert not any("replication_key_value" in p for p in saved.get("partitions", []))
+    assert run.records["widget_user_sentiment_summary"]
+
+
 # Credentials and bad input -------------------------------------------------------------
 
 
@@ -262,6 +369,58 @@ def test_the_reporting_key_works_and_no_secret_is_ever_logged(emulator):
     assert_ok(run)
     assert run.records["chapter_summary"]
     assert API_KEY not in run.stderr + run.stdout
+
+
+def api_key_config(emulator: EmulatorProcess, **settings) -> dict:
+    config = interactivity_config(emulator, **settings)
+    for name in ("client_id", "client_secret", "oauth_url"):
+        config.pop(name)
+    config["api_key"] = API_KEY
+    return config
+
+
+def test_with_the_reporting_key_today_is_the_apis_not_the_machines(emulator):
+    # The emulator's today is in January 2026, wherever this machine's clock is.
+    emulator.reset(**FAST)
+    today = horizon_day(emulator).isoformat()
+    config = api_key_config(emulator, account_ids=ACCOUNTS[:1])
+    run = run_tap(TAP, config, catalog=select_only(discover(TAP, config), {"user_stream_raw"}))
+    assert_ok(run)
+    assert run.bookmarks("user_stream_raw") == {ACCOUNTS[0]: f"{today}T00:00:00+00:00"}
+    assert as_multiset(run.records["user_stream_raw"]) == expected(
+        emulator, "user_stream_raw", ACCOUNTS[0], START_DAY, today
+    )
+    ends = {r["query"]["end"] for r in report_requests(emulator) if r["query"].get("end")}
+    assert ends == {today}
+
+
+@pytest.mark.parametrize("credential", ["oauth", "api_key"])
+def test_a_bookmark_after_the_apis_today_is_refused_before_any_report(emulator, credential):
+    emulator.reset(**FAST)
+    future = (horizon_day(emulator) + datetime.timedelta(days=3)).isoformat()
+    assert future < datetime.datetime.now(datetime.UTC).date().isoformat(), "clock assumption"
+    state = {
+        "bookmarks": {
+            "user_stream_raw": {
+                "partitions": [
+                    {"context": {"account_id": ACCOUNTS[0]}, "replication_key": "when",
+                     "replication_key_value": f"{future}T00:00:00+00:00"}
+                ]
+            }
+        }
+    }  # fmt: skip
+    settings = {"account_ids": ACCOUNTS[:1]}
+    config = (
+        api_key_config(emulator, **settings)
+        if credential == "api_key"
+        else interactivity_config(emulator, **settings)
+    )
+    catalog = select_only(discover(TAP, config), {"user_stream_raw"})
+    run = run_tap(TAP, config, catalog=catalog, state=state)
+    assert run.returncode == 1
+    assert "later than the end of this sync" in run.stderr
+    assert f"{future}T00:00:00+00:00" in run.stderr
+    assert submissions(emulator) == []
 
 
 @pytest.mark.parametrize(

@@ -13,9 +13,11 @@ import io
 import json
 import logging
 import threading
+import time
 
 import pytest
 
+from tap_brightcove_interactivity import cells
 from tap_brightcove_interactivity.budget import ReportBudget
 from tap_brightcove_interactivity.client import ReportDataError, SpooledReport
 from tap_brightcove_interactivity.row_keys import OccurrenceCounter
@@ -51,7 +53,7 @@ def request(report: str, report_format: str = "csv", start="2026-01-01", end="20
 
 
 def records(stream_, body: bytes, report_format: str = "csv") -> list[dict]:
-    report = SpooledReport(io.BytesIO(body), len(body), body.count(b"\n") + 1)
+    report = SpooledReport(io.BytesIO(body), len(body))
     req = request(stream_.name, report_format)
     return list(stream_.records_in_report(report, req))
 
@@ -176,6 +178,66 @@ def test_json_report_that_is_not_an_array_is_refused():
         records(stream("chapter_summary"), b'{"data": []}', "json")
 
 
+@pytest.mark.parametrize(
+    ("text", "seconds"),
+    [("00:00:00", 0), ("01:02:03", 3723), ("23:59:59", 86399), ("136:21:00", 490860),
+     ("1000:00:01", 3600001), (" 7:05:09 ", 25509), ("", None), (None, None)],
+)  # fmt: skip
+def test_durations_parse_as_whole_seconds_with_hours_past_24(text, seconds):
+    assert cells.duration_seconds(text) == seconds
+
+
+@pytest.mark.parametrize("text", ["1:2:3", "12:60:00", "12:00:60", "1.5", "-01:00:00", "1d 2h", 90])
+def test_a_value_that_is_not_hh_mm_ss_is_refused(text):
+    with pytest.raises(cells.CellError, match="hh:mm:ss"):
+        cells.duration_seconds(text)
+
+
+def test_duration_columns_get_seconds_beside_the_text_and_a_bad_one_warns_once(caplog):
+    projects = stream("project_engagement_summary_raw")
+    schema = projects.schema["properties"]
+    assert schema["total_view_time"]["type"] == ["string", "null"]
+    assert schema["total_view_time_seconds"]["type"] == ["integer", "null"]
+    body = (
+        b"project_id,total_view_time\r\np1,136:21:00\r\np2,00:01:05\r\np3,n/a\r\np4,\r\np5,soon\r\n"
+    )
+    with caplog.at_level(logging.WARNING):
+        rows = records(projects, body)
+    assert [(r["total_view_time"], r["total_view_time_seconds"]) for r in rows] == [
+        ("136:21:00", 490860), ("00:01:05", 65), ("n/a", None), (None, None), ("soon", None),
+    ]  # fmt: skip
+    warnings = [m for m in caplog.messages if "not a duration" in m]
+    assert len(warnings) == 1
+    assert "project_engagement_summary_raw" in warnings[0]
+    assert "`total_view_time`" in warnings[0]
+    assert "'n/a'" in warnings[0]
+    for report, column in [("user_engagement_summary_raw", "time_watched"),
+                           ("experience_engagement_summary_raw", "total_view_time"),
+                           ("chapter_summary", "chapter_time")]:  # fmt: skip
+        props = stream(report).schema["properties"]
+        assert props[f"{column}_seconds"]["type"] == ["integer", "null"], report
+
+
+@pytest.mark.parametrize(
+    ("body", "report_format"),
+    [
+        (b'[{"id": "c1", "views": 3}, {"id": "c2", "vi', "json"),
+        (b'[{"id": "c1", "views": 3}', "json"),
+        (b"id,chapter_title,views\r\nc1,One,3\r\nc2,Tw", "csv"),
+        (b'id,chapter_title,views\r\nc1,One,3\r\nc2,"Two, an', "csv"),
+    ],
+)
+def test_a_body_cut_short_does_not_parse(body, report_format):
+    with pytest.raises(cells.BodyError):
+        cells.count_rows(io.BytesIO(body), report_format)
+
+
+def test_a_whole_body_counts_its_rows_quoted_newlines_included():
+    body = b'id,chapter_title,views\r\nc1,"One\r\nline two",3\r\nc2,Two,4'
+    assert cells.count_rows(io.BytesIO(body), "csv") == 2
+    assert cells.count_rows(io.BytesIO(b'[{"id": "c1"}, {"id": "c2"}]'), "json") == 2
+
+
 def test_a_year_of_events_is_asked_in_windows_of_at_most_six_months():
     tap = TapBrightcoveInteractivity(
         config={**CONFIG, "start_date": "2025-01-01", "end_date": "2025-12-31"}
@@ -277,3 +339,46 @@ def test_scheduler_stops_submitting_when_the_day_is_spent():
     scheduler.stop()
     assert scheduler.budget_spent
     assert scheduler.remaining == 1
+
+
+def test_scheduler_says_what_waits_for_the_budget_and_until_when(caplog):
+    budget = ReportBudget(1, 10, 10, [(0.0, "earlier")])
+    scheduler = ReportScheduler(
+        budget=budget,
+        clock=lambda: 10.0,
+        submit=lambda req: None,
+        on_change=lambda: None,
+        logger=logging.getLogger("test-budget-wait"),
+    )
+    req = request("chapter_summary")
+    with caplog.at_level(logging.INFO, logger="test-budget-wait"):
+        scheduler.start([req])
+        deadline = time.monotonic() + 10
+        while not caplog.messages and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(1.5)  # the submitter looks again every second: still one line
+        scheduler.stop()
+    assert len(caplog.messages) == 1
+    line = caplog.messages[0]
+    assert "chapter_summary for account 111, 2026-01-01..2026-01-31" in line
+    assert "waits 51 s, until 1970-01-01 00:01:01 UTC" in line
+    assert "1-a-minute limit" in line
+
+
+def test_a_plan_beyond_the_days_budget_says_how_many_reports_and_days(caplog):
+    tap = TapBrightcoveInteractivity(
+        config={**CONFIG, "account_ids": ["111", "222"], "start_date": "2016-01-01"},
+        setup_mapper=True,
+    )
+    tap.run_started_at = datetime.datetime(2026, 1, 31, 12, tzinfo=datetime.UTC).timestamp()
+    plan = tap.report_plan()
+    # 3,684 days in windows of 180: 21 per event report and account; 7 summaries.
+    assert len(plan) == 2 * (5 * 21 + 7) == 224
+    with caplog.at_level(logging.INFO):
+        tap.log_plan(plan)
+    warning = next(r.getMessage() for r in caplog.records if r.levelno == logging.WARNING)
+    assert "plans 224 new report(s)" in warning
+    assert "100 of reports_per_day=100" in warning
+    assert "takes 3 day(s) of daily runs" in warning
+    assert "This run requests 100" in warning
+    assert "spreads today's 100 over at least 4 h" in warning

@@ -133,6 +133,7 @@ class Emulator:
         self.faults = faults_mod.FaultEngine(rules)
         start_ms = parse_data_start(config["data_start"])
         self.horizon_ms = start_ms + int(round(config["data_span_seconds"] * 1000))
+        self._reset_mono = monotonic()
         self._rng = random.Random(config["seed"])
         self.state = {name: api.create_state(self) for name, api in self.apis.items()}
         return self.config
@@ -143,6 +144,16 @@ class Emulator:
             raise ValueError("seconds must not be negative")
         self.horizon_ms += int(round(seconds * 1000))
         return self.horizon_info()
+
+    def running_clock(self) -> float:
+        """Seconds since the epoch: the horizon plus the real time since the last reset.
+
+        The horizon stands still between ``/advance`` calls, which is what data
+        needs (the rows that exist "now"). An API whose limits count real time
+        (the Interactivity report budget, reports generated in real seconds)
+        needs a clock that ticks; both move together on ``/advance``.
+        """
+        return self.horizon_ms / 1000 + (monotonic() - self._reset_mono)
 
     def horizon_info(self) -> dict[str, Any]:
         """Describe the current horizon for admin responses."""
@@ -193,8 +204,9 @@ class Emulator:
                     resp = await self._respond(api, request, handler, rule)
                 if resp.status != 499:
                     stats.status_counts[str(resp.status)] += 1
-                # RFC 9110 §6.6.1: Date is the server's clock, here the emulator's now.
-                if not resp.prepared:
+                # RFC 9110 §6.6.1: Date is the server's clock, here the emulator's now
+                # (unless the API's handler dated its answer by its own clock).
+                if not resp.prepared and "Date" not in resp.headers:
                     resp.headers["Date"] = email.utils.formatdate(
                         self.horizon_ms / 1000, usegmt=True
                     )

@@ -85,6 +85,11 @@ class ReportBudget:
         self._times = [at for at, _ in entries]
         self._keys = {key: at for at, key in entries}
 
+    @property
+    def per_day(self) -> int:
+        """The day's limit."""
+        return self.levels[-1].limit
+
     def submitted_recently(self, key: str, now: float) -> bool:
         """The API still queues or caches this report: asking again costs nothing."""
         at = self._keys.get(key)

@@ -10,6 +10,10 @@ CSV cells are text; each declared column converts its cells to the declared
 type (an empty cell is null), and a cell that does not fit stops the report
 with a message naming report, row and column. JSON values go through the
 same converters, so both formats give identical records.
+
+A body that does not parse as a whole (JSON that ends early, a CSV record cut
+short) raises :class:`BodyError`: that is a transport fault, not bad data, and
+``client.ReportStream`` fetches such a report again before emitting any row.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ import datetime
 import decimal
 import io
 import json
+import re
 import typing as t
 
 import ijson
@@ -41,6 +46,10 @@ class CellError(ValueError):
     """A cell whose value does not fit its column's declared type."""
 
 
+class BodyError(ValueError):
+    """A report body that does not parse: cut short, or not the CSV or JSON array it should be."""
+
+
 def iter_raw_rows(body: t.BinaryIO, report_format: str) -> Iterator[dict[str, t.Any]]:
     """The report's rows as dicts of column name to the API's value, in the API's order."""
     if report_format == "csv":
@@ -51,20 +60,29 @@ def iter_raw_rows(body: t.BinaryIO, report_format: str) -> Iterator[dict[str, t.
 def _csv_rows(body: t.BinaryIO) -> Iterator[dict[str, t.Any]]:
     # utf-8-sig: a byte-order mark (Excel-style exports have one) is not part of
     # the first column's name. newline="": the csv module handles quoted newlines.
+    # strict: a quoted cell the body ends inside (a record cut short) is an
+    # error, not a shorter cell. A cut that falls inside the last, unquoted
+    # cell of a record cannot be told from a complete record: RFC 4180 lets the
+    # last record end without a line break.
     text = io.TextIOWrapper(body, encoding="utf-8-sig", newline="")
+    reader = csv.reader(text, strict=True)
+    row_number = 0
     try:
-        reader = csv.reader(text)
         header = next(reader, None)
         if header is None:
             return
         width = len(header)
         for row in reader:
+            row_number += 1
             if not row:
                 continue  # a blank line, e.g. after the last row
             if len(row) != width:
-                msg = f"has {len(row)} cells where the header names {width} columns"
-                raise CellError(msg)
+                msg = f"CSV row {row_number} has {len(row)} cells where the header names {width}"
+                raise BodyError(msg)
             yield dict(zip(header, row, strict=True))
+    except csv.Error as error:
+        msg = f"the CSV body does not parse after row {row_number}: {error}"
+        raise BodyError(msg) from None
     finally:
         text.detach()  # the spool stays open: the caller may read it again
 
@@ -76,12 +94,20 @@ def _json_rows(body: t.BinaryIO) -> Iterator[dict[str, t.Any]]:
     if first != b"[":
         shown = first.decode("latin-1") if first else "an empty body"
         msg = f"the JSON report is not an array of rows (it starts with {shown!r})"
-        raise CellError(msg)
-    for item in ijson.items(body, "item", use_float=False, buf_size=CHUNK_BYTES):
-        if not isinstance(item, dict):
-            msg = f"a JSON row is {type(item).__name__}, not an object"
-            raise CellError(msg)
-        yield item
+        raise BodyError(msg)
+    row_number = 0
+    try:
+        for item in ijson.items(body, "item", use_float=False, buf_size=CHUNK_BYTES):
+            row_number += 1
+            if not isinstance(item, dict):
+                msg = f"JSON row {row_number} is {type(item).__name__}, not an object"
+                raise BodyError(msg)
+            yield item
+    except ijson.JSONError as error:
+        # e.g. "parse error: premature EOF" for a body that ends early.
+        first_line = str(error).strip().splitlines()[0] if str(error).strip() else "?"
+        msg = f"the JSON body does not parse after row {row_number}: {first_line}"
+        raise BodyError(msg) from None
 
 
 def _first_significant_byte(body: t.BinaryIO) -> bytes:
@@ -98,7 +124,11 @@ def _first_significant_byte(body: t.BinaryIO) -> bytes:
 
 
 def count_rows(body: t.BinaryIO, report_format: str) -> int:
-    """The exact number of rows, read through once (quoted newlines make lines unreliable)."""
+    """The exact number of rows, read through once; :class:`BodyError` if the body does not parse.
+
+    Quoted newlines make counting lines unreliable, and only a whole parse
+    proves the body complete before any of its rows is emitted.
+    """
     body.seek(0)
     count = sum(1 for _ in iter_raw_rows(body, report_format))
     body.seek(0)
@@ -159,6 +189,26 @@ def to_number(value: t.Any) -> decimal.Decimal | None:  # noqa: ANN401
     return number
 
 
+#: ``hh:mm:ss``, hours not wrapped at 24 (a summary adds up view time over weeks).
+_DURATION = re.compile(r"\s*(\d+):([0-5]\d):([0-5]\d)\s*")
+
+
+def duration_seconds(value: t.Any) -> int | None:  # noqa: ANN401
+    """``hh:mm:ss`` as whole seconds: ``136:21:00`` is 490860; an empty cell is null.
+
+    FINDINGS §1: Studio shows "Total View Time (hh:mm:ss)"; the API's own form
+    is not documented, so anything else raises ``CellError`` and the caller
+    keeps the raw text with a null beside it.
+    """
+    if _is_blank(value):
+        return None
+    match = _DURATION.fullmatch(str(value)) if isinstance(value, str) else None
+    if match is None:
+        raise CellError(f"expected a duration such as 136:21:00 (hh:mm:ss), got {value!r}")
+    hours, minutes, seconds = (int(part) for part in match.groups())
+    return hours * 3600 + minutes * 60 + seconds
+
+
 def to_boolean(value: t.Any) -> bool | None:  # noqa: ANN401
     """``true``/``false`` (also ``1``/``0``, ``yes``/``no``), any case."""
     if _is_blank(value):
@@ -217,6 +267,7 @@ def to_string_list(value: t.Any) -> list[str] | None:  # noqa: ANN401
 
 CONVERTERS: dict[ColumnType, Converter] = {
     "string": to_string,
+    "duration": to_string,
     "integer": to_integer,
     "number": to_number,
     "boolean": to_boolean,

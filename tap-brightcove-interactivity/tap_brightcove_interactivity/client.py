@@ -41,7 +41,7 @@ from tap_brightcove_interactivity.schemas import (
 )
 from video_taps_common.concurrent_stream import UnauthorizedError, VendorStream
 from video_taps_common.errors import CredentialsRejectedError, RunAbortingError
-from video_taps_common.sync_window import ExplicitBookmarksMixin
+from video_taps_common.sync_window import ExplicitBookmarksMixin, SyncWindowMixin
 
 if t.TYPE_CHECKING:
     from singer_sdk.helpers.types import Context
@@ -58,6 +58,10 @@ POLL_GROWTH = 0.25
 WAIT_LOG_INTERVAL_SECONDS = 30.0
 #: Read size when spooling a report body.
 DOWNLOAD_CHUNK_BYTES = 1 << 20
+#: Downloads of one finished report whose body does not parse (cut short)
+#: before its partition fails. Each comes from the API's one-day cache, so it
+#: costs no report budget.
+BODY_TRIES = 4
 _OWN_FIELDS = frozenset({ROW_KEY, ACCOUNT_ID, REPORT_START, REPORT_END})
 
 
@@ -75,17 +79,18 @@ class SpooledReport:
 
     body: t.BinaryIO
     size: int
-    #: No more rows than this (counted from line breaks or ``{``; cheap, exact
-    #: only when it matters, see ``ReportStream.row_count``).
-    row_bound: int
 
     def close(self) -> None:
         """Delete the temporary file."""
         self.body.close()
 
 
-class ReportStream(ExplicitBookmarksMixin, VendorStream[None]):
-    """One engagement report, synced per account (each account its own partition)."""
+class ReportStream(ExplicitBookmarksMixin, SyncWindowMixin, VendorStream[None]):
+    """One engagement report, synced per account (each account its own partition).
+
+    ``SyncWindowMixin`` gives the signpost: the run's start by the API's clock
+    (or ``end_date``), beyond which ``check_bookmarks`` refuses a bookmark.
+    """
 
     spec: t.ClassVar[ReportSpec]
     path = ""
@@ -132,7 +137,7 @@ class ReportStream(ExplicitBookmarksMixin, VendorStream[None]):
         while windows:
             request = windows.popleft()
             try:
-                report = self.read_when_ready(request)
+                report, rows = self.read_whole_report(request)
             except BudgetSpentError:
                 self.logger.info(
                     "%s [account_id=%s]: stopped before %s..%s: the day's report budget is "
@@ -144,7 +149,6 @@ class ReportStream(ExplicitBookmarksMixin, VendorStream[None]):
                 )
                 return
             try:
-                rows = self.row_count(report, request)
                 if rows >= tap.report_row_limit and request.days > 1:
                     windows.extendleft(reversed(self.split_capped(request, rows)))
                     continue
@@ -191,17 +195,41 @@ class ReportStream(ExplicitBookmarksMixin, VendorStream[None]):
             self.save_bookmark(context, f"{request.end.isoformat()}T00:00:00+00:00")
         self._interactivity_tap.scheduler.read(request)
 
-    def row_count(self, report: SpooledReport, request: ReportRequest) -> int:
-        """The exact row count where it could reach the cap; the cheap bound otherwise."""
-        if report.row_bound < self._interactivity_tap.report_row_limit:
-            return report.row_bound
-        try:
-            return cells.count_rows(report.body, request.report_format)
-        except (cells.CellError, ValueError) as error:
-            msg = f"{request.describe()}: unreadable {request.report_format} report: {error}"
-            raise ReportDataError(msg) from error
-
     # Waiting for a report ------------------------------------------------------------
+
+    def read_whole_report(self, request: ReportRequest) -> tuple[SpooledReport, int]:
+        """The finished report and its exact row count, its body proven whole before any row.
+
+        A body that does not parse (JSON that ends early, a CSV record cut
+        short, though the response ended cleanly) is a fault on the way, not
+        the report: it is fetched again from the API's cache, which costs no
+        budget, up to ``BODY_TRIES`` times. Parsing it whole first means no row
+        of a cut body is ever emitted, so a window's rows go out once.
+        """
+        for attempt in range(1, BODY_TRIES + 1):
+            report = self.read_when_ready(request)
+            try:
+                return report, cells.count_rows(report.body, request.report_format)
+            except cells.BodyError as error:
+                report.close()
+                if attempt == BODY_TRIES:
+                    msg = (
+                        f"{request.describe()}: the {request.report_format} report did not "
+                        f"parse in {BODY_TRIES} downloads ({error}); the earlier windows' "
+                        "bookmarks are saved and the next run asks for this one again."
+                    )
+                    raise ReportDataError(msg) from error
+                self.logger.warning(
+                    "%s: the report body does not parse (%s), %d bytes; downloading it "
+                    "again from the API's cache (try %d of %d)",
+                    request.describe(),
+                    error,
+                    report.size,
+                    attempt + 1,
+                    BODY_TRIES,
+                )
+                time.sleep(float(self.config["poll_interval_seconds"]))
+        raise AssertionError("unreachable")  # pragma: no cover - the loop returns or raises
 
     def read_when_ready(self, request: ReportRequest) -> SpooledReport:
         """Poll until the report is done, backing off; give up after ``report_timeout_seconds``."""
@@ -368,6 +396,8 @@ class ReportStream(ExplicitBookmarksMixin, VendorStream[None]):
                 if not self._known_columns.issuperset(raw):
                     self.add_undeclared_columns(raw, request)
                 record = self._typed(raw, request, row_number)
+                for column, seconds in self.spec.durations.items():
+                    record[seconds] = self._duration_seconds(raw.get(column), column, request)
                 record[ROW_KEY] = keyer.key(record, day_of(record))
                 record[ACCOUNT_ID] = request.account_id
                 if self.spec.grain == "summary":
@@ -390,13 +420,42 @@ class ReportStream(ExplicitBookmarksMixin, VendorStream[None]):
                     raise ReportDataError(msg) from None
             raise
 
+    def _duration_seconds(self, value: t.Any, column: str, request: ReportRequest) -> int | None:  # noqa: ANN401
+        """A duration cell in seconds; null, and one WARNING per column, if it does not parse.
+
+        The raw text is kept in its own column either way, so nothing is lost;
+        a sync does not stop over a column that is only a convenience.
+        """
+        try:
+            return cells.duration_seconds(value)
+        except cells.CellError as error:
+            if column not in self._unparsed_durations:
+                self._unparsed_durations.add(column)
+                self.logger.warning(
+                    "%s: column `%s` holds a value that is not a duration (first in %s): %s. "
+                    "`%s` is null wherever that happens; the text stays in `%s`.",
+                    self.name,
+                    column,
+                    request.describe(),
+                    error,
+                    self.spec.durations[column],
+                    column,
+                )
+            return None
+
+    @cached_property
+    def _unparsed_durations(self) -> set[str]:
+        """Duration columns already warned about in this run."""
+        return set()
+
     @cached_property
     def _converters(self) -> list[tuple[str, cells.Converter]]:
         declared = self.spec.declared
+        derived = set(self.spec.durations.values())
         return [
             (name, cells.converter_for(declared.get(name, "string")))
             for name in self.schema["properties"]
-            if name not in _OWN_FIELDS
+            if name not in _OWN_FIELDS and name not in derived
         ]
 
     @cached_property
@@ -459,19 +518,18 @@ def _day_getter(time_column: str | None) -> t.Callable[[dict], str | None]:
 
 
 def spool_body(response: requests.Response, request: ReportRequest) -> SpooledReport:
-    """Copy a 200's body to a temporary file, bounding its row count on the way.
+    """Copy a 200's body to a temporary file.
 
     A body cut short (a dropped connection) raises ``RetriableAPIError``, so
-    the request is retried; the API answers it from its cache.
+    the request is retried; the API answers it from its cache. A body that
+    arrives whole but does not parse is caught by ``read_whole_report``.
     """
-    marker = b"\n" if request.report_format == "csv" else b"{"
     spool = tempfile.TemporaryFile(prefix="interactivity-report-")  # noqa: SIM115 - returned
-    size = bound = 0
+    size = 0
     try:
         for chunk in response.iter_content(DOWNLOAD_CHUNK_BYTES):
             spool.write(chunk)
             size += len(chunk)
-            bound += chunk.count(marker)
     except (requests.exceptions.RequestException, urllib3.exceptions.HTTPError) as error:
         spool.close()
         msg = f"{request.describe()}: the report body was cut after {size} bytes ({error})"
@@ -479,7 +537,7 @@ def spool_body(response: requests.Response, request: ReportRequest) -> SpooledRe
     finally:
         response.close()
     spool.seek(0)
-    return SpooledReport(t.cast("t.BinaryIO", spool), size, bound + 1)
+    return SpooledReport(t.cast("t.BinaryIO", spool), size)
 
 
 def _query_value(url: str | None, name: str) -> str:

@@ -30,7 +30,7 @@ from video_taps_common.errors import RunAbortingError
 if t.TYPE_CHECKING:
     from collections.abc import Callable, Iterable
 
-    from tap_brightcove_interactivity.budget import ReportBudget
+    from tap_brightcove_interactivity.budget import ReportBudget, Slot
 
 #: Waits after a 429 the budget did not foresee (another client shares the
 #: account's budget): a minute first, as the tightest limit is per minute.
@@ -38,6 +38,8 @@ THROTTLED_FIRST_WAIT_SECONDS = 60.0
 THROTTLED_MAX_WAIT_SECONDS = 600.0
 #: Consecutive 429s after which the API's budget is taken as spent for the day.
 THROTTLED_GIVE_UP_SECONDS = 3600.0
+#: Budget waits shorter than this are not worth a log line.
+MIN_LOGGED_WAIT_SECONDS = 2.0
 
 
 @dataclass(frozen=True, order=True)
@@ -154,6 +156,8 @@ class ReportScheduler:
         self.submitted_count = 0
         #: API-clock time before which nothing is submitted, after a 429.
         self._throttled_until = 0.0
+        #: The (report, limit) whose budget wait was logged last.
+        self._logged_wait: tuple[str, str] | None = None
 
     # What streams call ------------------------------------------------------------
 
@@ -289,12 +293,51 @@ class ReportScheduler:
                     self._spend_day_locked()
                     return None, now, 0.0
                 if slot.wait_seconds > 0:
+                    self._log_budget_wait(request, slot, now)
                     return None, now, slot.wait_seconds
                 self._queue.popleft()
-                # Counted as it leaves: a 429 gives the place back (``_requeue``).
+                # Counted as it leaves: a 429 or a failure gives the place back
+                # (``_requeue``, ``_finish``).
                 self._budget.record(request.key, now)
                 return request, now, 0.0
             return None, 0.0, 0.0
+
+    def _log_budget_wait(self, request: ReportRequest, slot: Slot, now: float) -> None:
+        """Say once per wait what waits for which limit, and until when (the API's clock)."""
+        level = slot.level
+        if level is None or slot.wait_seconds < MIN_LOGGED_WAIT_SECONDS:
+            return
+        waiting = (request.key, level.name)
+        if waiting == self._logged_wait:
+            return
+        self._logged_wait = waiting
+        until = datetime.datetime.fromtimestamp(now + slot.wait_seconds, datetime.UTC)
+        self._logger.info(
+            "Report budget: %s waits %.0f s, until %s UTC by the API's clock, for the "
+            "%d-a-%s limit (%d report(s) still to submit in this run)",
+            request.describe(),
+            slot.wait_seconds,
+            until.strftime("%Y-%m-%d %H:%M:%S"),
+            level.limit,
+            level.name,
+            len(self._queue),
+        )
+
+    def new_reports(self, plan: Iterable[ReportRequest]) -> int:
+        """Reports of ``plan`` that cost budget: neither pending nor asked for in the last day."""
+        now = self._clock()
+        with self._lock:
+            return sum(
+                1
+                for request in plan
+                if request.key not in self._submitted
+                and not self._budget.submitted_recently(request.key, now)
+            )
+
+    def day_budget(self) -> tuple[int, int]:
+        """(reports a day, reports counted in the last 24 hours)."""
+        with self._lock:
+            return self._budget.per_day, self._budget.used_in_last_day(self._clock())
 
     def _requeue(self, request: ReportRequest, *, until: float) -> None:
         with self._lock:
@@ -309,6 +352,14 @@ class ReportScheduler:
                 self._fatal = t.cast("RunAbortingError", submission.error)
             if submission.error is None:
                 self.submitted_count += 1
+            else:
+                # Refused (401, 4xx) or never answered after its retries: the
+                # API did not queue it, so it costs no budget. Kept, it would
+                # shrink the day's budget for 24 h and make the next run wait
+                # on a report that does not exist. (A request lost after the
+                # API counted it is possible but unknowable; a 429 then says
+                # so, and is waited out like any other.)
+                self._budget.forget(submission.request.key)
             self._lock.notify_all()
         self._on_change()
 

@@ -18,8 +18,10 @@ from singer_sdk import typing as th
 
 from video_taps_common.schema_types import int64
 
-#: Declared column types; ``cells.py`` converts CSV text to each of them.
-ColumnType = t.Literal["string", "integer", "number", "boolean", "date-time", "array"]
+#: Declared column types; ``cells.py`` converts CSV text to each of them. A
+#: ``duration`` (``hh:mm:ss``) stays text, and gets a ``<name>_seconds`` integer
+#: column beside it (``seconds_column``) that a warehouse can sum.
+ColumnType = t.Literal["string", "integer", "number", "boolean", "date-time", "array", "duration"]
 
 #: A digest that identifies a row (see ``keys.py``): the reports carry no id.
 ROW_KEY = "row_key"
@@ -51,6 +53,16 @@ class ReportSpec:
         """Column name to declared type."""
         return dict(self.columns)
 
+    @property
+    def durations(self) -> dict[str, str]:
+        """Each ``duration`` column's seconds column, by the duration column's name."""
+        return {name: seconds_column(name) for name, kind in self.columns if kind == "duration"}
+
+
+def seconds_column(duration_column: str) -> str:
+    """The integer-seconds column beside a duration column: ``total_view_time_seconds``."""
+    return f"{duration_column}_seconds"
+
 
 _STREAM_COLUMNS: tuple[tuple[str, ColumnType], ...] = (
     ("user", "string"),
@@ -77,7 +89,7 @@ REPORTS: tuple[ReportSpec, ...] = (
             ("play_rate", "number"),
             ("plays_with_interactions", "integer"),
             ("interaction_rate", "number"),
-            ("total_view_time", "string"),
+            ("total_view_time", "duration"),
             ("widgets", "integer"),
             ("links", "integer"),
             ("navigation", "integer"),
@@ -93,7 +105,7 @@ REPORTS: tuple[ReportSpec, ...] = (
         "summary",
         (
             ("user", "string"),
-            ("time_watched", "string"),
+            ("time_watched", "duration"),
             ("last_session", "date-time"),
             ("links", "integer"),
             ("navigation", "integer"),
@@ -114,7 +126,7 @@ REPORTS: tuple[ReportSpec, ...] = (
             ("plays", "integer"),
             ("play_rate", "number"),
             ("interaction_rate", "number"),
-            ("total_view_time", "string"),
+            ("total_view_time", "duration"),
             ("audience", "integer"),
             ("percent_viewed", "number"),
         ),
@@ -218,7 +230,7 @@ REPORTS: tuple[ReportSpec, ...] = (
             ("project", "string"),
             ("id", "string"),
             ("chapter_title", "string"),
-            ("chapter_time", "string"),
+            ("chapter_time", "duration"),
             ("views", "integer"),
             ("clicks", "integer"),
         ),
@@ -271,7 +283,17 @@ def report_schema(spec: ReportSpec) -> dict:
             th.Property(REPORT_START, th.DateType, required=True, description=_WINDOW_TEXT),
             th.Property(REPORT_END, th.DateType, required=True, description=_WINDOW_TEXT),
         ]
-    columns = [th.Property(name, _column_type(kind)) for name, kind in spec.columns]
+    columns = []
+    for name, kind in spec.columns:
+        columns.append(th.Property(name, _column_type(kind)))
+        if kind == "duration":
+            columns.append(
+                th.Property(
+                    seconds_column(name),
+                    int64(),
+                    description=f"`{name}` (hh:mm:ss) in whole seconds; null if it does not parse.",
+                )
+            )
     return th.PropertiesList(*keys, *columns).to_dict()
 
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime
+import math
 import threading
 import typing as t
 from functools import cached_property
 
+import requests
 from singer_sdk import typing as th
 from singer_sdk.authenticators import APIKeyAuthenticator
 
@@ -37,6 +39,8 @@ MAX_WINDOW_DAYS = 183
 DOCUMENTED_ROW_LIMIT = 500_000
 #: Doc: "4 reports per minute; 20 per hour; and 100 per day".
 DOCUMENTED_PER_MINUTE, DOCUMENTED_PER_HOUR, DOCUMENTED_PER_DAY = 4, 20, 100
+#: Reports named in one log line before "and N more".
+SHOWN_REPORTS = 5
 #: Run-level state (the budget's history and pending reports), beside ``bookmarks``.
 REPORTS_STATE_KEY = "interactivity_reports"
 #: A report body can be large and is read in one response; a read that stalls
@@ -231,14 +235,45 @@ class TapBrightcoveInteractivity(VideoTap):
 
     @property
     def clock_from_token_answer(self) -> bool:  # type: ignore[override]
-        """With OAuth, the API's clock; the reporting key gets no token answer to read it from."""
+        """With OAuth, the token answer's clock; the reporting key gets no token answer."""
         return not self.uses_api_key
+
+    def read_api_clock(self) -> None:
+        """OAuth: the token answer. The reporting key: the ``Date`` of the API's answer to its root.
+
+        "Today" and the report budget must be the API's: a machine whose clock
+        is behind would plan no window at all (exit 0, no rows), one ahead
+        would bookmark days the API has not reached. A GET of ``api_url``
+        names no report, so whatever it answers (a 404 most likely) costs no
+        report budget; the key is not sent with it. If it cannot be read, the
+        machine's clock is used, with a WARNING.
+        """
+        if not self.uses_api_key:
+            super().read_api_clock()
+            return
+        url = str(self.config["api_url"])
+        fallback = "using this machine's clock for today's date and the report budget"
+        try:
+            response = requests.get(
+                url, timeout=float(self.config["request_timeout_seconds"]), allow_redirects=False
+            )
+        except requests.exceptions.RequestException as error:
+            self.logger.warning(
+                "Could not read the API's clock from %s (setting `api_url`: %s): %s",
+                url,
+                type(error).__name__,
+                fallback,
+            )
+            return
+        response.close()
+        if not self.note_api_date(response):
+            self.logger.warning("%s answered without a Date header: %s", url, fallback)
 
     def api_clock(self) -> float:
         """Seconds since the epoch by the API's clock (``api_now``).
 
         "Today", the budget's minute, hour and day, and report ages are all the
-        API's. With the reporting key there is no token answer: the local clock.
+        API's (``read_api_clock``).
         """
         return self.api_now().timestamp()
 
@@ -284,7 +319,65 @@ class TapBrightcoveInteractivity(VideoTap):
             if self.run_started_at:
                 return
             self.run_started_at = self.sync_started_at.timestamp()
-            self.scheduler.start(self.report_plan())
+            scheduler = self.scheduler  # first: it reads the pending reports the plan reuses
+            plan = self.report_plan()
+            self.log_plan(plan)
+            scheduler.start(plan)
+
+    def log_plan(self, plan: list[ReportRequest]) -> None:
+        """Say up front what the run asks for and, if the day's budget cannot cover it, how long.
+
+        A long backfill otherwise looks like a tap that hangs: 100 reports a
+        day at 20 an hour take five hours, and ten years of events take days.
+        """
+        resumed = self._pending_from_state
+        if resumed:
+            shown = "; ".join(sub.request.describe() for sub in resumed[:SHOWN_REPORTS])
+            more = (
+                f"; and {len(resumed) - SHOWN_REPORTS} more" if len(resumed) > SHOWN_REPORTS else ""
+            )
+            self.logger.info(
+                "Resuming %d report(s) an earlier run submitted but did not read (the API "
+                "keeps them a day, so reading them costs no budget): %s%s",
+                len(resumed),
+                shown,
+                more,
+            )
+        new = self.scheduler.new_reports(plan)
+        per_day, used = self.scheduler.day_budget()
+        left = max(per_day - used, 0)
+        today = min(new, left)
+        per_hour = int(self.config["reports_per_hour"])
+        hours = (today - 1) // per_hour if today and per_hour else 0
+        spread = (
+            f"; the limit of {per_hour} an hour spreads today's {today} over at least {hours} h"
+            if hours
+            else ""
+        )
+        if new <= left:
+            self.logger.info(
+                "This run plans %d report(s), %d of them new; the day's budget has %d of %d left%s",
+                len(plan),
+                new,
+                left,
+                per_day,
+                spread,
+            )
+            return
+        days = (1 if left else 0) + math.ceil((new - left) / per_day)
+        self.logger.warning(
+            "This run plans %d new report(s), more than the day's report budget has left "
+            "(%d of reports_per_day=%d; %d counted in the last 24 hours): the plan takes %d "
+            "day(s) of daily runs. This run requests %d and ends when the day's budget is "
+            "spent; each next run resumes from the saved bookmarks%s.",
+            new,
+            left,
+            per_day,
+            used,
+            days,
+            today,
+            spread,
+        )
 
     @cached_property
     def _run_lock(self) -> threading.Lock:

@@ -22,6 +22,7 @@ import datetime
 import io
 import json
 import logging
+import time
 import typing as t
 from functools import cached_property
 
@@ -29,6 +30,7 @@ from singer_sdk import Tap
 from singer_sdk.exceptions import ConfigValidationError
 from singer_sdk.plugin_base import JSONSchemaValidator
 
+from video_taps_common.client_credentials import _http_date
 from video_taps_common.errors import InvalidInputError, RunAbortingError
 from video_taps_common.progress import StreamSummary, describe_partition, quiet_partition_logs
 from video_taps_common.settings import as_utc, date_setting_errors, parse_datetime
@@ -37,6 +39,7 @@ from video_taps_common.singer_output import BookmarkFlushingWriter
 if t.TYPE_CHECKING:
     import click
     import jsonschema
+    import requests
 
     from video_taps_common.progress import PartitionProgress
 
@@ -168,17 +171,45 @@ class VideoTap(Tap):
     #: whose credentials may not involve a token makes this a property.
     clock_from_token_answer: bool = False
 
+    #: The first ``Date`` an API answer carried and the monotonic time it came
+    #: (``note_api_date``), for credentials that involve no token answer.
+    _api_date_seen: tuple[datetime.datetime, float] | None = None
+
     def api_now(self) -> datetime.datetime:
         """Now by the API's clock, where the tap reads it; else the machine's.
 
         The API's clock is known once a token was answered with a ``Date``
-        header, and moves on with the machine's monotonic clock from there.
+        header (or, without a token, once ``note_api_date`` saw an answer), and
+        moves on with the machine's monotonic clock from there.
         """
         if self.clock_from_token_answer:
             server_now = self.authenticator.server_now()  # type: ignore[attr-defined]
             if server_now is not None:
                 return server_now
+        if self._api_date_seen is not None:
+            seen, at = self._api_date_seen
+            return seen + datetime.timedelta(seconds=time.monotonic() - at)
         return datetime.datetime.now(datetime.UTC)
+
+    def read_api_clock(self) -> None:
+        """Learn the API's clock before ``sync_started_at`` freezes the run's range.
+
+        With ``clock_from_token_answer`` the token answer tells it (and getting
+        the token proves the credentials before any data request). A tap whose
+        credentials get no token answer overrides this with a request that
+        costs nothing and hands the answer to ``note_api_date``.
+        """
+        if self.clock_from_token_answer:
+            self.authenticator.ensure_token()  # type: ignore[attr-defined]
+
+    def note_api_date(self, response: requests.Response) -> bool:
+        """Take the API's clock from an answer's ``Date`` header, once; ``False`` if it has none."""
+        moment = _http_date(response.headers.get("Date"))
+        if moment is None:
+            return False
+        if self._api_date_seen is None:
+            self._api_date_seen = (moment, time.monotonic())
+        return True
 
     @cached_property
     def sync_started_at(self) -> datetime.datetime:
@@ -190,8 +221,7 @@ class VideoTap(Tap):
         before data the API already holds. Getting the token here also proves
         the credentials before any data request.
         """
-        if self.clock_from_token_answer:
-            self.authenticator.ensure_token()  # type: ignore[attr-defined]
+        self.read_api_clock()
         return self.api_now()
 
     @cached_property

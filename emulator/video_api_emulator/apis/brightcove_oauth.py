@@ -12,6 +12,7 @@ point at ``{emulator}/oauth/v4/access_token`` instead.
 
 from __future__ import annotations
 
+import email.utils
 import secrets
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -161,7 +162,10 @@ class BrightcoveOAuth:
                 "token_type": "Bearer",
                 "expires_in": json_seconds(ttl),
             }
-            return web.Response(body=orjson.dumps(body), content_type=JSON)
+            # Date: Brightcove's clock, which the Interactivity report budget
+            # counts by (``Emulator.running_clock``); a client reads "now" from it.
+            date = email.utils.formatdate(emu.running_clock(), usegmt=True)
+            return web.Response(body=orjson.dumps(body), content_type=JSON, headers={"Date": date})
 
         async def not_found(_request: web.Request) -> web.Response:
             return self.error_response(404)

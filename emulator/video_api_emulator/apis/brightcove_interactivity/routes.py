@@ -10,10 +10,12 @@ budget, queued, 202 - and later ones are 202 until it is ready, then 200 with
 the whole report for a day. Bodies are streamed in chunks, never held whole.
 
 The emulator clock used for queueing, caching and the budget is the horizon
-plus the real time since the reset (see ``InteractivityState.clock``): reports
-take real (short) time to generate, and ``/_emulator/advance`` moves the clock
-by exactly the advanced seconds, so tests can expire a day-long cache or a
-budget window at once. The rows themselves are what exists at the horizon
+plus the real time since the reset (``Emulator.running_clock``): reports take
+real (short) time to generate, and ``/_emulator/advance`` moves the clock by
+exactly the advanced seconds, so tests can expire a day-long cache or a budget
+window at once. Every answer's ``Date`` (and the Brightcove token answer's) is
+that same clock, so a client that counts the budget by the API's clock counts
+it as the API does. The rows themselves are what exists at the horizon
 when the report was submitted ([FND §1 "Request"]: a finished report is
 returned as it was, from the cache).
 """
@@ -35,7 +37,7 @@ from aiohttp import web
 
 from ... import faults as faults_mod
 from ...config import parse_data_start
-from ...server import Emulator, monotonic
+from ...server import Emulator
 from ..brightcove_audience.routes import error_code_for
 from ..brightcove_oauth import TokenStore
 from .data import COLUMNS, Chunk, EventReport, InteractivityData, Report, Window, make_window
@@ -123,7 +125,6 @@ class InteractivityState:
         self.max_rows = int(cfg["interactivity_max_rows"])
         self.limits = [(name, window, int(cfg[key])) for name, window, key in BUDGET_LEVELS
                        if int(cfg[key]) > 0]  # fmt: skip
-        self._base_mono = monotonic()
         self.reports: dict[tuple[str, ...], QueuedReport] = {}
         #: Clock times of accepted submissions within the longest budget window.
         self._accepted: list[float] = []
@@ -138,7 +139,17 @@ class InteractivityState:
         this clock by exactly N; between advances it ticks in real time, which
         is what lets a queued report become ready while a client polls.
         """
-        return self.emu.horizon_ms / 1000 + (monotonic() - self._base_mono)
+        return self.emu.running_clock()
+
+    def dated(self, response: web.StreamResponse) -> web.StreamResponse:
+        """``response`` with this clock as its ``Date`` (RFC 9110 §6.6.1: the server's clock).
+
+        One clock for the budget and for what a client reads as the API's
+        "now": a client's own count of the budget then agrees with the API's.
+        """
+        if not response.prepared:
+            response.headers["Date"] = email.utils.formatdate(self.clock(), usegmt=True)
+        return response
 
     def window(self, query: ReportQuery, horizon_ms: int) -> Window:
         """The days ``query`` reads, as seen at ``horizon_ms``."""
@@ -283,7 +294,7 @@ async def stream_report(
     *,
     fmt: str,
     max_rows: int,
-    date_ms: int,
+    date: float,
 ) -> web.StreamResponse:
     """Write a report as a chunked 200, rendering ``CHUNK_ROWS`` rows at a time.
 
@@ -298,9 +309,9 @@ async def stream_report(
         status=200,
         headers={
             "Content-Type": _CSV if fmt == "csv" else _JSON,
-            # RFC 9110 §6.6.1: Date is the server's clock, the emulator's horizon
+            # RFC 9110 §6.6.1: Date is the server's clock, the report budget's
             # (the wrapper can't add it once the body has started).
-            "Date": email.utils.formatdate(date_ms / 1000, usegmt=True),
+            "Date": email.utils.formatdate(date, usegmt=True),
         },
     )
     fault = faults_mod.pending_fault()
@@ -387,10 +398,11 @@ class BrightcoveInteractivity:
             allow_head=False,
         )
 
-        async def not_found(_request: web.Request) -> web.Response:
+        async def not_found(_request: web.Request) -> web.StreamResponse:
             # Any other path on the host: 404 before authentication (the doc is
             # silent; the emulator's choice, as for the Audience host).
-            return interactivity_error(404, "The URL does not exist")
+            state: InteractivityState = emu.state[self.name]
+            return state.dated(interactivity_error(404, "The URL does not exist"))
 
         wrapped = emu.vendor_route(self, "not_found", not_found)
         app.router.add_route("*", f"{HOST_PATH}/{{tail:.*}}", wrapped)
@@ -399,6 +411,9 @@ class BrightcoveInteractivity:
     def _make_handler(self, emu: Emulator) -> Any:
         async def handler(request: web.Request) -> web.StreamResponse:
             state: InteractivityState = emu.state[self.name]
+            return state.dated(await answer(request, state))
+
+        async def answer(request: web.Request, state: InteractivityState) -> web.StreamResponse:
             denied = _authenticate(request, emu, state)
             if denied is not None:
                 return denied
@@ -432,7 +447,7 @@ class BrightcoveInteractivity:
                 state.window(query, entry.horizon_ms),
                 fmt=query.format,
                 max_rows=state.max_rows,
-                date_ms=emu.horizon_ms,
+                date=now,
             )
 
         return handler
