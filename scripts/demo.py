@@ -33,37 +33,21 @@ LOGS = ROOT / "output" / "logs"
 #: The demo's own meltano system database (its state), apart from a user's runs.
 DEMO_MELTANO_DB = ROOT / "output" / "demo-meltano.db"
 
+from video_api_emulator.config import demo_config  # noqa: E402
 from video_api_emulator.process import EmulatorProcess  # noqa: E402
 
 sys.path.insert(0, str(ROOT))  # the tests' truth helpers, shared with the demo
 from tap_brightcove_interactivity.schemas import REPORTS_BY_NAME  # noqa: E402
 from tests.support.apivideo import ALL_STREAMS, expected_rows  # noqa: E402
 from tests.support.interactivity import expected_row_count  # noqa: E402
+from tests.support.meltano import demo_url_overrides  # noqa: E402
 
-# The demo environment in meltano.yml uses these accounts and start date.
-BRIGHTCOVE_ACCOUNTS = ["6415818918001", "6415818919001"]
-START_MS = 1_767_225_600_000  # 2026-01-01T00:00:00Z
-EMULATOR_CONFIG = {
-    "brightcove_accounts": BRIGHTCOVE_ACCOUNTS,
-    "audience_view_events_per_account": 2_000,
-    "audience_leads_per_account": 150,
-    "ibm_views": 5_000,
-    "ibm_viewers": 800,
-    "apivideo_videos": 12,
-    "apivideo_live_streams": 4,
-    "apivideo_sessions_per_media": 60,
-    # The demo is about landing rows, not waiting: production's 500 reads a
-    # minute would make its /data backfill take minutes (see README).
-    "apivideo_rate_limit_per_minute": 100_000,
-    "latency_ms": 20,
-    # Reports take 2 s to generate instead of minutes, and 60 may start a minute
-    # (the API's default is 4; the demo environment raises the tap's budget to match).
-    "interactivity_generation_seconds": 2.0,
-    "interactivity_reports_per_minute": 60,
-    "interactivity_reports_per_hour": 1000,
-    "interactivity_reports_per_day": 1000,
-    "interactivity_rows_per_day": 40,
-}
+#: The emulator's data and limits: the same file `python -m video_api_emulator --demo`
+#: serves, so a tap run by hand in the demo environment meets what the demo loads.
+EMULATOR_CONFIG = demo_config()
+#: The accounts meltano.yml's demo environment syncs (the emulator serves these).
+BRIGHTCOVE_ACCOUNTS = EMULATOR_CONFIG["brightcove_accounts"]
+START_MS = 1_767_225_600_000  # 2026-01-01T00:00:00Z, the demo environment's start_date
 IBM_START = "2026-01-01T00:00:00+00:00"
 IBM_END_OF_TIME = "2100-01-01T00:00:00+00:00"
 #: The demo environment's api.video start_date in meltano.yml.
@@ -127,7 +111,9 @@ def main() -> int:
     WAREHOUSE.unlink(missing_ok=True)
     _meltano("install")
     with EmulatorProcess(EMULATOR_CONFIG) as emulator:
-        env = {"EMULATOR_URL": emulator.url}
+        # A free port, not the demo environment's 8765 (an emulator started by
+        # hand may be listening there): each URL setting is pointed at it.
+        env = demo_url_overrides(emulator.url)
         for tap in DEMO_TAPS:
             started = time.perf_counter()
             _meltano(
