@@ -5,6 +5,11 @@ Steps: start the emulator on 127.0.0.1, `meltano install`, then for each tap
 rows per stream beside the emulator's ground truth, and stop the emulator. Exits
 non-zero if any table's row count differs from what the API holds.
 
+Its data is the emulator's demo configuration (video_api_emulator/demo_config.json),
+the one `python -m video_api_emulator --demo` serves for trying a tap by hand; the
+demo's emulator listens on a free port and each URL setting of the demo environment
+is pointed at it.
+
 State: every run is a full refresh, because the demo deletes the DuckDB file
 and reloads all the emulator holds (the emulator starts afresh every time);
 bookmarks from an earlier demo would only make it skip rows. And meltano's
@@ -52,6 +57,25 @@ IBM_START = "2026-01-01T00:00:00+00:00"
 IBM_END_OF_TIME = "2100-01-01T00:00:00+00:00"
 #: The demo environment's api.video start_date in meltano.yml.
 APIVIDEO_START = datetime.date(2026, 1, 24)
+
+
+#: Printed after the table: what a newcomer just watched, and the warnings that are meant.
+WHAT_THE_DEMO_SHOWS = """\
+What the demo showed:
+- Each tap ran through meltano (`meltano --environment demo run --full-refresh <tap>
+  target-duckdb`) against the API emulator, which served the vendors' APIs on 127.0.0.1
+  with the demo's data (emulator/video_api_emulator/demo_config.json). Every table holds
+  exactly the rows the API holds (the "API holds" column is the emulator's ground truth).
+- Warnings in the logs that are meant: "the report has column(s) the schema does not
+  declare, synced as text: player_id". The emulator adds an undeclared `player_id` column
+  to some Brightcove Interactivity reports on purpose, as a vendor may without notice:
+  the tap keeps the column (as text, announced in a new SCHEMA) and warns once.
+- The meltano logs are in output/logs/.
+
+Try one tap by hand, with the same data:
+  .venv/bin/python -m video_api_emulator --demo          # in one terminal (port 8765)
+  .venv/bin/meltano --environment demo run tap-ibm-video target-jsonl   # output/jsonl/
+"""
 
 
 def apivideo_rows(emulator: EmulatorProcess, stream: str) -> int:
@@ -187,7 +211,8 @@ def _report(expected: dict[tuple[str, str], int], loaded: dict[tuple[str, str], 
         failures += not ok
         verdict = "yes" if ok else "NO"
         print(f"{tap:<{tap_width}} {table:<{table_width}} {got:>8} {want:>10}  {verdict}")
-    print(f"\nDuckDB database: {WAREHOUSE}  (one schema per tap)")
+    print(f"\nDuckDB database: {WAREHOUSE}  (one schema per tap)\n")
+    print(WHAT_THE_DEMO_SHOWS)
     if failures:
         print(f"{failures} table(s) do not match the API's ground truth", file=sys.stderr)
     return 1 if failures else 0

@@ -43,9 +43,14 @@ class EmulatorProcess:
         config: dict[str, Any] | None = None,
         port: int = 0,
         *,
+        demo: bool = False,
         startup_timeout: float = 20.0,
     ) -> None:
+        """``demo=True`` runs ``--demo``: the demo's configuration file, as a user starts it."""
+        if demo and config:
+            raise EmulatorError("demo=True serves demo_config.json; pass no config with it")
         self.config = dict(config or {})
+        self.demo = demo
         self.port = port
         self.startup_timeout = startup_timeout
         self._proc: subprocess.Popen[str] | None = None
@@ -74,6 +79,8 @@ class EmulatorProcess:
         cmd = [sys.executable, "-m", "video_api_emulator", "--host", "127.0.0.1"]
         cmd += ["--exit-on-stdin-eof"]
         cmd += ["--port", str(self.port)]
+        if self.demo:
+            cmd += ["--demo"]
         if self.config:
             fd, cfg_path = tempfile.mkstemp(prefix="emulator-config-", suffix=".json")
             with os.fdopen(fd, "w", encoding="utf-8") as fh:
