@@ -41,12 +41,15 @@ class EmulatorProcess:
     def __init__(
         self,
         config: dict[str, Any] | None = None,
-        port: int = 0,
+        port: int | None = None,
         *,
         demo: bool = False,
         startup_timeout: float = 20.0,
     ) -> None:
-        """``demo=True`` runs ``--demo``: the demo's configuration file, as a user starts it."""
+        """``port=None`` is the command's default: a free port, or 8765 with ``demo=True``.
+
+        ``demo=True`` runs ``--demo``: the demo's configuration file, as a user starts it.
+        """
         if demo and config:
             raise EmulatorError("demo=True serves demo_config.json; pass no config with it")
         self.config = dict(config or {})
@@ -78,7 +81,8 @@ class EmulatorProcess:
         cfg_path = None
         cmd = [sys.executable, "-m", "video_api_emulator", "--host", "127.0.0.1"]
         cmd += ["--exit-on-stdin-eof"]
-        cmd += ["--port", str(self.port)]
+        if self.port is not None:
+            cmd += ["--port", str(self.port)]
         if self.demo:
             cmd += ["--demo"]
         if self.config:
