@@ -68,8 +68,8 @@ What the demo showed:
   exactly the rows the API holds (the "API holds" column is the emulator's ground truth).
 - Warnings in the logs that are meant: "the report has column(s) the schema does not
   declare, synced as text: player_id". The emulator adds an undeclared `player_id` column
-  to some Brightcove Interactivity reports on purpose, as a vendor may without notice:
-  the tap keeps the column (as text, announced in a new SCHEMA) and warns once.
+  to four Brightcove Interactivity reports on purpose, as a vendor may without notice:
+  the tap keeps the column (as text, announced in a new SCHEMA) and warns once a report.
 - The meltano logs are in output/logs/.
 
 Try one tap by hand, with the same data:
