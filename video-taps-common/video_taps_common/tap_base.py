@@ -264,8 +264,8 @@ class VideoTap(Tap):
         Such a state was written by another tap (a state file or state id mixed
         up): it used to be ignored silently, the run starting over from
         ``start_date`` and its state then overwriting the other tap's.
-        Bookmarks of streams this tap no longer has, beside ones it has, get a
-        WARNING: they are kept as they are.
+        Bookmarks of streams this tap does not have, beside ones it has (e.g. of
+        a stream since renamed), get a WARNING; the SDK keeps them in the state.
         """
         bookmarks = self.state.get("bookmarks") or {}
         foreign = sorted(set(bookmarks) - set(self.streams))
@@ -275,12 +275,15 @@ class VideoTap(Tap):
             msg = (
                 f"{self.state_source} cannot belong to {self.name}: its bookmarks name "
                 f"stream(s) {', '.join(foreign)}, none of which this tap has (its streams: "
-                f"{', '.join(sorted(self.streams))}). Was it written by another tap? "
-                f"{CLEAR_STATE_HINT}"
+                f"{', '.join(sorted(self.streams))}). Was it written by another tap? Give "
+                "this tap its own state: under meltano each extractor-loader pair has its own "
+                "state id (`meltano state list`), and `meltano state clear <state-id>` empties "
+                "one that holds another tap's bookmarks; the run then starts from `start_date`."
             )
             raise InvalidInputError(msg)
         self.logger.warning(
-            "%s has bookmarks for stream(s) %s, which %s does not have; they are ignored.",
+            "%s has bookmarks for stream(s) %s, which %s does not have: not used, and kept "
+            "in the state as they are.",
             self.state_source,
             ", ".join(foreign),
             self.name,
