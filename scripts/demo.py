@@ -5,6 +5,11 @@ Steps: start the emulator on 127.0.0.1, `meltano install`, then for each tap
 rows per stream beside the emulator's ground truth, and stop the emulator. Exits
 non-zero if any table's row count differs from what the API holds.
 
+Its data is the emulator's demo configuration (video_api_emulator/demo_config.json),
+the one `python -m video_api_emulator --demo` serves for trying a tap by hand; the
+demo's emulator listens on a free port and each URL setting of the demo environment
+is pointed at it.
+
 State: every run is a full refresh, because the demo deletes the DuckDB file
 and reloads all the emulator holds (the emulator starts afresh every time);
 bookmarks from an earlier demo would only make it skip rows. And meltano's
@@ -33,41 +38,44 @@ LOGS = ROOT / "output" / "logs"
 #: The demo's own meltano system database (its state), apart from a user's runs.
 DEMO_MELTANO_DB = ROOT / "output" / "demo-meltano.db"
 
+from video_api_emulator.config import demo_config  # noqa: E402
 from video_api_emulator.process import EmulatorProcess  # noqa: E402
 
 sys.path.insert(0, str(ROOT))  # the tests' truth helpers, shared with the demo
 from tap_brightcove_interactivity.schemas import REPORTS_BY_NAME  # noqa: E402
 from tests.support.apivideo import ALL_STREAMS, expected_rows  # noqa: E402
 from tests.support.interactivity import expected_row_count  # noqa: E402
+from tests.support.meltano import demo_url_overrides  # noqa: E402
 
-# The demo environment in meltano.yml uses these accounts and start date.
-BRIGHTCOVE_ACCOUNTS = ["6415818918001", "6415818919001"]
-START_MS = 1_767_225_600_000  # 2026-01-01T00:00:00Z
-EMULATOR_CONFIG = {
-    "brightcove_accounts": BRIGHTCOVE_ACCOUNTS,
-    "audience_view_events_per_account": 2_000,
-    "audience_leads_per_account": 150,
-    "ibm_views": 5_000,
-    "ibm_viewers": 800,
-    "apivideo_videos": 12,
-    "apivideo_live_streams": 4,
-    "apivideo_sessions_per_media": 60,
-    # The demo is about landing rows, not waiting: production's 500 reads a
-    # minute would make its /data backfill take minutes (see README).
-    "apivideo_rate_limit_per_minute": 100_000,
-    "latency_ms": 20,
-    # Reports take 2 s to generate instead of minutes, and 60 may start a minute
-    # (the API's default is 4; the demo environment raises the tap's budget to match).
-    "interactivity_generation_seconds": 2.0,
-    "interactivity_reports_per_minute": 60,
-    "interactivity_reports_per_hour": 1000,
-    "interactivity_reports_per_day": 1000,
-    "interactivity_rows_per_day": 40,
-}
+#: The emulator's data and limits: the same file `python -m video_api_emulator --demo`
+#: serves, so a tap run by hand in the demo environment meets what the demo loads.
+EMULATOR_CONFIG = demo_config()
+#: The accounts meltano.yml's demo environment syncs (the emulator serves these).
+BRIGHTCOVE_ACCOUNTS = EMULATOR_CONFIG["brightcove_accounts"]
+START_MS = 1_767_225_600_000  # 2026-01-01T00:00:00Z, the demo environment's start_date
 IBM_START = "2026-01-01T00:00:00+00:00"
 IBM_END_OF_TIME = "2100-01-01T00:00:00+00:00"
 #: The demo environment's api.video start_date in meltano.yml.
 APIVIDEO_START = datetime.date(2026, 1, 24)
+
+
+#: Printed after the table: what a newcomer just watched, and the warnings that are meant.
+WHAT_THE_DEMO_SHOWS = """\
+What the demo showed:
+- Each tap ran through meltano (`meltano --environment demo run --full-refresh <tap>
+  target-duckdb`) against the API emulator, which served the vendors' APIs on 127.0.0.1
+  with the demo's data (emulator/video_api_emulator/demo_config.json). Every table holds
+  exactly the rows the API holds (the "API holds" column is the emulator's ground truth).
+- Warnings in the logs that are meant: "the report has column(s) the schema does not
+  declare, synced as text: player_id". The emulator adds an undeclared `player_id` column
+  to four Brightcove Interactivity reports on purpose, as a vendor may without notice:
+  the tap keeps the column (as text, announced in a new SCHEMA) and warns once a report.
+- The meltano logs are in output/logs/.
+
+Try one tap by hand, with the same data:
+  .venv/bin/python -m video_api_emulator --demo          # in one terminal (port 8765)
+  .venv/bin/meltano --environment demo run tap-ibm-video target-jsonl   # output/jsonl/
+"""
 
 
 def apivideo_rows(emulator: EmulatorProcess, stream: str) -> int:
@@ -127,7 +135,9 @@ def main() -> int:
     WAREHOUSE.unlink(missing_ok=True)
     _meltano("install")
     with EmulatorProcess(EMULATOR_CONFIG) as emulator:
-        env = {"EMULATOR_URL": emulator.url}
+        # A free port, not the demo environment's 8765 (an emulator started by
+        # hand may be listening there): each URL setting is pointed at it.
+        env = demo_url_overrides(emulator.url)
         for tap in DEMO_TAPS:
             started = time.perf_counter()
             _meltano(
@@ -201,7 +211,8 @@ def _report(expected: dict[tuple[str, str], int], loaded: dict[tuple[str, str], 
         failures += not ok
         verdict = "yes" if ok else "NO"
         print(f"{tap:<{tap_width}} {table:<{table_width}} {got:>8} {want:>10}  {verdict}")
-    print(f"\nDuckDB database: {WAREHOUSE}  (one schema per tap)")
+    print(f"\nDuckDB database: {WAREHOUSE}  (one schema per tap)\n")
+    print(WHAT_THE_DEMO_SHOWS)
     if failures:
         print(f"{failures} table(s) do not match the API's ground truth", file=sys.stderr)
     return 1 if failures else 0

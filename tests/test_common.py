@@ -280,3 +280,46 @@ def test_map_in_order_keeps_one_running_even_when_one_result_exceeds_the_budget(
         )
     )
     assert len(results) == 5
+
+
+def test_url_setting_errors_name_each_setting_that_is_not_an_absolute_http_url():
+    from video_taps_common.settings import url_setting_errors
+
+    config = {
+        "api_url": "/audience/v1",  # `${EMULATOR_URL}/audience/v1` with the variable unset
+        "oauth_url": "https://oauth.example.com/v4/access_token",
+        "other_url": "localhost:8765",
+    }
+
+    errors = url_setting_errors(config, ["api_url", "oauth_url", "other_url", "unset_url"])
+
+    assert len(errors) == 2
+    assert errors[0].startswith("setting `api_url`: expected an absolute http(s) URL")
+    assert errors[1].startswith("setting `other_url`:")
+
+
+def test_start_date_in_the_future_is_named_and_today_is_not():
+    import datetime
+
+    from video_taps_common.settings import start_date_in_future_errors
+
+    now = datetime.datetime(2026, 3, 10, 12, tzinfo=datetime.UTC)
+
+    assert start_date_in_future_errors({"start_date": "2026-03-10"}, now) == []
+    assert start_date_in_future_errors({"start_date": "2026-03-09T23:00:00Z"}, now) == []
+    (error,) = start_date_in_future_errors({"start_date": "2026-03-17"}, now)
+    assert error.startswith("setting `start_date` (2026-03-17) is in the future")
+
+
+def test_failed_partitions_message_claims_other_partitions_only_when_there_are_some():
+    from video_taps_common.tap_base import _failed_partitions_message
+
+    one_of_one = _failed_partitions_message(["views [all]"], 1)
+    all_of_four = _failed_partitions_message([f"leads [account_id={n}]" for n in range(4)], 4)
+    two_of_four = _failed_partitions_message(["leads [account_id=1]", "leads [account_id=2]"], 4)
+
+    assert one_of_one.startswith("1 of 1 partition failed and was skipped: views [all]")
+    assert "every other partition" not in one_of_one + all_of_four
+    assert "no partition was synced in full" in all_of_four
+    assert two_of_four.startswith("2 of 4 partitions failed and were skipped")
+    assert two_of_four.endswith("every other partition was synced and its bookmark saved.")

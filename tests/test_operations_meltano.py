@@ -7,6 +7,8 @@ Real meltano, real targets, a real PostgreSQL, the emulator as the API:
   own state kept in PostgreSQL too, the set-up a team shares;
 - meltano's state (its system database) on PostgreSQL: a second run resumes
   from the bookmarks the first one stored there;
+- the demo environment by hand: the README's two commands (the demo's emulator,
+  then `meltano --environment demo run tap-ibm-video target-jsonl`), nothing else set;
 - several accounts with their own credentials as inherited plugins in a user's
   own meltano project (the plugin definitions copied from this repository's
   meltano.yml, the tap installed from the repository's folders): each keeps its
@@ -34,8 +36,11 @@ from tests.support.audience import (
     resumed_from,
     truth_counts,
 )
+from tests.support.ibm import END_OF_TIME
+from tests.support.ibm import START as IBM_START
 from tests.support.meltano import (
     INSTALL_TIMEOUT_S,
+    demo_url_overrides,
     isolated_env,
     jsonl_row_counts,
     meltano,
@@ -48,6 +53,8 @@ from tests.support.meltano import (
     users_project,
 )
 from tests.support.postgres import PostgresServer
+from video_api_emulator.config import DEMO_PORT
+from video_api_emulator.process import EmulatorError, EmulatorProcess
 
 TAP = "tap-brightcove-audience"
 JOB = SCHEDULE = "nightly-brightcove-audience"
@@ -158,6 +165,40 @@ def test_the_scheduled_job_loads_postgres_and_keeps_state_there(emulator, postgr
     assert set(stored) == {state_id}
     assert set(bookmarks_ms(stored[state_id])) == {(s, a) for s in STREAMS for a in ACCOUNTS}
     assert not (tmp_path / "meltano.db").exists(), "no state went to a local SQLite file"
+
+
+# -- the demo environment by hand ------------------------------------------------------
+
+
+def test_the_demo_environment_by_hand_needs_nothing_but_the_demo_emulator(tmp_path):
+    """README "Trying one tap by hand": `python -m video_api_emulator --demo`, then meltano.
+
+    Before, the demo environment needed `EMULATOR_URL`, which no document
+    named; unset, the tap failed with "Invalid URL '/ibm-analytics/v1/...'".
+    """
+    meltano_install("tap-ibm-video", "target-jsonl")
+    env = isolated_env(tmp_path)  # state and output in tmp_path; no URL of any kind
+    # conftest exports the session emulator's URL as EMULATOR_URL; blank it, as
+    # in a new user's shell (what meltano.yml's demo environment used to need).
+    env["EMULATOR_URL"] = ""
+    try:
+        emulator = EmulatorProcess(demo=True).start()  # the README's command: port 8765
+        assert emulator.url == f"http://127.0.0.1:{DEMO_PORT}"
+    except EmulatorError:
+        # 8765 is taken (an emulator a developer started by hand, or another
+        # checkout's run of this test): the same data elsewhere, the URLs moved.
+        emulator = EmulatorProcess(demo=True, port=0).start()
+        env.update(demo_url_overrides(emulator.url))
+    with emulator:
+        meltano_run("tap-ibm-video", "target-jsonl", env=env)
+        views = emulator.truth("ibm_video", stream="views", from_=IBM_START, to=END_OF_TIME)
+        viewers = emulator.truth("ibm_video", stream="viewers")
+
+    assert jsonl_row_counts(tmp_path / "jsonl") == {
+        "views": views["count"],
+        "viewers": viewers["count"],
+    }
+    assert views["count"] == 5_000  # the demo's data, not the emulator's default 3,000
 
 
 # -- meltano's state in PostgreSQL --------------------------------------------------

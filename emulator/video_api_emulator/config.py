@@ -9,8 +9,10 @@ fall back to a default and make the test prove nothing.
 from __future__ import annotations
 
 import copy
+import json
 from collections.abc import Mapping
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 
@@ -111,6 +113,24 @@ DEFAULTS: dict[str, Any] = {
     "interactivity_rows_per_day": 20,
     "interactivity_entities": 12,
 }
+
+
+#: The demo's data and limits, read by ``python -m video_api_emulator --demo`` and by
+#: ``scripts/demo.py`` (``make demo``), so a tap run by hand meets what the demo loads.
+#: What each value is for: two Brightcove accounts (the ones meltano.yml's demo
+#: environment lists), a few thousand rows per API, 20 ms per request; api.video's
+#: 500 reads a minute and Interactivity's 4 reports a minute raised (and reports
+#: generated in 2 s), so the demo is about landing rows, not waiting for budgets.
+DEMO_CONFIG_PATH = Path(__file__).with_name("demo_config.json")
+#: The port ``--demo`` listens on: meltano.yml's demo environment points every tap here.
+DEMO_PORT = 8765
+
+
+def demo_config() -> dict[str, Any]:
+    """The demo's overrides (``demo_config.json``), checked like any other config."""
+    overrides = json.loads(DEMO_CONFIG_PATH.read_text(encoding="utf-8"))
+    build_config(overrides)
+    return overrides
 
 
 def _is_int(value: Any) -> bool:

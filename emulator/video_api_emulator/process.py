@@ -41,11 +41,19 @@ class EmulatorProcess:
     def __init__(
         self,
         config: dict[str, Any] | None = None,
-        port: int = 0,
+        port: int | None = None,
         *,
+        demo: bool = False,
         startup_timeout: float = 20.0,
     ) -> None:
+        """``port=None`` is the command's default: a free port, or 8765 with ``demo=True``.
+
+        ``demo=True`` runs ``--demo``: the demo's configuration file, as a user starts it.
+        """
+        if demo and config:
+            raise EmulatorError("demo=True serves demo_config.json; pass no config with it")
         self.config = dict(config or {})
+        self.demo = demo
         self.port = port
         self.startup_timeout = startup_timeout
         self._proc: subprocess.Popen[str] | None = None
@@ -73,7 +81,10 @@ class EmulatorProcess:
         cfg_path = None
         cmd = [sys.executable, "-m", "video_api_emulator", "--host", "127.0.0.1"]
         cmd += ["--exit-on-stdin-eof"]
-        cmd += ["--port", str(self.port)]
+        if self.port is not None:
+            cmd += ["--port", str(self.port)]
+        if self.demo:
+            cmd += ["--demo"]
         if self.config:
             fd, cfg_path = tempfile.mkstemp(prefix="emulator-config-", suffix=".json")
             with os.fdopen(fd, "w", encoding="utf-8") as fh:

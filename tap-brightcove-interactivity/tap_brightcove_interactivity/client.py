@@ -349,7 +349,7 @@ class ReportStream(ExplicitBookmarksMixin, SyncWindowMixin, VendorStream[None]):
         settings = self._interactivity_tap.credential_settings
         account = _query_value(response.request.url, "account_id")
         return (
-            f"{self.response_error_message(response)}. Check the {settings} setting(s), that "
+            f"{self.response_error_message(response)}. Check the {settings}, that "
             f"the credential may read Interactivity reports, and that account {account} "
             "(setting `account_ids`) is one it may read."
         )

@@ -205,7 +205,9 @@ class TapBrightcoveInteractivity(VideoTap):
     @property
     def credential_settings(self) -> str:
         """The settings to check when the API refuses the credential."""
-        return "`api_key`" if self.uses_api_key else "`client_id` and `client_secret`"
+        return (
+            "`api_key` setting" if self.uses_api_key else "`client_id` and `client_secret` settings"
+        )
 
     @property
     def summary_by_day(self) -> bool:

@@ -45,6 +45,7 @@ __all__ = [
     "postgres_row_counts",
     "read_jsonl_output",
     "run_state_id",
+    "demo_url_overrides",
 ]
 
 # tests/support/meltano.py -> the repository root, which is the meltano project.
@@ -272,7 +273,9 @@ def isolated_env(
     - target-duckdb writes ``directory/warehouse.duckdb``;
     - target-jsonl writes into ``directory/jsonl`` without timestamped file
       names, so a test reads exactly one file per stream and run;
-    - ``EMULATOR_URL``, which meltano.yml's demo environment points the taps at;
+    - with ``emulator_url``, every URL setting of meltano.yml's demo environment
+      pointed at that emulator instead of the demo's fixed port (see
+      :func:`demo_url_overrides`);
     - ``postgres_env`` (e.g. ``PostgresServer.target_postgres_env()``) is merged in.
     """
     directory = Path(directory).resolve()
@@ -284,10 +287,34 @@ def isolated_env(
         "TARGET_JSONL_DO_TIMESTAMP_FILE": "false",
     }
     if emulator_url:
-        env["EMULATOR_URL"] = emulator_url
+        env.update(demo_url_overrides(emulator_url))
     if postgres_env:
         env.update(postgres_env)
     return env
+
+
+#: Where meltano.yml's demo environment expects the emulator (``--demo``'s port).
+DEMO_EMULATOR_URL = "http://127.0.0.1:8765"
+
+
+def demo_url_overrides(emulator_url: str) -> dict[str, str]:
+    """``TAP_<NAME>_<SETTING>`` env vars moving the demo environment's URLs to ``emulator_url``.
+
+    meltano.yml's demo environment names the port ``python -m video_api_emulator
+    --demo`` listens on; a test's emulator listens elsewhere. A setting's env var
+    beats the environment's value, so each URL setting gets one, derived from
+    meltano.yml itself (a new URL setting there needs nothing here).
+    """
+    project = yaml.safe_load((PROJECT_ROOT / "meltano.yml").read_text())
+    (demo,) = [env for env in project["environments"] if env["name"] == "demo"]
+    overrides: dict[str, str] = {}
+    for plugin in demo["config"]["plugins"]["extractors"]:
+        prefix = plugin["name"].upper().replace("-", "_")
+        for setting, value in plugin.get("config", {}).items():
+            if isinstance(value, str) and value.startswith(DEMO_EMULATOR_URL):
+                url = emulator_url.rstrip("/") + value[len(DEMO_EMULATOR_URL) :]
+                overrides[f"{prefix}_{setting.upper()}"] = url
+    return overrides
 
 
 # -- destination readers -----------------------------------------------------

@@ -194,7 +194,12 @@ class ClientCredentialsAuthenticator(OAuthAuthenticator):
 
     def update_access_token(self) -> None:
         """Request a token; refused credentials are final, outages are retried by the caller."""
-        self.logger.info("Requesting a %s access token from %s", self.vendor_label, self.endpoint)
+        self.logger.info(
+            "Requesting %s %s access token from %s",
+            _indefinite_article(self.vendor_label),
+            self.vendor_label,
+            self.endpoint,
+        )
         requested_at = time.monotonic()
         try:
             response = self.send_token_request()
@@ -254,12 +259,18 @@ class ClientCredentialsAuthenticator(OAuthAuthenticator):
             )
             raise TokenEndpointUnavailableError(msg, response)
         settings = " and ".join(f"`{name}`" for name in self.credential_settings)
+        noun = "setting" if len(self.credential_settings) == 1 else "settings"
         msg = (
             f"{self.vendor_label} refused the credentials ({detail}) at {self.endpoint}: "
-            f"check the {settings} settings{self.credential_hint()} and that the "
+            f"check the {settings} {noun}{self.credential_hint()} and that the "
             "credential has the required permissions."
         )
         raise CredentialsRejectedError(msg)
+
+
+def _indefinite_article(label: str) -> str:
+    """The article before ``label``: "an" before a vowel letter (an IBM, an OAuth), else "a"."""
+    return "an" if label[:1].lower() in "aeiou" else "a"
 
 
 def _http_date(value: str | None) -> datetime.datetime | None:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import abc
 import decimal
 import logging
+import sys
 import time
 import typing as t
 from contextlib import closing
@@ -171,12 +172,20 @@ class VendorStream(RESTStream[_TToken]):
     _schema_written = False
 
     def log(self, message: str, *args: t.Any, level: int = logging.INFO, **kwargs: t.Any) -> None:  # noqa: ANN401
-        """The SDK's per-context "Beginning sync" goes to DEBUG for child streams.
+        """Two SDK lines go to DEBUG: child streams' "Beginning sync", and "unhandled error".
 
         A child syncs once per parent record: thousands of identical INFO
-        lines; the progress and summary lines say what happened instead.
+        lines; the progress and summary lines say what happened instead. And
+        wrong credentials or an unreachable URL (a ``RunAbortingError``) end
+        the run with their own ERROR, which "unhandled" only contradicted.
         """
         if self.parent_stream_type is not None and message.startswith("Beginning sync"):
+            level = min(level, logging.DEBUG)
+        if message.startswith("An unhandled error occurred") and isinstance(
+            sys.exc_info()[1], RunAbortingError
+        ):
+            # The SDK says this of every error leaving a stream's sync; this one
+            # the tap handles, with an ERROR that says what to fix.
             level = min(level, logging.DEBUG)
         super().log(message, *args, level=level, **kwargs)
 

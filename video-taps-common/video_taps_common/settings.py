@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 import typing as t
+from urllib.parse import urlsplit
 
 from singer_sdk import typing as th
 
@@ -59,6 +60,52 @@ def date_setting_errors(
             errors.append(
                 f"setting `{first}` ({config[first]}) is after `{last}` ({config[last]}): "
                 "nothing could be synced; make the start earlier or the end later"
+            )
+    return errors
+
+
+def start_date_in_future_errors(
+    config: t.Mapping[str, t.Any], now: datetime.datetime, name: str = "start_date"
+) -> list[str]:
+    """A ``start_date`` later than now: the run would load nothing and exit 0, night after night.
+
+    Meltano turns free text into dates for ``date_iso8601`` settings
+    ("next tuesday" becomes a date in the future), so such a date is not
+    always a typo a user would see.
+    """
+    value = config.get(name)
+    if value in (None, ""):
+        return []
+    try:
+        start = parse_datetime(str(value))
+    except ValueError:
+        return []  # reported by date_setting_errors
+    if start <= now:
+        return []
+    return [
+        f"setting `{name}` ({value}) is in the future (now is {now.isoformat(timespec='seconds')}):"
+        " nothing could be synced; set a date in the past (Meltano turns free text such as "
+        "'next tuesday' into a date, so check what `meltano config list` shows)"
+    ]
+
+
+def url_setting_errors(config: t.Mapping[str, t.Any], names: t.Iterable[str]) -> list[str]:
+    """Messages for URL settings that are not absolute http(s) URLs.
+
+    Without this, an unset variable in a meltano.yml value such as
+    ``${HOST}/v1`` became the URL ``/v1``, and the run failed at its first
+    request with "Invalid URL '/v1/...': No scheme supplied", naming no setting.
+    """
+    errors: list[str] = []
+    for name in names:
+        value = config.get(name)
+        if value is None:
+            continue
+        parts = urlsplit(str(value).strip())
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            errors.append(
+                f"setting `{name}`: expected an absolute http(s) URL such as "
+                f"https://api.example.com/v1, got {value!r}"
             )
     return errors
 

@@ -5,14 +5,16 @@ The SDK's writers flush stdout after every message; with ``PYTHONUNBUFFERED``
 records a second that is a large share of a tap's CPU time. Records only matter
 to a target together with the STATE that follows them (a target commits up to a
 bookmark), so this writer gathers records into chunks and writes them out at
-every message that is not a RECORD, when a chunk is full, and at exit. A crash
-can only hold back records that no emitted bookmark covers, and the next run
-reads those again. It encodes with msgspec, which the SDK ships for this.
+every message that is not a RECORD, when a chunk is full, and when the run
+ends (``VideoTap.sync_all`` calls :meth:`~BookmarkFlushingWriter.flush_pending`
+whatever the outcome; not at interpreter exit, which printed records of
+long-finished in-process runs after everything else). A crash can only hold
+back records that no emitted bookmark covers, and the next run reads those
+again. It encodes with msgspec, which the SDK ships for this.
 """
 
 from __future__ import annotations
 
-import atexit
 import sys
 
 from singer_sdk.contrib.msgspec import MsgSpecWriter
@@ -30,8 +32,6 @@ class BookmarkFlushingWriter(MsgSpecWriter):
     def __init__(self) -> None:
         super().__init__()
         self._pending = bytearray()
-        # Records emitted before a fatal error still reach the target.
-        atexit.register(self.flush_pending)
 
     def write_message(self, message: Message) -> None:
         """Gather records; flush them with the next SCHEMA, STATE or other message."""

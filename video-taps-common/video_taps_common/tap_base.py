@@ -18,6 +18,7 @@ What it adds to the SDK's ``Tap``, so each tap inherits it instead of copying it
 
 from __future__ import annotations
 
+import contextvars
 import datetime
 import io
 import json
@@ -25,6 +26,7 @@ import logging
 import time
 import typing as t
 from functools import cached_property
+from pathlib import PurePath
 
 from singer_sdk import Tap
 from singer_sdk.exceptions import ConfigValidationError
@@ -33,7 +35,13 @@ from singer_sdk.plugin_base import JSONSchemaValidator
 from video_taps_common.client_credentials import _http_date
 from video_taps_common.errors import InvalidInputError, RunAbortingError
 from video_taps_common.progress import StreamSummary, describe_partition, quiet_partition_logs
-from video_taps_common.settings import as_utc, date_setting_errors, parse_datetime
+from video_taps_common.settings import (
+    as_utc,
+    date_setting_errors,
+    parse_datetime,
+    start_date_in_future_errors,
+    url_setting_errors,
+)
 from video_taps_common.singer_output import BookmarkFlushingWriter
 
 if t.TYPE_CHECKING:
@@ -50,6 +58,12 @@ CLEAR_STATE_HINT = (
 )
 
 
+#: The ``--state`` file of this run, named in errors about the state (see ``invoke``).
+_STATE_SOURCE: contextvars.ContextVar[str] = contextvars.ContextVar(
+    "state_source", default="the state"
+)
+
+
 class PartitionsFailedError(Exception):
     """Some partitions failed for good; every other one was synced and checkpointed."""
 
@@ -60,6 +74,14 @@ class VideoTap(Tap):
     message_writer_class = BookmarkFlushingWriter
     #: Settings holding dates; each must parse, and ``start_date`` <= ``end_date``.
     date_settings: t.ClassVar[tuple[str, ...]] = ("start_date", "end_date")
+
+    def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:  # noqa: ANN401
+        """The SDK's; a state given as a path is remembered, to name it in errors."""
+        state = kwargs.get("state")
+        self.state_source = (
+            f"State file {state}" if isinstance(state, str | PurePath) else _STATE_SOURCE.get()
+        )
+        super().__init__(*args, **kwargs)
 
     # Settings -----------------------------------------------------------------
 
@@ -81,6 +103,8 @@ class VideoTap(Tap):
             plural = "s" if len(missing) > 1 else ""
             errors.insert(0, f"missing required setting{plural} {', '.join(missing)}")
         errors += date_setting_errors(self._config, self.date_settings)
+        errors += start_date_in_future_errors(self._config, datetime.datetime.now(datetime.UTC))
+        errors += url_setting_errors(self._config, self.url_settings)
         if not errors:
             errors += self.cross_setting_errors(self._config)
         if errors and raise_errors:
@@ -90,6 +114,12 @@ class VideoTap(Tap):
         if errors:
             self.logger.warning("Invalid settings: %s", "; ".join(errors))
         return errors
+
+    @property
+    def url_settings(self) -> list[str]:
+        """Every setting named ``*_url`` (``api_url``, ``oauth_url``): each must be http(s)."""
+        properties = self.config_jsonschema.get("properties", {})
+        return [name for name in properties if name.endswith("_url")]
 
     def cross_setting_errors(self, config: t.Mapping[str, t.Any]) -> list[str]:  # noqa: ARG002
         """Problems no single setting's schema can express, e.g. one setting needing another."""
@@ -110,6 +140,7 @@ class VideoTap(Tap):
         """Run the tap; input errors and failures end it with one clear ERROR line."""
         try:
             if state is not None:
+                _STATE_SOURCE.set(f"State file {getattr(state, 'name', '--state')}")
                 state = io.StringIO(json.dumps(read_state_file(state)))
             super().invoke(
                 about=about,
@@ -141,14 +172,33 @@ class VideoTap(Tap):
         raise SystemExit(1)
 
     def sync_all(self) -> None:
-        """Check the state's bookmarks, sync, then report the partitions that failed."""
-        self.check_bookmarks()
-        quiet_partition_logs({stream.name: stream.logger for stream in self.streams.values()})
+        """Check the input, sync, then report the partitions that failed.
+
+        Whatever happens, every message is written out before this returns:
+        nothing of a run reaches stdout after it ended.
+        """
+        try:
+            self.check_state_belongs_here()
+            self.warn_unknown_catalog_streams()
+            self.check_bookmarks()
+            quiet_partition_logs({stream.name: stream.logger for stream in self.streams.values()})
+            self._sync_and_summarize()
+        finally:
+            self.flush_output()
+
+    def flush_output(self) -> None:
+        """Write out messages the writer still holds (records after the last STATE)."""
+        flush = getattr(self.message_writer, "flush_pending", None)
+        if flush is not None:
+            flush()
+
+    def _sync_and_summarize(self) -> None:
         try:
             super().sync_all()
-        except RunAbortingError:
-            # Keep every bookmark reached so far: the next run resumes from it.
-            self._state_writer.write_state(self.state)
+        except Exception:
+            # Keep every bookmark reached so far, after the records it covers:
+            # the next run resumes from it, and the output ends with a STATE.
+            self.state_writer.write_state(self.state)
             self.log_summary()
             raise
         self.log_summary()
@@ -159,12 +209,7 @@ class VideoTap(Tap):
         ]
         if failed:
             total = sum(summary.partitions for summary in self.stream_summaries.values())
-            msg = (
-                f"{len(failed)} of {total} partitions failed and were skipped: "
-                f"{', '.join(failed)} (see the ERROR lines above); every other partition "
-                "was synced and its bookmark saved."
-            )
-            raise PartitionsFailedError(msg)
+            raise PartitionsFailedError(_failed_partitions_message(failed, total))
 
     #: Take "now" from the token answer's ``Date`` header (the API's clock)
     #: rather than the machine's; for taps whose authenticator keeps it. A tap
@@ -244,6 +289,60 @@ class VideoTap(Tap):
 
     # State --------------------------------------------------------------------
 
+    def check_state_belongs_here(self) -> None:
+        """Refuse a state none of whose bookmarks name a stream of this tap.
+
+        Such a state was written by another tap (a state file or state id mixed
+        up): it used to be ignored silently, the run starting over from
+        ``start_date`` and its state then overwriting the other tap's.
+        Bookmarks of streams this tap does not have, beside ones it has (e.g. of
+        a stream since renamed), get a WARNING; the SDK keeps them in the state.
+        """
+        bookmarks = self.state.get("bookmarks") or {}
+        foreign = sorted(set(bookmarks) - set(self.streams))
+        if not foreign:
+            return
+        if len(foreign) == len(bookmarks):
+            msg = (
+                f"{self.state_source} cannot belong to {self.name}: its bookmarks name "
+                f"stream(s) {', '.join(foreign)}, none of which this tap has (its streams: "
+                f"{', '.join(sorted(self.streams))}). Was it written by another tap? Give "
+                "this tap its own state: under meltano each extractor-loader pair has its own "
+                "state id (`meltano state list`), and `meltano state clear <state-id>` empties "
+                "one that holds another tap's bookmarks; the run then starts from `start_date`."
+            )
+            raise InvalidInputError(msg)
+        self.logger.warning(
+            "%s has bookmarks for stream(s) %s, which %s does not have: not used, and kept "
+            "in the state as they are.",
+            self.state_source,
+            ", ".join(foreign),
+            self.name,
+        )
+
+    def warn_unknown_catalog_streams(self) -> None:
+        """A WARNING for each stream the catalog selects that this tap does not have.
+
+        The SDK skips such entries silently: a stream renamed, or a catalog
+        written for another tap, then synced nothing and the run ended 0.
+        """
+        catalog = self.input_catalog
+        if catalog is None:
+            return
+        unknown = sorted(
+            entry.tap_stream_id
+            for entry in catalog.streams
+            if entry.tap_stream_id not in self.streams and _selected(entry)
+        )
+        if unknown:
+            self.logger.warning(
+                "The catalog selects stream(s) %s, which %s does not have; they are not "
+                "synced (its streams: %s).",
+                ", ".join(unknown),
+                self.name,
+                ", ".join(sorted(self.streams)),
+            )
+
     def check_bookmarks(self) -> None:
         """Refuse bookmarks that are not dates or lie beyond the end of this sync.
 
@@ -274,6 +373,27 @@ class VideoTap(Tap):
         if problems:
             msg = f"The state holds impossible bookmarks: {'; '.join(problems)}. {CLEAR_STATE_HINT}"
             raise InvalidInputError(msg)
+
+
+def _failed_partitions_message(failed: list[str], total: int) -> str:
+    """The run's closing error: which partitions failed, and what became of the others."""
+    noun = "partition" if total == 1 else "partitions"
+    verb = "was" if len(failed) == 1 else "were"
+    head = (
+        f"{len(failed)} of {total} {noun} failed and {verb} skipped: {', '.join(failed)} "
+        "(see the ERROR lines above); "
+    )
+    if len(failed) == total:
+        return head + (
+            "no partition was synced in full; each keeps the bookmark of the last record "
+            "it delivered, if any."
+        )
+    return head + "every other partition was synced and its bookmark saved."
+
+
+def _selected(entry: t.Any) -> bool:  # noqa: ANN401 - a singer_sdk CatalogEntry
+    """Whether a catalog entry selects its stream, as the SDK would decide it."""
+    return entry.metadata.resolve_selection()[()]
 
 
 def read_state_file(handle: t.IO[str]) -> dict:
