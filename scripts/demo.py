@@ -32,6 +32,8 @@ WAREHOUSE = ROOT / "output" / "warehouse.duckdb"
 LOGS = ROOT / "output" / "logs"
 #: The demo's own meltano system database (its state), apart from a user's runs.
 DEMO_MELTANO_DB = ROOT / "output" / "demo-meltano.db"
+#: The page the dbt marts are drawn on (transform/report.py).
+REPORT = ROOT / "output" / "report.html"
 
 from video_api_emulator.process import EmulatorProcess  # noqa: E402
 
@@ -39,6 +41,7 @@ sys.path.insert(0, str(ROOT))  # the tests' truth helpers, shared with the demo
 from tap_brightcove_interactivity.schemas import REPORTS_BY_NAME  # noqa: E402
 from tests.support.apivideo import ALL_STREAMS, expected_rows  # noqa: E402
 from tests.support.interactivity import expected_row_count  # noqa: E402
+from transform import report as transform_report  # noqa: E402
 
 # The demo environment in meltano.yml uses these accounts and start date.
 BRIGHTCOVE_ACCOUNTS = ["6415818918001", "6415818919001"]
@@ -140,7 +143,10 @@ def main() -> int:
             for stream in demo.streams
         }
     loaded = _duckdb_row_counts()
-    return _report(expected, loaded)
+    status = _report(expected, loaded)
+    _meltano("--environment", "demo", "run", "dbt-duckdb:build")
+    transform_report.print_marts_and_report(WAREHOUSE, REPORT)
+    return status
 
 
 def _meltano(*args: str, env: dict | None = None) -> None:
