@@ -185,14 +185,14 @@ TYPE_CONTRACT = {
     },
     "stg_apivideo__buckets": {"metric_date": "DATE", "metric_value": "DOUBLE PRECISION"},
     "stg_apivideo__video_plays": {"activity_date": "DATE", "plays": "BIGINT"},
-    "stg_brightcove_interactivity__project_engagement_summary_raw": {
+    "stg_interactivity__project_engagement_summary_raw": {
         "report_start_date": "DATE",
         "report_end_date": "DATE",
         "total_view_seconds": "BIGINT",
     },
-    "stg_brightcove_interactivity__user_engagement_summary_raw": {"seconds_watched": "BIGINT"},
-    "stg_brightcove_interactivity__chapter_summary": {"chapter_start_seconds": "BIGINT"},
-    "stg_brightcove_interactivity__user_stream_raw": {
+    "stg_interactivity__user_engagement_summary_raw": {"seconds_watched": "BIGINT"},
+    "stg_interactivity__chapter_summary": {"chapter_start_seconds": "BIGINT"},
+    "stg_interactivity__user_stream_raw": {
         "occurred_at": "TIMESTAMP WITH TIME ZONE",
         "viewer_id": "TEXT",
     },

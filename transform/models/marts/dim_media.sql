@@ -34,13 +34,13 @@ with mentioned as (
     where breakdown = 'media-id'
     union all
     select 'brightcove_interactivity', account_id, 'interactive_project', project_id, project_title, 2
-    from {{ ref('stg_brightcove_interactivity__project_engagement_summary_raw') }}
+    from {{ ref('stg_interactivity__project_engagement_summary_raw') }}
     union all
     select 'brightcove_interactivity', account_id, 'interactive_project', project_id, project_title, 3
-    from {{ ref('stg_brightcove_interactivity__project_stream_raw') }}
+    from {{ ref('stg_interactivity__project_stream_raw') }}
     union all
     select 'brightcove_interactivity', account_id, 'interactive_project', project_id, project_title, 3
-    from {{ ref('stg_brightcove_interactivity__user_stream_raw') }}
+    from {{ ref('stg_interactivity__user_stream_raw') }}
 
 ),
 

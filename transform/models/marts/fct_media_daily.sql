@@ -68,8 +68,8 @@ interactivity_daily_summaries as (
         sum(plays) as views,
         sum(audience) as unique_viewers,
         sum(total_view_seconds) as seconds_watched,
-        'stg_brightcove_interactivity__project_engagement_summary_raw (daily report)' as figures_source
-    from {{ ref('stg_brightcove_interactivity__project_engagement_summary_raw') }}
+        'stg_interactivity__project_engagement_summary_raw (daily report)' as figures_source
+    from {{ ref('stg_interactivity__project_engagement_summary_raw') }}
     where report_start_date = report_end_date
         and project_id is not null
     group by report_start_date, account_id, project_id
@@ -96,8 +96,8 @@ interactivity_plays as (
         count(*) as views,
         count(distinct p.viewer_id) as unique_viewers,
         cast(null as bigint) as seconds_watched,
-        'stg_brightcove_interactivity__project_stream_raw (Play actions)' as figures_source
-    from {{ ref('stg_brightcove_interactivity__project_stream_raw') }} as p
+        'stg_interactivity__project_stream_raw (Play actions)' as figures_source
+    from {{ ref('stg_interactivity__project_stream_raw') }} as p
     left join interactivity_summary_days as d
         on d.activity_date = {{ utc_date('p.occurred_at') }} and d.account_id = p.account_id
     where p.action = 'Play'
