@@ -103,8 +103,8 @@ def _copy_rows(connection, table: str, target: int, replaced: str) -> None:  # n
         return
     copies = -(-(target - loaded) // loaded)  # ceil
     connection.execute(
-        f"insert into {table} select * replace ({replaced}) "  # noqa: S608
-        f"from {table}, (select range + 1 as copy from range({copies})) "
+        f"insert into {table} select source.* replace ({replaced}) "  # noqa: S608
+        f"from {table} as source, (select range + 1 as copy from range({copies})) as copies "
         f"limit {target - loaded}"
     )
 
