@@ -198,6 +198,27 @@ def undocumented(target: Path) -> dict[str, list[str]]:
     return missing
 
 
+def test_one_tap_then_dbt_build_works_before_the_other_taps_ever_loaded(emulator, tmp_path):
+    """The issue's pipeline, `meltano run tap-ibm-video target-duckdb dbt-duckdb:build`, alone.
+
+    The other taps' tables do not exist yet: their staging models are empty,
+    and the marts hold IBM's figures only.
+    """
+    emulator.reset(**VOLUME)
+    warehouse = tmp_path / "warehouse.duckdb"
+    env = {
+        **isolated_env(tmp_path, emulator_url=emulator.url),
+        "DBT_DUCKDB_PATH": str(warehouse),
+        **dbt_paths(tmp_path, "dbt-duckdb"),
+    }
+    meltano_run("tap-ibm-video", "target-duckdb", "dbt-duckdb:build", env=env)
+    found = media_daily_from_rows(duckdb_query(warehouse, MEDIA_DAILY_SQL))
+    expected = expected_media_daily(emulator)
+    assert found == {key: figures for key, figures in expected.items() if key[0] == "ibm_video"}
+    not_loaded = "select count(*) from analytics_staging.stg_apivideo__videos"
+    assert duckdb_query(warehouse, not_loaded) == [(0,)]
+
+
 def test_postgres_build_keeps_the_latest_row_per_key_and_reconciles(emulator, postgres, tmp_path):
     emulator.reset(**VOLUME)
     env = {

@@ -9,8 +9,17 @@
 -#}
 
 {% macro source_columns(relation) %}
-  {#- {folded name: {"sql": quoted column, "type": loaded type in lower case}} -#}
+  {#-
+    {folded name: {"sql": quoted column, "type": loaded type in lower case}};
+    {"__absent__": true} when the table does not exist (its tap has not run
+    here yet), so `meltano run tap-ibm-video target-duckdb dbt-duckdb:build`
+    works before the other taps ever loaded: their staging models are empty.
+  -#}
   {%- set found = {} -%}
+  {%- if execute and load_relation(relation) is none -%}
+    {{ log("staging: " ~ relation ~ " is not loaded yet; its staging model is empty", info=true) }}
+    {{ return({'__absent__': true}) }}
+  {%- endif -%}
   {%- if execute -%}
     {%- for column in adapter.get_columns_in_relation(relation) -%}
       {%- do found.update({
@@ -28,7 +37,9 @@
 {% macro loaded_column(columns, name, required=true) %}
   {#- The loaded column for the API's ``name``; none when it is missing and optional. -#}
   {%- set key = name | lower | replace('_', '') -%}
-  {%- if key in columns -%}
+  {%- if '__absent__' in columns -%}
+    {{ return(none) }}
+  {%- elif key in columns -%}
     {{ return(columns[key]) }}
   {%- elif not execute -%}
     {{ return({'sql': adapter.quote(name), 'type': 'text'}) }}
@@ -162,4 +173,13 @@
                 _loaded_at desc nulls last
         ) as _version_rank
     from {{ relation }}
+{% endmacro %}
+
+
+{% macro source_rows(relation, columns) %}
+  {#- The FROM of a staging model: the loaded table, or no rows when it is absent. -#}
+  {%- if '__absent__' in columns -%}
+    {{ return('(select 1 as no_rows where 1 = 0) as absent_source') }}
+  {%- endif -%}
+  {{ return(relation) }}
 {% endmacro %}

@@ -14,7 +14,7 @@ with typed as (
         {{ typed(columns, 'dimensionValue', 'text') }} as dimension_value,
         {{ typed(columns, 'metricValue', 'double') }} as metric_value,
         {{ loaded_at(columns) }} as _loaded_at
-    from {{ source_relation }}
+    from {{ source_rows(source_relation, columns) }}
 
 ),
 

@@ -12,7 +12,7 @@ with typed as (
         {{ typed(columns, 'plays', 'bigint') }} as plays,
         {{ typed(columns, 'mediaId', 'text') }} as media_filter,
         {{ loaded_at(columns) }} as _loaded_at
-    from {{ source_relation }}
+    from {{ source_rows(source_relation, columns) }}
 
 ),
 

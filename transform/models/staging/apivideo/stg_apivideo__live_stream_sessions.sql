@@ -24,7 +24,7 @@ with typed as (
         {{ json_text(columns, 'client', ['type']) }} as client_type,
         {{ json_text(columns, 'client', ['version']) }} as client_version,
         {{ loaded_at(columns) }} as _loaded_at
-    from {{ source_relation }}
+    from {{ source_rows(source_relation, columns) }}
 
 ),
 

@@ -15,7 +15,7 @@ with typed as (
         {{ typed(columns, 'createdAt', 'timestamptz') }} as created_at,
         {{ typed(columns, 'updatedAt', 'timestamptz') }} as updated_at,
         {{ loaded_at(columns) }} as _loaded_at
-    from {{ source_relation }}
+    from {{ source_rows(source_relation, columns) }}
 
 ),
 

@@ -14,7 +14,7 @@ with typed as (
         {{ typed(columns, 'from', 'timestamptz') }} as timeframe_from,
         {{ typed(columns, 'to', 'timestamptz') }} as timeframe_to,
         {{ loaded_at(columns) }} as _loaded_at
-    from {{ source_relation }}
+    from {{ source_rows(source_relation, columns) }}
 
 ),
 

@@ -14,7 +14,7 @@ with typed as (
         {{ typed(columns, 'from', 'bigint') }} as seek_from_seconds,
         {{ typed(columns, 'to', 'bigint') }} as seek_to_seconds,
         {{ loaded_at(columns) }} as _loaded_at
-    from {{ source_relation }}
+    from {{ source_rows(source_relation, columns) }}
 
 ),
 

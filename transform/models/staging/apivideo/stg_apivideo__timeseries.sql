@@ -12,7 +12,7 @@ with typed as (
         {{ typed(columns, 'emittedAt', 'timestamptz') }} as hour_started_at,
         {{ typed(columns, 'metricValue', 'double') }} as metric_value,
         {{ loaded_at(columns) }} as _loaded_at
-    from {{ source_relation }}
+    from {{ source_rows(source_relation, columns) }}
 
 ),
 

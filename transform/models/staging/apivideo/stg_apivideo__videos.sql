@@ -24,7 +24,7 @@ with typed as (
         {{ json_text(columns, 'source', ['uri']) }} as source_uri,
         {{ json_text(columns, 'source', ['liveStream', 'liveStreamId']) }} as source_live_stream_id,
         {{ loaded_at(columns) }} as _loaded_at
-    from {{ source_relation }}
+    from {{ source_rows(source_relation, columns) }}
 
 ),
 

@@ -21,7 +21,7 @@ with typed as (
         {{ typed(columns, 'video_name', 'text') }} as video_name,
         {{ typed(columns, 'external_id', 'text') }} as external_id,
         {{ loaded_at(columns) }} as _loaded_at
-    from {{ source_relation }}
+    from {{ source_rows(source_relation, columns) }}
 
 ),
 

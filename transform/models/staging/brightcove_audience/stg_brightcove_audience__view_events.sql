@@ -30,7 +30,7 @@ with typed as (
         {{ typed(columns, 'utm_term', 'text') }} as utm_term,
         {{ typed(columns, 'utm_content', 'text') }} as utm_content,
         {{ loaded_at(columns) }} as _loaded_at
-    from {{ source_relation }}
+    from {{ source_rows(source_relation, columns) }}
 
 ),
 

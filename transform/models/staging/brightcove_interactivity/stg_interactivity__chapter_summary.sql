@@ -16,7 +16,7 @@ with typed as (
         {{ typed(columns, 'views', 'bigint') }} as views,
         {{ typed(columns, 'clicks', 'bigint') }} as clicks,
         {{ loaded_at(columns) }} as _loaded_at
-    from {{ source_relation }}
+    from {{ source_rows(source_relation, columns) }}
 
 ),
 

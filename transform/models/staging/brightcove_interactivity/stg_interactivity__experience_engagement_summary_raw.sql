@@ -18,7 +18,7 @@ with typed as (
         {{ typed(columns, 'audience', 'bigint') }} as audience,
         {{ typed(columns, 'percent_viewed', 'double') }} as percent_viewed,
         {{ loaded_at(columns) }} as _loaded_at
-    from {{ source_relation }}
+    from {{ source_rows(source_relation, columns) }}
 
 ),
 

@@ -16,7 +16,7 @@ with typed as (
         {{ typed(columns, 'prompt', 'text') }} as prompt,
         {{ typed(columns, 'response', 'text') }} as response,
         {{ loaded_at(columns) }} as _loaded_at
-    from {{ source_relation }}
+    from {{ source_rows(source_relation, columns) }}
 
 ),
 

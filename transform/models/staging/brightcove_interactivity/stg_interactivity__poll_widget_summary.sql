@@ -15,7 +15,7 @@ with typed as (
         {{ typed(columns, 'response', 'text') }} as response,
         {{ typed(columns, 'answers_received', 'bigint') }} as answers_received,
         {{ loaded_at(columns) }} as _loaded_at
-    from {{ source_relation }}
+    from {{ source_rows(source_relation, columns) }}
 
 ),
 

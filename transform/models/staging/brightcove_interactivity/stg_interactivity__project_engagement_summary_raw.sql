@@ -26,7 +26,7 @@ with typed as (
         {{ typed(columns, 'percent_viewed_active', 'double') }} as percent_viewed_active,
         {{ typed(columns, 'percent_viewed_passive', 'double') }} as percent_viewed_passive,
         {{ loaded_at(columns) }} as _loaded_at
-    from {{ source_relation }}
+    from {{ source_rows(source_relation, columns) }}
 
 ),
 

@@ -17,7 +17,7 @@ with typed as (
         {{ typed(columns, 'player_id', 'text', required=false) }} as player_id,
         {{ typed(columns, 'video_time', 'double') }} as video_position_seconds,
         {{ loaded_at(columns) }} as _loaded_at
-    from {{ source_relation }}
+    from {{ source_rows(source_relation, columns) }}
 
 ),
 

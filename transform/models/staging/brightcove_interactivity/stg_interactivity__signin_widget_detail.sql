@@ -18,7 +18,7 @@ with typed as (
         {{ typed(columns, 'prompt_text', 'text') }} as prompt_text,
         {{ typed(columns, 'auto_sign_in', 'boolean') }} as is_auto_sign_in,
         {{ loaded_at(columns) }} as _loaded_at
-    from {{ source_relation }}
+    from {{ source_rows(source_relation, columns) }}
 
 ),
 

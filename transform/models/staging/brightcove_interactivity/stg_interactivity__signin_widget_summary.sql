@@ -15,7 +15,7 @@ with typed as (
         {{ typed(columns, 'manual_sign_ins', 'bigint') }} as manual_sign_ins,
         {{ typed(columns, 'auto_sign_ins', 'bigint') }} as auto_sign_ins,
         {{ loaded_at(columns) }} as _loaded_at
-    from {{ source_relation }}
+    from {{ source_rows(source_relation, columns) }}
 
 ),
 

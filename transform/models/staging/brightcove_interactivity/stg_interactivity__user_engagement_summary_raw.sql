@@ -20,7 +20,7 @@ with typed as (
         {{ typed(columns, 'navigation', 'bigint') }} as navigation,
         {{ typed(columns, 'time_watched', 'seconds') }} as seconds_watched,
         {{ loaded_at(columns) }} as _loaded_at
-    from {{ source_relation }}
+    from {{ source_rows(source_relation, columns) }}
 
 ),
 

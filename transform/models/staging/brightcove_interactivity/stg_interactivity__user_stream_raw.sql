@@ -19,7 +19,7 @@ with typed as (
         {{ typed(columns, 'rating_value', 'bigint') }} as rating_value,
         {{ typed(columns, 'video_time', 'double') }} as video_position_seconds,
         {{ loaded_at(columns) }} as _loaded_at
-    from {{ source_relation }}
+    from {{ source_rows(source_relation, columns) }}
 
 ),
 

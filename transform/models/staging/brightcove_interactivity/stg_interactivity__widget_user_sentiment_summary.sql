@@ -17,7 +17,7 @@ with typed as (
         {{ typed(columns, 'plays_with_max_rating', 'bigint') }} as plays_with_max_rating,
         {{ typed(columns, 'plays_with_min_rating', 'bigint') }} as plays_with_min_rating,
         {{ loaded_at(columns) }} as _loaded_at
-    from {{ source_relation }}
+    from {{ source_rows(source_relation, columns) }}
 
 ),
 

@@ -11,7 +11,7 @@ with typed as (
         {{ typed(columns, 'videos_watched', 'bigint') }} as videos_watched,
         {{ typed(columns, 'last_activity', 'timestamptz') }} as last_activity_at,
         {{ loaded_at(columns) }} as _loaded_at
-    from {{ source_relation }}
+    from {{ source_rows(source_relation, columns) }}
 
 ),
 

@@ -24,7 +24,7 @@ with typed as (
         {{ json_text(columns, 'device_info', ['browser', 'family']) }} as browser_family,
         {{ json_text(columns, 'device_info', ['os', 'family']) }} as os_family,
         {{ loaded_at(columns) }} as _loaded_at
-    from {{ source_relation }}
+    from {{ source_rows(source_relation, columns) }}
 
 ),
 
