@@ -37,6 +37,8 @@ WAREHOUSE = ROOT / "output" / "warehouse.duckdb"
 LOGS = ROOT / "output" / "logs"
 #: The demo's own meltano system database (its state), apart from a user's runs.
 DEMO_MELTANO_DB = ROOT / "output" / "demo-meltano.db"
+#: The page the dbt marts are drawn on (transform/report.py).
+REPORT = ROOT / "output" / "report.html"
 
 from video_api_emulator.config import demo_config  # noqa: E402
 from video_api_emulator.process import EmulatorProcess  # noqa: E402
@@ -46,6 +48,7 @@ from tap_brightcove_interactivity.schemas import REPORTS_BY_NAME  # noqa: E402
 from tests.support.apivideo import ALL_STREAMS, expected_rows  # noqa: E402
 from tests.support.interactivity import expected_row_count  # noqa: E402
 from tests.support.meltano import demo_url_overrides  # noqa: E402
+from transform import report as transform_report  # noqa: E402
 
 #: The emulator's data and limits: the same file `python -m video_api_emulator --demo`
 #: serves, so a tap run by hand in the demo environment meets what the demo loads.
@@ -150,7 +153,10 @@ def main() -> int:
             for stream in demo.streams
         }
     loaded = _duckdb_row_counts()
-    return _report(expected, loaded)
+    status = _report(expected, loaded)
+    _meltano("--environment", "demo", "run", "dbt-duckdb:build")
+    transform_report.print_marts_and_report(WAREHOUSE, REPORT)
+    return status
 
 
 def _meltano(*args: str, env: dict | None = None) -> None:
