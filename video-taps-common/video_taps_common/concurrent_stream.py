@@ -494,15 +494,26 @@ class VendorStream(RESTStream[_TToken]):
         error = details.get("exception")
         backoff_wait = details.get("wait") or 0.0
         window_wait = self.pause_ahead()
+        hopeless = error is not None and retrying_cannot_help(error)
         self.logger.warning(
             "%s: retrying in %.1f s%s after try %d of %d: %s",
             self.name,
             max(backoff_wait, window_wait),
             " (when the API's rate window resets)" if window_wait > backoff_wait else "",
             details.get("tries") or 0,
-            self.backoff_max_tries(),
-            error if error is not None else "no answer",
+            NEVER_CONNECTED_TRIES if hopeless else self.backoff_max_tries(),
+            self._describe_retried(error),
         )
+
+    def _describe_retried(self, error: BaseException | None) -> str:
+        """A retried failure in a few words, without urllib3's wrapping."""
+        if error is None:
+            return "no answer"
+        if isinstance(error, requests.exceptions.Timeout) and not never_connected(error):
+            return f"no answer within request_timeout_seconds={self.timeout[1]:g} s"
+        if isinstance(error, requests.exceptions.ConnectionError):
+            return describe_connection_failure(error)
+        return str(error)
 
     def _log_metric(self, point: metrics.Point) -> None:
         """Per-request timings go to DEBUG: at INFO they were 98% of a sync's log.
