@@ -10,7 +10,8 @@ Each run is the tap's real CLI with its default retries, so the figures are
 real seconds. It prints, per tap and outage, the seconds until the tap exited,
 its exit code, the data requests the API received and the tap's last log line.
 
-Usage: python benchmarks/bench_outage.py [--taps audience,ibm,apivideo,interactivity]
+Usage: python benchmarks/bench_outage.py
+       [--taps audience,ibm,ibm-content-types,apivideo,interactivity]
        [--faults 500,refused] [--timeout SECONDS]
 """
 
@@ -68,6 +69,12 @@ def ibm(emulator: EmulatorProcess) -> tuple[str, dict, dict, str]:
     return "tap-ibm-video", config, {}, "/ibm-analytics/"
 
 
+def ibm_content_types(emulator: EmulatorProcess) -> tuple[str, dict, dict, str]:
+    """IBM with both content types: four partitions instead of two."""
+    executable, config, volume, path = ibm(emulator)
+    return executable, {**config, "content_types": ["live", "recorded"]}, volume, path
+
+
 def apivideo(emulator: EmulatorProcess) -> tuple[str, dict, dict, str]:
     volume = {"apivideo_rate_limit_per_minute": 100_000}
     emulator.reset(**volume)
@@ -102,10 +109,16 @@ def interactivity(emulator: EmulatorProcess) -> tuple[str, dict, dict, str]:
     return "tap-brightcove-interactivity", config, volume, "/interactivity-reporting/"
 
 
-TAPS = {"audience": audience, "ibm": ibm, "apivideo": apivideo, "interactivity": interactivity}
+TAPS = {
+    "audience": audience,
+    "ibm": ibm,
+    "ibm-content-types": ibm_content_types,
+    "apivideo": apivideo,
+    "interactivity": interactivity,
+}
 #: Data requests answered before the 500s start: past the first pages (the
 #: issue's reproduction let 40 through for api.video).
-AFTER = {"audience": 1, "ibm": 1, "apivideo": 40, "interactivity": 10}
+AFTER = {"audience": 1, "ibm": 1, "ibm-content-types": 1, "apivideo": 40, "interactivity": 10}
 
 
 def data_requests(stats: dict) -> int:
