@@ -4,7 +4,9 @@ Two outages a user's bad night brings, per tap, against the emulator:
 
 - ``500``: every data request answers 500 for good (after the first few, so
   the run is past its token and first pages);
-- ``refused``: ``api_url`` points at a port nobody listens on.
+- ``refused``: ``api_url`` points at a port nobody listens on;
+- ``timeout``: every data request answers after 2.5 s, with
+  ``request_timeout_seconds: 1`` (not in the default ``--faults``).
 
 Each run is the tap's real CLI with its default retries, so the figures are
 real seconds. It prints, per tap and outage, the seconds until the tap exited,
@@ -135,7 +137,10 @@ def measure(emulator: EmulatorProcess, tap_key: str, fault: str, timeout: float)
     executable, config, volume, data_path = TAPS[tap_key](emulator)
     if volume:
         emulator.reset(**volume)
-    if fault == "500":
+    if fault == "timeout":
+        emulator.reset(**volume, latency_ms=2500)
+        config["request_timeout_seconds"] = 1
+    elif fault == "500":
         emulator.configure_faults(
             [
                 {
