@@ -31,6 +31,11 @@ import backoff
 import requests
 from singer_sdk.authenticators import OAuthAuthenticator
 
+from video_taps_common.api_health import (
+    NEVER_CONNECTED_TRIES,
+    describe_connection_failure,
+    retrying_cannot_help,
+)
 from video_taps_common.errors import (
     CredentialsRejectedError,
     EndpointUnreachableError,
@@ -152,27 +157,44 @@ class ClientCredentialsAuthenticator(OAuthAuthenticator):
     def ensure_token(self, max_tries: int = TOKEN_TRIES) -> None:
         """Fetch a token now unless one is held: proves the credentials before any data request.
 
-        An unavailable endpoint is retried with backoff; refused credentials
-        stop at once (``CredentialsRejectedError``).
+        An unavailable endpoint is retried with backoff, an address where
+        nothing listens or a host name that does not resolve only a few times;
+        refused credentials stop at once (``CredentialsRejectedError``).
         """
+        hopeless_tries = 0
 
         def fetch() -> None:
             with self._lock:
                 if not self.is_token_valid():
                     self.update_access_token()
 
+        def give_up(error: Exception) -> bool:
+            nonlocal hopeless_tries
+            hopeless_tries += retrying_cannot_help(error)
+            return hopeless_tries >= NEVER_CONNECTED_TRIES
+
+        tries = 0
+
+        def count_tries(details: t.Any) -> None:  # noqa: ANN401
+            nonlocal tries
+            tries = details.get("tries") or 0
+
         retrying = backoff.on_exception(
             backoff.expo,
             TokenEndpointUnavailableError,
             max_tries=max_tries,
+            giveup=give_up,
             factor=1,
             max_value=30,
             on_backoff=partial(self._log_token_retry, max_tries),
+            on_giveup=count_tries,
+            # One line per retry, ours: the library's own would repeat it.
+            logger=None,
         )
         try:
             retrying(fetch)()
         except TokenEndpointUnavailableError as error:
-            msg = f"{error}; gave up after {max_tries} tries"
+            msg = f"{error}; gave up after {tries or max_tries} tries"
             raise EndpointUnreachableError(msg) from error
 
     def _log_token_retry(self, max_tries: int, details: t.Any) -> None:  # noqa: ANN401
@@ -206,7 +228,7 @@ class ClientCredentialsAuthenticator(OAuthAuthenticator):
         except requests.exceptions.RequestException as error:
             msg = (
                 f"Could not reach the {self.vendor_label} token endpoint {self.endpoint} "
-                f"(setting `{self.endpoint_setting}`): {type(error).__name__}"
+                f"(setting `{self.endpoint_setting}`): {describe_token_failure(error)}"
             )
             raise TokenEndpointUnavailableError(msg) from error
         self._raise_for_token_error(response)
@@ -271,6 +293,17 @@ class ClientCredentialsAuthenticator(OAuthAuthenticator):
 def _indefinite_article(label: str) -> str:
     """The article before ``label``: "an" before a vowel letter (an IBM, an OAuth), else "a"."""
     return "an" if label[:1].lower() in "aeiou" else "a"
+
+
+def describe_token_failure(error: requests.exceptions.RequestException) -> str:
+    """Why the token request got no answer: refused, a name that does not resolve, a timeout."""
+    if isinstance(error, requests.exceptions.Timeout) and not isinstance(
+        error, requests.exceptions.ConnectTimeout
+    ):
+        return f"no answer in time ({type(error).__name__})"
+    if isinstance(error, requests.exceptions.ConnectionError):
+        return describe_connection_failure(error)
+    return type(error).__name__
 
 
 def _http_date(value: str | None) -> datetime.datetime | None:

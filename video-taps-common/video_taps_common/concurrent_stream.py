@@ -19,7 +19,7 @@ import abc
 import decimal
 import logging
 import sys
-import time
+import threading
 import typing as t
 from contextlib import closing
 from dataclasses import dataclass
@@ -30,7 +30,6 @@ from urllib.parse import urlsplit
 import backoff
 import msgspec
 import requests
-import urllib3
 from requests.adapters import HTTPAdapter
 from singer_sdk import RESTStream, metrics
 from singer_sdk import singerlib as singer
@@ -39,6 +38,16 @@ from singer_sdk.helpers._util import utc_now
 from singer_sdk.helpers.conform import TypeConformanceLevel
 from singer_sdk.streams.rest import PageContext
 
+from video_taps_common.api_health import (
+    NEVER_CONNECTED_TRIES,
+    RETRIED_ERRORS,
+    ApiHealth,
+    ApiOutageError,
+    describe_connection_failure,
+    is_api_failure,
+    never_connected,
+    retrying_cannot_help,
+)
 from video_taps_common.errors import (
     EndpointUnreachableError,
     RunAbortingError,
@@ -266,7 +275,8 @@ class VendorStream(RESTStream[_TToken]):
             for record in self.records_for_partition(context):
                 progress.add()
                 yield record
-        except RunAbortingError:
+        except RunAbortingError as error:
+            failure = error
             raise
         except StreamUnavailableError as error:
             self.logger.error(  # noqa: TRY400 - the message says what to do; no traceback
@@ -307,38 +317,147 @@ class VendorStream(RESTStream[_TToken]):
         return self.requests_session.prepare_request(request)
 
     def _unreachable(
-        self, prepared: requests.PreparedRequest, error: Exception, seconds: float
+        self, prepared: requests.PreparedRequest, error: Exception, tries: str
     ) -> EndpointUnreachableError:
         base = urlsplit(prepared.url or "")
         msg = (
             f"Could not connect to {base.scheme}://{base.netloc} (setting `{self.url_setting}`"
             f" = {self.url_base!r}) for {prepared.method} {base.path}: "
-            f"{_root_cause(error)}; gave up after {self.backoff_max_tries()} tries over "
-            f"{seconds:.0f} s"
+            f"{describe_connection_failure(error)}; gave up after {tries}"
         )
         return EndpointUnreachableError(msg)
+
+    @property
+    def api_health(self) -> ApiHealth:
+        """The tap's one record of whether the API as a whole is failing."""
+        return self._tap.api_health  # type: ignore[attr-defined]
 
     def translate_transport_errors(
         self, prepared: requests.PreparedRequest, call: t.Callable[[], _TResult]
     ) -> _TResult:
-        """Run a retried request; failures that will not heal get messages naming the setting."""
-        started = time.monotonic()
+        """Run a retried request; failures that will not heal get messages naming the setting.
+
+        A request that uses up its retries on a failure of the API itself
+        marks the API as failing (:class:`~video_taps_common.api_health.ApiHealth`);
+        one that started after that and fails the same way stops the run.
+        """
+        health = self.api_health
+        started = health.now()
         try:
-            return call()
-        except TokenEndpointUnavailableError as error:
-            msg = f"{error}; gave up after {self.backoff_max_tries()} tries"
-            raise EndpointUnreachableError(msg) from error
-        except requests.exceptions.ConnectionError as error:
-            if not _never_connected(error):
+            result = call()
+        except Exception as error:
+            translated = self._translated(prepared, error)
+            # An unreachable endpoint stops the run anyway, with its own message.
+            if is_api_failure(error) and not isinstance(translated, RunAbortingError):
+                self._note_api_failure(prepared, error, started)
+            if translated is error:
                 raise
-            raise self._unreachable(prepared, error, time.monotonic() - started) from error
-        except requests.exceptions.Timeout as error:
-            msg = (
-                f"No answer from {prepared.method} {prepared.path_url} within "
-                f"request_timeout_seconds={self.timeout[1]:g} s, "
-                f"{self.backoff_max_tries()} tries over {time.monotonic() - started:.0f} s"
+            raise translated from error
+        health.answered()
+        return result
+
+    def _note_api_failure(
+        self, prepared: requests.PreparedRequest, error: Exception, started: float
+    ) -> None:
+        """Mark the API failing, or stop the run if it already was when this request began."""
+        health = self.api_health
+        described = self._describe_failure(prepared, error)
+        outage = health.confirms_outage(started)
+        if outage is None:
+            path = urlsplit(prepared.url or "").path
+            health.gave_up(
+                f"{self.name} ({prepared.method} {path})", f"{described}, {self._tries_used()}"
             )
-            raise RetriableAPIError(msg) from error
+            return
+        msg = (
+            f"The API keeps failing: {described}, at the first try; before it, {outage.where} "
+            f"failed for good ({outage.error}). The run stops here instead of retrying every "
+            "remaining partition; every partition already finished has its bookmark saved, "
+            "and the next run resumes from there."
+        )
+        raise ApiOutageError(msg) from error
+
+    def _translated(self, prepared: requests.PreparedRequest, error: Exception) -> Exception:
+        """``error`` as it should surface: a message naming the setting where one is at fault."""
+        if isinstance(error, TokenEndpointUnavailableError):
+            return EndpointUnreachableError(f"{error}; gave up after {self._tries_used()}")
+        if isinstance(error, requests.exceptions.ConnectionError) and never_connected(error):
+            return self._unreachable(prepared, error, self._tries_used())
+        if isinstance(error, requests.exceptions.Timeout):
+            return RetriableAPIError(
+                f"{self._describe_failure(prepared, error)}, {self._tries_used()}"
+            )
+        return error
+
+    def _describe_failure(self, prepared: requests.PreparedRequest, error: Exception) -> str:
+        """One failed request in a few words (the API's message, or what the connection did)."""
+        if isinstance(error, requests.exceptions.Timeout) and not never_connected(error):
+            return (
+                f"no answer from {prepared.method} {prepared.path_url} within "
+                f"request_timeout_seconds={self.timeout[1]:g} s"
+            )
+        if isinstance(error, requests.exceptions.RequestException):
+            return f"{prepared.method} {prepared.path_url}: {describe_connection_failure(error)}"
+        return str(error)
+
+    # Retries ------------------------------------------------------------------
+
+    @cached_property
+    def _retry_outcome(self) -> threading.local:
+        """Per thread: the tries and seconds of the last request that gave up."""
+        return threading.local()
+
+    def _tries_used(self) -> str:
+        """``8 tries over 91 s``: what the last give-up in this thread cost."""
+        outcome = self._retry_outcome
+        tries = getattr(outcome, "tries", None) or self.backoff_max_tries()
+        seconds = getattr(outcome, "elapsed", 0.0)
+        return f"{tries} {'try' if tries == 1 else 'tries'} over {seconds:.0f} s"
+
+    def request_decorator(self, func: t.Callable[..., _TResult]) -> t.Callable[..., _TResult]:
+        """The SDK's retries, with the give-ups an outage and a dead address call for.
+
+        As the SDK's: ``backoff_wait_generator``, ``backoff_max_tries``,
+        ``backoff_jitter`` and ``backoff_handler`` on the same errors. Different:
+        a request gives up after its first failure once the API is known to be
+        failing, and after :data:`NEVER_CONNECTED_TRIES` when nothing listens
+        or the host name does not resolve; and the ``backoff`` library logs
+        nothing itself (``backoff_handler`` writes the one line per retry).
+        """
+
+        def with_retries(*args: t.Any, **kwargs: t.Any) -> _TResult:  # noqa: ANN401
+            refused_tries = 0
+
+            def give_up(error: Exception) -> bool:
+                nonlocal refused_tries
+                if retrying_cannot_help(error):
+                    refused_tries += 1
+                    if refused_tries >= NEVER_CONNECTED_TRIES:
+                        return True
+                return is_api_failure(error) and self.api_health.failing
+
+            self._retry_outcome.tries = None
+            retried = backoff.on_exception(
+                self.backoff_wait_generator,
+                RETRIED_ERRORS,
+                max_tries=self.backoff_max_tries,
+                giveup=give_up,
+                on_backoff=self.backoff_handler,
+                on_giveup=self._note_give_up,
+                jitter=self.backoff_jitter,
+                logger=None,
+            )(func)
+            return retried(*args, **kwargs)
+
+        return with_retries
+
+    def _note_give_up(self, details: Details) -> None:
+        self._retry_outcome.tries = details.get("tries")
+        self._retry_outcome.elapsed = details.get("elapsed") or 0.0
+
+    def pause_ahead(self) -> float:
+        """Seconds every request must still wait before it may start (a rate window's reset)."""
+        return 0.0
 
     def _forget_rejected_token(self, response: requests.Response) -> bool:
         forget = getattr(self.authenticator, "forget_token", None)
@@ -375,16 +494,35 @@ class VendorStream(RESTStream[_TToken]):
         return backoff.expo(base=2, factor=1, max_value=30)
 
     def backoff_handler(self, details: Details) -> None:
-        """One WARNING per retry: the SDK's ERROR lines alarmed users for retries that worked."""
+        """One WARNING per retry, saying how long it really waits.
+
+        The SDK's ERROR lines alarmed users for retries that worked. After a 429
+        the budget holds every request until the API's rate window resets,
+        which may be far longer than the backoff's own wait: the line gives that.
+        """
         error = details.get("exception")
+        backoff_wait = details.get("wait") or 0.0
+        window_wait = self.pause_ahead()
+        hopeless = error is not None and retrying_cannot_help(error)
         self.logger.warning(
-            "%s: retrying in %.1f s after try %d of %d: %s",
+            "%s: retrying in %.1f s%s after try %d of %d: %s",
             self.name,
-            details.get("wait") or 0.0,
+            max(backoff_wait, window_wait),
+            " (when the API's rate window resets)" if window_wait > backoff_wait else "",
             details.get("tries") or 0,
-            self.backoff_max_tries(),
-            error if error is not None else "no answer",
+            NEVER_CONNECTED_TRIES if hopeless else self.backoff_max_tries(),
+            self._describe_retried(error),
         )
+
+    def _describe_retried(self, error: BaseException | None) -> str:
+        """A retried failure in a few words, without urllib3's wrapping."""
+        if error is None:
+            return "no answer"
+        if isinstance(error, requests.exceptions.Timeout) and not never_connected(error):
+            return f"no answer within request_timeout_seconds={self.timeout[1]:g} s"
+        if isinstance(error, requests.exceptions.ConnectionError):
+            return describe_connection_failure(error)
+        return str(error)
 
     def _log_metric(self, point: metrics.Point) -> None:
         """Per-request timings go to DEBUG: at INFO they were 98% of a sync's log.
@@ -428,6 +566,10 @@ class ConcurrentPagesStream(VendorStream[_TToken], abc.ABC):
     def announced_total(self, first: FetchedPage[_TToken]) -> int | None:
         """How many records the partition holds, if the first response says so."""
         return None
+
+    def pause_ahead(self) -> float:
+        """How long the tap's budget holds every request (after a 429: the window's reset)."""
+        return self.rate_budget.pause_remaining()
 
     def records_for_partition(self, context: Context | None) -> t.Iterable[dict]:
         """Every record of one partition; streams override to add windowing."""
@@ -545,30 +687,3 @@ _JSON_DECODER = msgspec.json.Decoder(float_hook=decimal.Decimal)
 def _page_bytes(page: FetchedPage[t.Any]) -> int:
     """The size of a page's body as it came over the wire."""
     return len(page.response.content)
-
-
-def _never_connected(error: BaseException) -> bool:
-    """True when no connection was made (refused, unknown host, connect timeout).
-
-    A connection dropped mid-response is a fault of one request, retried and
-    then charged to its partition; one that never opens fails every request.
-    """
-    never_opened = urllib3.exceptions.NewConnectionError | urllib3.exceptions.ConnectTimeoutError
-    return isinstance(error, requests.exceptions.ConnectTimeout) or any(
-        isinstance(cause, never_opened) for cause in _causes(error)
-    )
-
-
-def _root_cause(error: BaseException) -> str:
-    """The innermost reason, e.g. ``[Errno 111] Connection refused``, not urllib3's wrapping."""
-    *_, cause = _causes(error)
-    reason = getattr(cause, "reason", None)
-    return str(reason or cause)
-
-
-def _causes(error: BaseException) -> t.Iterator[BaseException]:
-    """``error`` and each exception it was raised from or during, outermost first."""
-    cause: BaseException | None = error
-    while cause is not None:
-        yield cause
-        cause = cause.__cause__ or cause.__context__

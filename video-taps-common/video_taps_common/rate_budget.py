@@ -14,6 +14,7 @@ with each response and ``throttled`` on a 429; the header-driven
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 import typing as t
@@ -27,6 +28,11 @@ if t.TYPE_CHECKING:
 DEFAULT_SAFETY_MARGIN_SECONDS = 0.03
 #: Seconds every caller holds off after the server answered 429.
 THROTTLE_PAUSE_SECONDS = 1.0
+#: Waits at least this long are logged (once per pause or window): a sync that
+#: stops for a minute says why, while pacing between requests stays quiet.
+LOGGED_WAIT_SECONDS = 2.0
+
+logger = logging.getLogger(__name__)
 
 
 class BlockingBudget:
@@ -46,6 +52,8 @@ class BlockingBudget:
         self._sleep = sleep
         self._paused_until = 0.0
         self._lock = threading.Lock()
+        #: The end of the last wait that was logged, so each is logged once.
+        self._announced_until = 0.0
 
     def acquire(self) -> None:
         """Wait until one more request may start, then count it."""
@@ -54,9 +62,30 @@ class BlockingBudget:
                 now = self._clock()
                 paused = self._paused_until - now
                 wait = paused if paused > 0 else self._reserve(now)
+                announce = self._first_to_wait(now, wait)
             if wait <= 0:
                 return
+            if announce:
+                logger.info(
+                    "Rate limit: requests wait %.1f s, %s",
+                    wait,
+                    "after a 429 (Too Many Requests), until the API's rate window resets"
+                    if paused > 0
+                    else "until the API's rate window resets (its allowance is spent)",
+                )
             self._sleep(wait)
+
+    def _first_to_wait(self, now: float, wait: float) -> bool:
+        """Whether this wait is long and not logged yet (lock held)."""
+        if wait < LOGGED_WAIT_SECONDS or now + wait <= self._announced_until + 1.0:
+            return False
+        self._announced_until = now + wait
+        return True
+
+    def pause_remaining(self) -> float:
+        """Seconds until a pause (e.g. after a 429) lets callers through again."""
+        with self._lock:
+            return max(0.0, self._paused_until - self._clock())
 
     def pause(self, seconds: float) -> None:
         """Stop every caller for ``seconds``, e.g. after the server said 429.
@@ -130,4 +159,8 @@ class RequestBudget(t.Protocol):
 
     def throttled(self, response: requests.Response) -> None:
         """The server answered 429."""
+        ...
+
+    def pause_remaining(self) -> float:
+        """Seconds every caller still waits before it may start a request."""
         ...

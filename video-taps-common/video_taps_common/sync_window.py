@@ -65,10 +65,13 @@ class ExplicitBookmarksMixin:
     """
 
     replication_key: str | None
+    _tap: t.Any
 
     if t.TYPE_CHECKING:
 
-        def _write_state_message(self) -> None: ...
+        @property
+        def tap_state(self) -> dict:
+            """The SDK's: the whole tap's state."""
 
         def get_context_state(self, context: Context | None) -> dict:
             """The SDK's: the partition's state dict."""
@@ -89,8 +92,14 @@ class ExplicitBookmarksMixin:
         return str(value) if value else None
 
     def save_bookmark(self, context: Context | None, value: str) -> None:
-        """Save ``value`` as the partition's bookmark and emit STATE now."""
+        """Save ``value`` as the partition's bookmark and emit STATE now, records or not.
+
+        The SDK's own checkpoint writes STATE only if a RECORD went out since
+        the last one, so a run of empty windows or days (a backfill over a
+        quiet year) emitted none, and a run killed there started again at the
+        first of them. The tap's state writer emits whenever the state changed.
+        """
         super()._increment_stream_state(  # type: ignore[misc]
             {self.replication_key: value}, context=context
         )
-        self._write_state_message()
+        self._tap.state_writer.write_state(self.tap_state)

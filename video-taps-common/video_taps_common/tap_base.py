@@ -32,6 +32,7 @@ from singer_sdk import Tap
 from singer_sdk.exceptions import ConfigValidationError
 from singer_sdk.plugin_base import JSONSchemaValidator
 
+from video_taps_common.api_health import ApiHealth
 from video_taps_common.client_credentials import _http_date
 from video_taps_common.errors import InvalidInputError, RunAbortingError
 from video_taps_common.progress import StreamSummary, describe_partition, quiet_partition_logs
@@ -200,6 +201,7 @@ class VideoTap(Tap):
             # the next run resumes from it, and the output ends with a STATE.
             self.state_writer.write_state(self.state)
             self.log_summary()
+            self.log_not_synced()
             raise
         self.log_summary()
         failed = [
@@ -268,6 +270,33 @@ class VideoTap(Tap):
         """
         self.read_api_clock()
         return self.api_now()
+
+    @cached_property
+    def api_health(self) -> ApiHealth:
+        """Whether the API as a whole is failing, shared by every stream and thread."""
+        return ApiHealth()
+
+    def log_not_synced(self) -> None:
+        """After a run stopped early: the partitions that failed and the streams never started."""
+        failed = [
+            f"{summary.stream} [{partition}]"
+            for summary in self.stream_summaries.values()
+            for partition in summary.failed
+        ]
+        not_started = []
+        for stream in self.streams.values():
+            summary = self.stream_summaries.get(stream.name)
+            if not stream.selected:
+                continue
+            if summary is None:
+                not_started.append(stream.name)
+            elif (left := len(stream.partitions or []) - summary.partitions) > 0:
+                not_started.append(f"{stream.name} ({left} more partition{'s' * (left > 1)})")
+        parts = [f"failed: {', '.join(failed)}"] if failed else []
+        if not_started:
+            parts.append(f"not started: {', '.join(not_started)}")
+        if parts:
+            self.logger.error("Not synced in this run: %s", "; ".join(parts))
 
     @cached_property
     def stream_summaries(self) -> dict[str, StreamSummary]:
