@@ -1,0 +1,339 @@
+"""Dagster runs every account and every backfill day as its own partition (orchestration/).
+
+Real parts only: the code location in its own venv (.venv-dagster, `make dev`),
+a Dagster instance whose storage is the suite's PostgreSQL, the Dagster daemon
+as a real process launching each run as a process of its own, real meltano with
+its system database (the bookmarks) in PostgreSQL too, target-postgres, and the
+emulator as the APIs. Runs are started the way the README tells a user to:
+`dagster job backfill -j <job> --partitions ...` puts one run per partition on
+the queue, and the daemon starts them within the instance's run-queue limits.
+
+The meltano project is a user's: this repository's meltano.yml plus an
+inherited api.video plugin for a second project (inherited plugins cannot live
+in an environment of meltano.yml). It uses the repository's installed plugins
+(MELTANO_SYS_DIR_ROOT), so nothing is installed twice.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import os
+import re
+import subprocess
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+import yaml
+from psycopg import sql
+
+from orchestration.video_taps_orchestration.vendors import TAPS
+from tests.support import apivideo
+from tests.support.audience import ACCOUNTS, START_MS
+from tests.support.meltano import PROJECT_ROOT, meltano_install
+from tests.support.postgres import PostgresServer
+
+pytestmark = pytest.mark.e2e
+
+DAGSTER_BIN = PROJECT_ROOT / ".venv-dagster" / "bin"
+WORKSPACE = PROJECT_ROOT / "orchestration" / "workspace.yaml"
+SHIPPED_INSTANCE = PROJECT_ROOT / "orchestration" / "dagster.yaml"
+SECOND_PROJECT = "tap-apivideo--second"
+AUDIENCE_LIMIT_IN_TEST = 2  # the shipped 4, lowered so a test can see the queue hold it
+RUN_WAIT_S = 600
+TERMINAL = {"SUCCESS", "FAILURE", "CANCELED"}
+
+
+def dagster(*args: str, env: dict[str, str], check: bool = True) -> subprocess.CompletedProcess:
+    """A ``dagster`` CLI command of the Dagster venv, in the test project."""
+    result = subprocess.run(
+        [str(DAGSTER_BIN / "dagster"), *args],
+        env=env,
+        cwd=env["MELTANO_PROJECT_ROOT"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    if check and result.returncode != 0:
+        raise AssertionError(f"dagster {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
+    return result
+
+
+def new_database(server: PostgresServer, prefix: str) -> str:
+    name = f"{prefix}_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(server.dsn, autocommit=True) as connection:
+        connection.execute(sql.SQL("create database {}").format(sql.Identifier(name)))
+    return name
+
+
+def users_project(directory: Path) -> Path:
+    """This repository's meltano.yml with a second api.video project as an inherited plugin."""
+    document = yaml.safe_load((PROJECT_ROOT / "meltano.yml").read_text())
+    for plugin in document["plugins"]["extractors"] + document["plugins"]["loaders"]:
+        if "pip_url" in plugin:
+            plugin["pip_url"] = plugin["pip_url"].replace("$MELTANO_PROJECT_ROOT", str(PROJECT_ROOT))
+    document["plugins"]["extractors"].append({"name": SECOND_PROJECT, "inherit_from": "tap-apivideo"})
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "meltano.yml").write_text(yaml.safe_dump(document, sort_keys=False))
+    return directory
+
+
+def test_instance_config(dagster_home: Path) -> None:
+    """The shipped dagster.yaml with the Audience vendor limit lowered to 2."""
+    config = yaml.safe_load(SHIPPED_INSTANCE.read_text())
+    for limit in config["run_queue"]["tag_concurrency_limits"]:
+        if limit["key"] == "video-taps/vendor" and limit["value"] == "brightcove-audience":
+            limit["limit"] = AUDIENCE_LIMIT_IN_TEST
+    dagster_home.mkdir(parents=True, exist_ok=True)
+    (dagster_home / "dagster.yaml").write_text(yaml.safe_dump(config))
+
+
+@dataclass
+class Deployment:
+    """One Dagster instance + daemon over one meltano project, all state in PostgreSQL."""
+
+    env: dict[str, str]
+    server: PostgresServer
+    dagster_db: str
+    meltano_db: str
+    warehouse_db: str
+
+    def dsn(self, database: str) -> str:
+        server = self.server
+        return f"postgresql://{server.user}@{server.host}:{server.port}/{database}"
+
+    def launch(self, job: str, partitions: list[str]) -> str:
+        """``dagster job backfill``: one queued run per partition; returns the backfill id."""
+        result = dagster(
+            "job", "backfill", "-w", str(WORKSPACE), "-j", job,
+            "--partitions", ",".join(partitions), "--noprompt", env=self.env,
+        )  # fmt: skip
+        match = re.search(r"Launched backfill job `([^`]+)`", result.stdout)
+        assert match, result.stdout + result.stderr
+        return match[1]
+
+    def runs(self, backfill_id: str) -> list[dict[str, Any]]:
+        """The runs of one backfill: status, partition, times (from Dagster's own tables)."""
+        query = """
+            select r.run_id, r.status, r.start_time, r.end_time,
+                   (select value from run_tags t
+                     where t.run_id = r.run_id and t.key = 'dagster/partition') as partition
+              from runs r join run_tags b on b.run_id = r.run_id
+             where b.key = 'dagster/backfill' and b.value = %s
+        """
+        with psycopg.connect(self.dsn(self.dagster_db), autocommit=True) as connection:
+            rows = connection.execute(query, [backfill_id]).fetchall()
+        return [
+            {"run_id": r[0], "status": r[1], "start": r[2], "end": r[3], "partition": r[4]}
+            for r in rows
+        ]
+
+    def wait(self, backfill_id: str, expected: int) -> dict[str, dict[str, Any]]:
+        """Runs by partition once all ``expected`` runs have ended."""
+        deadline = time.monotonic() + RUN_WAIT_S
+        while time.monotonic() < deadline:
+            runs = self.runs(backfill_id)
+            if len(runs) == expected and all(run["status"] in TERMINAL for run in runs):
+                return {run["partition"]: run for run in runs}
+            time.sleep(1)
+        raise AssertionError(f"runs of {backfill_id} not finished: {self.runs(backfill_id)}")
+
+    def states(self) -> dict[str, dict]:
+        """Meltano's stored state per state id, read from its system database."""
+        with psycopg.connect(self.dsn(self.meltano_db), autocommit=True) as connection:
+            rows = connection.execute("select state_id, completed_state from state").fetchall()
+        return {key: json.loads(value) if isinstance(value, str) else value for key, value in rows}
+
+    def query(self, text: str, params: list | None = None) -> list[tuple]:
+        with psycopg.connect(self.dsn(self.warehouse_db), autocommit=True) as connection:
+            return connection.execute(text, params or []).fetchall()
+
+
+@pytest.fixture(scope="module")
+def deployment(postgres: PostgresServer, tmp_path_factory) -> Iterator[Deployment]:
+    """The daemon running over a fresh instance, meltano system database and warehouse."""
+    if not (DAGSTER_BIN / "dagster-daemon").exists():
+        pytest.fail("the Dagster venv is missing: run `make dev`")
+    meltano_install()
+    root = tmp_path_factory.mktemp("orchestration")
+    project = users_project(root / "project")
+    dagster_home = root / "dagster_home"
+    test_instance_config(dagster_home)
+    server = postgres
+    dagster_db = new_database(server, "dagster")
+    meltano_db = new_database(server, "meltano")
+    warehouse_db = new_database(server, "warehouse")
+    base = f"{server.user}@{server.host}:{server.port}"
+    env = {
+        **os.environ,
+        **server.target_postgres_env(),
+        "TARGET_POSTGRES_DATABASE": warehouse_db,
+        "DAGSTER_HOME": str(dagster_home),
+        "DAGSTER_POSTGRES_URL": f"postgresql://{base}/{dagster_db}",
+        "MELTANO_DATABASE_URI": f"postgresql+psycopg://{base}/{meltano_db}",
+        "MELTANO_PROJECT_ROOT": str(project),
+        "MELTANO_SYS_DIR_ROOT": str(PROJECT_ROOT / ".meltano"),
+        "MELTANO_ENVIRONMENT": "demo",
+        "MELTANO_SEND_ANONYMOUS_USAGE_STATS": "false",
+        "VIDEO_TAPS_MELTANO": str(PROJECT_ROOT / ".venv" / "bin" / "meltano"),
+        "TAP_APIVIDEO__SECOND_API_KEY": apivideo.SECOND_API_KEY,
+    }
+    log = (root / "daemon.log").open("w")
+    daemon = subprocess.Popen(
+        [str(DAGSTER_BIN / "dagster-daemon"), "run", "-w", str(WORKSPACE)],
+        env=env,
+        cwd=project,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        yield Deployment(env, server, dagster_db, meltano_db, warehouse_db)
+    finally:
+        daemon.terminate()
+        try:
+            daemon.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            daemon.kill()
+        log.close()
+
+
+def most_at_once(runs: list[dict[str, Any]]) -> int:
+    """The largest number of these runs that were running at the same moment."""
+    edges = sorted([(run["start"], 1) for run in runs] + [(run["end"], -1) for run in runs])
+    running = peak = 0
+    for _moment, step in edges:
+        running += step
+        peak = max(peak, running)
+    return peak
+
+
+def audience_truth(emulator, account: str, first_ms: int = START_MS, to_ms: int | None = None):
+    params = {"account_id": account, "stream": "view_events", "from_": first_ms}
+    if to_ms is not None:
+        params["to"] = to_ms
+    return emulator.truth("brightcove_audience", **params)["count"]
+
+
+def audience_state_id(account: str, kind: str = "nightly") -> str:
+    return f"demo:tap-brightcove-audience-to-target-postgres:{kind}-{account}"
+
+
+# -- the code location ----------------------------------------------------------
+
+
+def test_the_code_location_loads_with_one_partition_per_account(deployment):
+    env = deployment.env
+    dagster("definitions", "validate", "-w", str(WORKSPACE), env=env)
+    listed = dagster(
+        "job", "list", "-w", str(WORKSPACE), env=env, check=False
+    )  # the job names, printed one a line
+    for job in ("brightcove_audience", "apivideo", "ibm_video", "brightcove_interactivity"):
+        assert f"{job}_nightly" in listed.stdout
+        assert f"{job}_backfill" in listed.stdout
+    # Partitions as the taps' settings name them: the demo environment's account_ids,
+    # and one api.video project per plugin (the tap and the inherited one).
+    audience = partition_keys(env, "brightcove_audience_nightly")
+    assert audience == [f"tap-brightcove-audience:{account}" for account in ACCOUNTS]
+    assert partition_keys(env, "apivideo_nightly") == ["tap-apivideo", SECOND_PROJECT]
+    assert partition_keys(env, "ibm_video_nightly") == ["tap-ibm-video"]
+    interactivity = partition_keys(env, "brightcove_interactivity_nightly")
+    assert interactivity == [f"tap-brightcove-interactivity:{account}" for account in ACCOUNTS]
+
+
+def partition_keys(env: dict[str, str], job: str) -> list[str]:
+    """The job's partition keys, as the code location (loaded in the Dagster venv) lists them."""
+    script = (
+        "import json, sys\n"
+        "from video_taps_orchestration.definitions import defs\n"
+        "job = defs.resolve_job_def(sys.argv[1])\n"
+        "print(json.dumps(job.partitions_def.get_partition_keys()))\n"
+    )
+    result = subprocess.run(
+        [str(DAGSTER_BIN / "python"), "-c", script, job],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_shipped_run_queue_limits_are_the_documented_ones():
+    """dagster.yaml's tag limits are vendors.py's (each run is given its share of them)."""
+    config = yaml.safe_load(SHIPPED_INSTANCE.read_text())
+    limits = {
+        (item["key"], json.dumps(item["value"])): item["limit"]
+        for item in config["run_queue"]["tag_concurrency_limits"]
+    }
+    per_value = json.dumps({"applyLimitPerUniqueValue": True})
+    expected = {}
+    for kind in TAPS:
+        if kind.runs_per_vendor is not None:
+            expected[("video-taps/vendor", json.dumps(kind.vendor))] = kind.runs_per_vendor
+        expected[(f"video-taps/account/{kind.vendor}", per_value)] = kind.runs_per_account
+    assert limits == expected
+    (audience,) = [kind for kind in TAPS if kind.vendor == "brightcove-audience"]
+    # 50 requests/s per IP: the runs one machine may hold share it.
+    assert audience.shared_settings["max_requests_per_second"] == audience.runs_per_vendor
+
+
+# -- nightly, backfill, failure, limits -------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def nightly(deployment, session_emulator) -> dict[str, Any]:
+    """The nightly jobs of two Audience accounts and two api.video projects, launched together."""
+    session_emulator.reset(**apivideo.VOLUME)
+    audience = deployment.launch(
+        "brightcove_audience_nightly", [f"tap-brightcove-audience:{a}" for a in ACCOUNTS]
+    )
+    projects = deployment.launch("apivideo_nightly", ["tap-apivideo", SECOND_PROJECT])
+    return {
+        "audience": deployment.wait(audience, 2),
+        "apivideo": deployment.wait(projects, 2),
+    }
+
+
+def test_nightly_runs_each_account_concurrently_and_reconciles(deployment, nightly, emulator):
+    emulator.reset(**apivideo.VOLUME)  # the same data the runs read (the emulator is seeded)
+    runs = [*nightly["audience"].values(), *nightly["apivideo"].values()]
+    assert {run["status"] for run in runs} == {"SUCCESS"}
+    assert most_at_once(runs) >= 2  # separate runs, side by side, not one after another
+
+    for account in ACCOUNTS:
+        loaded = deployment.query(
+            "select count(*) from brightcove_audience.view_events where account_id = %s",
+            [account],
+        )[0][0]
+        assert loaded == audience_truth(emulator, account)
+
+    loaded_videos = {row[0] for row in deployment.query("select \"videoId\" from apivideo.videos")}
+    truth_videos = {
+        video["videoId"]
+        for key in (apivideo.API_KEY, apivideo.SECOND_API_KEY)
+        for video in apivideo.truth(emulator, "videos", project=key)
+    }
+    assert loaded_videos == truth_videos
+    first = datetime.date.fromisoformat("2026-01-24")  # the demo environment's start_date
+    sessions = deployment.query("select count(*) from apivideo.video_sessions")[0][0]
+    assert sessions == sum(
+        apivideo.expected_rows(emulator, "video_sessions", first, project=key)
+        for key in (apivideo.API_KEY, apivideo.SECOND_API_KEY)
+    )
+
+    states = deployment.states()
+    for account in ACCOUNTS:
+        partitions = states[audience_state_id(account)]["singer_state"]["bookmarks"][
+            "view_events"
+        ]["partitions"]
+        assert {p["context"]["account_id"] for p in partitions} == {account}
+    assert "demo:tap-apivideo-to-target-postgres:nightly-tap-apivideo" in states
+    assert f"demo:{SECOND_PROJECT}-to-target-postgres:nightly-{SECOND_PROJECT}" in states
