@@ -85,7 +85,7 @@ def users_project(directory: Path) -> Path:
     return directory
 
 
-def test_instance_config(dagster_home: Path) -> None:
+def write_instance_config(dagster_home: Path) -> None:
     """The shipped dagster.yaml with the Audience vendor limit lowered to 2."""
     config = yaml.safe_load(SHIPPED_INSTANCE.read_text())
     for limit in config["run_queue"]["tag_concurrency_limits"]:
@@ -165,7 +165,7 @@ def deployment(postgres: PostgresServer, tmp_path_factory) -> Iterator[Deploymen
     root = tmp_path_factory.mktemp("orchestration")
     project = users_project(root / "project")
     dagster_home = root / "dagster_home"
-    test_instance_config(dagster_home)
+    write_instance_config(dagster_home)
     server = postgres
     dagster_db = new_database(server, "dagster")
     meltano_db = new_database(server, "meltano")
@@ -176,7 +176,7 @@ def deployment(postgres: PostgresServer, tmp_path_factory) -> Iterator[Deploymen
         **server.target_postgres_env(),
         "TARGET_POSTGRES_DATABASE": warehouse_db,
         "DAGSTER_HOME": str(dagster_home),
-        "DAGSTER_POSTGRES_URL": f"postgresql://{base}/{dagster_db}",
+        "DAGSTER_POSTGRES_URL": f"postgresql+psycopg2://{base}/{dagster_db}",
         "MELTANO_DATABASE_URI": f"postgresql+psycopg://{base}/{meltano_db}",
         "MELTANO_PROJECT_ROOT": str(project),
         "MELTANO_SYS_DIR_ROOT": str(PROJECT_ROOT / ".meltano"),
@@ -231,32 +231,39 @@ def audience_state_id(account: str, kind: str = "nightly") -> str:
 def test_the_code_location_loads_with_one_partition_per_account(deployment):
     env = deployment.env
     dagster("definitions", "validate", "-w", str(WORKSPACE), env=env)
-    listed = dagster(
-        "job", "list", "-w", str(WORKSPACE), env=env, check=False
-    )  # the job names, printed one a line
-    for job in ("brightcove_audience", "apivideo", "ibm_video", "brightcove_interactivity"):
-        assert f"{job}_nightly" in listed.stdout
-        assert f"{job}_backfill" in listed.stdout
+    keys = partition_keys(env)
+    assert set(keys) == {
+        f"{vendor}_{kind}"
+        for vendor in ("brightcove_audience", "apivideo", "ibm_video", "brightcove_interactivity")
+        for kind in ("nightly", "backfill")
+    }
     # Partitions as the taps' settings name them: the demo environment's account_ids,
     # and one api.video project per plugin (the tap and the inherited one).
-    audience = partition_keys(env, "brightcove_audience_nightly")
-    assert audience == [f"tap-brightcove-audience:{account}" for account in ACCOUNTS]
-    assert partition_keys(env, "apivideo_nightly") == ["tap-apivideo", SECOND_PROJECT]
-    assert partition_keys(env, "ibm_video_nightly") == ["tap-ibm-video"]
-    interactivity = partition_keys(env, "brightcove_interactivity_nightly")
-    assert interactivity == [f"tap-brightcove-interactivity:{account}" for account in ACCOUNTS]
+    assert keys["brightcove_audience_nightly"] == [
+        f"tap-brightcove-audience:{account}" for account in ACCOUNTS
+    ]
+    assert keys["apivideo_nightly"] == ["tap-apivideo", SECOND_PROJECT]
+    assert keys["ibm_video_nightly"] == ["tap-ibm-video"]
+    assert keys["brightcove_interactivity_nightly"] == [
+        f"tap-brightcove-interactivity:{account}" for account in ACCOUNTS
+    ]
+    # Backfills: account x day, days from the tap's start_date.
+    backfill = keys["brightcove_audience_backfill"]
+    assert backfill[0] == f"tap-brightcove-audience:{ACCOUNTS[0]}|2026-01-01"
+    assert len(backfill) % len(ACCOUNTS) == 0
 
 
-def partition_keys(env: dict[str, str], job: str) -> list[str]:
-    """The job's partition keys, as the code location (loaded in the Dagster venv) lists them."""
+def partition_keys(env: dict[str, str]) -> dict[str, list[str]]:
+    """Every job's partition keys, as the code location (in the Dagster venv) lists them."""
     script = (
-        "import json, sys\n"
+        "import json\n"
         "from video_taps_orchestration.definitions import defs\n"
-        "job = defs.resolve_job_def(sys.argv[1])\n"
-        "print(json.dumps(job.partitions_def.get_partition_keys()))\n"
+        "jobs = defs.get_repository_def().get_all_jobs()\n"
+        "print(json.dumps({j.name: j.partitions_def.get_partition_keys() for j in jobs\n"
+        "                  if j.partitions_def is not None}))\n"
     )
     result = subprocess.run(
-        [str(DAGSTER_BIN / "python"), "-c", script, job],
+        [str(DAGSTER_BIN / "python"), "-c", script],
         env=env,
         capture_output=True,
         text=True,
