@@ -45,7 +45,9 @@ DAGSTER_BIN = PROJECT_ROOT / ".venv-dagster" / "bin"
 WORKSPACE = PROJECT_ROOT / "orchestration" / "workspace.yaml"
 SHIPPED_INSTANCE = PROJECT_ROOT / "orchestration" / "dagster.yaml"
 SECOND_PROJECT = "tap-apivideo--second"
-AUDIENCE_LIMIT_IN_TEST = 2  # the shipped 4, lowered so a test can see the queue hold it
+#: A vendor-wide limit the test instance adds (api.video ships with per-project
+#: limits only), so a test can see the queue hold it.
+APIVIDEO_LIMIT_IN_TEST = 2
 RUN_WAIT_S = 600
 TERMINAL = {"SUCCESS", "FAILURE", "CANCELED"}
 
@@ -78,19 +80,23 @@ def users_project(directory: Path) -> Path:
     document = yaml.safe_load((PROJECT_ROOT / "meltano.yml").read_text())
     for plugin in document["plugins"]["extractors"] + document["plugins"]["loaders"]:
         if "pip_url" in plugin:
-            plugin["pip_url"] = plugin["pip_url"].replace("$MELTANO_PROJECT_ROOT", str(PROJECT_ROOT))
-    document["plugins"]["extractors"].append({"name": SECOND_PROJECT, "inherit_from": "tap-apivideo"})
+            plugin["pip_url"] = plugin["pip_url"].replace(
+                "$MELTANO_PROJECT_ROOT", str(PROJECT_ROOT)
+            )
+    document["plugins"]["extractors"].append(
+        {"name": SECOND_PROJECT, "inherit_from": "tap-apivideo"}
+    )
     directory.mkdir(parents=True, exist_ok=True)
     (directory / "meltano.yml").write_text(yaml.safe_dump(document, sort_keys=False))
     return directory
 
 
 def write_instance_config(dagster_home: Path) -> None:
-    """The shipped dagster.yaml with the Audience vendor limit lowered to 2."""
+    """The shipped dagster.yaml plus a limit of 2 api.video runs at once."""
     config = yaml.safe_load(SHIPPED_INSTANCE.read_text())
-    for limit in config["run_queue"]["tag_concurrency_limits"]:
-        if limit["key"] == "video-taps/vendor" and limit["value"] == "brightcove-audience":
-            limit["limit"] = AUDIENCE_LIMIT_IN_TEST
+    config["run_queue"]["tag_concurrency_limits"].append(
+        {"key": "video-taps/vendor", "value": "apivideo", "limit": APIVIDEO_LIMIT_IN_TEST}
+    )
     dagster_home.mkdir(parents=True, exist_ok=True)
     (dagster_home / "dagster.yaml").write_text(yaml.safe_dump(config))
 
@@ -249,7 +255,8 @@ def test_the_code_location_loads_with_one_partition_per_account(deployment):
     ]
     # Backfills: account x day, days from the tap's start_date.
     backfill = keys["brightcove_audience_backfill"]
-    assert backfill[0] == f"tap-brightcove-audience:{ACCOUNTS[0]}|2026-01-01"
+    assert f"tap-brightcove-audience:{ACCOUNTS[0]}|2026-01-01" in backfill
+    assert f"tap-brightcove-audience:{ACCOUNTS[1]}|2026-01-02" in backfill
     assert len(backfill) % len(ACCOUNTS) == 0
 
 
@@ -322,7 +329,7 @@ def test_nightly_runs_each_account_concurrently_and_reconciles(deployment, night
         )[0][0]
         assert loaded == audience_truth(emulator, account)
 
-    loaded_videos = {row[0] for row in deployment.query("select \"videoId\" from apivideo.videos")}
+    loaded_videos = {row[0] for row in deployment.query('select "videoId" from apivideo.videos')}
     truth_videos = {
         video["videoId"]
         for key in (apivideo.API_KEY, apivideo.SECOND_API_KEY)
@@ -338,9 +345,115 @@ def test_nightly_runs_each_account_concurrently_and_reconciles(deployment, night
 
     states = deployment.states()
     for account in ACCOUNTS:
-        partitions = states[audience_state_id(account)]["singer_state"]["bookmarks"][
-            "view_events"
-        ]["partitions"]
+        partitions = states[audience_state_id(account)]["singer_state"]["bookmarks"]["view_events"][
+            "partitions"
+        ]
         assert {p["context"]["account_id"] for p in partitions} == {account}
     assert "demo:tap-apivideo-to-target-postgres:nightly-tap-apivideo" in states
     assert f"demo:{SECOND_PROJECT}-to-target-postgres:nightly-{SECOND_PROJECT}" in states
+
+
+def day_ms(day: str) -> int:
+    moment = datetime.datetime.fromisoformat(day).replace(tzinfo=datetime.UTC)
+    return round(moment.timestamp() * 1000)
+
+
+def audience_window_rows(deployment: Deployment, account: str, first: str, end: str) -> int:
+    """view_events rows of ``account`` loaded whose updated_at is in [first, end)."""
+    return deployment.query(
+        "select count(*) from brightcove_audience.view_events "
+        "where account_id = %s and updated_at >= %s and updated_at < %s",
+        [account, f"{first}T00:00:00Z", f"{end}T00:00:00Z"],
+    )[0][0]
+
+
+def test_backfill_of_three_days_runs_concurrently_and_leaves_the_nightly_bookmark(
+    deployment, nightly, emulator
+):
+    account = ACCOUNTS[0]
+    days = ["2026-01-10", "2026-01-11", "2026-01-12"]
+    nightly_before = deployment.states()[audience_state_id(account)]
+    # The nightly run loaded these days already: drop them, so what is there
+    # afterwards is what the backfill loaded.
+    deployment.query(
+        "delete from brightcove_audience.view_events "
+        "where account_id = %s and updated_at >= %s and updated_at < %s returning 1",
+        [account, f"{days[0]}T00:00:00Z", "2026-01-13T00:00:00Z"],
+    )
+    assert audience_window_rows(deployment, account, days[0], "2026-01-13") == 0
+
+    backfill = deployment.launch(
+        "brightcove_audience_backfill", [f"tap-brightcove-audience:{account}|{day}" for day in days]
+    )
+    runs = deployment.wait(backfill, 3)
+
+    assert {run["status"] for run in runs.values()} == {"SUCCESS"}
+    assert most_at_once(list(runs.values())) >= 2
+    assert audience_window_rows(deployment, account, days[0], "2026-01-13") == audience_truth(
+        emulator, account, day_ms(days[0]), day_ms("2026-01-13")
+    )
+    states = deployment.states()
+    assert states[audience_state_id(account)] == nightly_before  # untouched
+    for day in days:
+        assert audience_state_id(account, f"backfill-{day}") in states
+
+
+def test_a_403_for_one_account_fails_only_its_run_and_a_rerun_resumes(
+    deployment, nightly, emulator
+):
+    good, bad = ACCOUNTS
+    before = deployment.states()
+    emulator.configure_faults(
+        [{"kind": "status", "status": 403, "path": f"/accounts/{bad}/", "count": -1}]
+    )
+
+    launched = deployment.launch(
+        "brightcove_audience_nightly", [f"tap-brightcove-audience:{a}" for a in ACCOUNTS]
+    )
+    runs = deployment.wait(launched, 2)
+
+    assert runs[f"tap-brightcove-audience:{good}"]["status"] == "SUCCESS"
+    assert runs[f"tap-brightcove-audience:{bad}"]["status"] == "FAILURE"
+    assert deployment.query(
+        "select count(*) from brightcove_audience.view_events where account_id = %s", [good]
+    )[0][0] == audience_truth(emulator, good)
+
+    emulator.configure_faults([])
+    rerun = deployment.wait(
+        deployment.launch("brightcove_audience_nightly", [f"tap-brightcove-audience:{bad}"]), 1
+    )
+
+    assert rerun[f"tap-brightcove-audience:{bad}"]["status"] == "SUCCESS"
+    after = deployment.states()
+    bad_before = bookmarks(before[audience_state_id(bad)])
+    bad_after = bookmarks(after[audience_state_id(bad)])
+    assert set(bad_after) == set(bad_before)
+    assert all(bad_after[stream] >= bad_before[stream] for stream in bad_before)
+    # Every row once, nothing lost or doubled by the failed run and the re-run.
+    assert deployment.query(
+        "select count(*) from brightcove_audience.view_events where account_id = %s", [bad]
+    )[0][0] == audience_truth(emulator, bad)
+
+
+def bookmarks(state: dict) -> dict[str, str]:
+    """stream -> the one account's bookmark in a per-account state."""
+    found = {}
+    for stream, bookmark in state["singer_state"]["bookmarks"].items():
+        for partition in bookmark.get("partitions", []):
+            if "replication_key_value" in partition:
+                found[stream] = partition["replication_key_value"]
+    return found
+
+
+def test_the_run_queue_holds_a_vendor_to_its_limit(deployment, emulator):
+    emulator.reset(**apivideo.VOLUME)
+    last = apivideo.today(emulator) - datetime.timedelta(days=1)
+    days = [(last - datetime.timedelta(days=n)).isoformat() for n in range(2)]
+    partitions = [
+        f"{project}|{day}" for project in ("tap-apivideo", SECOND_PROJECT) for day in days
+    ]
+
+    runs = deployment.wait(deployment.launch("apivideo_backfill", partitions), 4)
+
+    assert {run["status"] for run in runs.values()} == {"SUCCESS"}
+    assert most_at_once(list(runs.values())) <= APIVIDEO_LIMIT_IN_TEST

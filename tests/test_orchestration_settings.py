@@ -62,7 +62,7 @@ def test_variables_in_values_are_expanded_and_defaults_apply(tmp_path):
 
 def test_an_array_variable_that_is_not_a_list_names_the_variable(tmp_path):
     project = project_with_child(tmp_path)
-    with pytest.raises(ValueError, match="TAP_BRIGHTCOVE_AUDIENCE_ACCOUNT_IDS must be a JSON array"):
+    with pytest.raises(ValueError, match="AUDIENCE_ACCOUNT_IDS must be a JSON array"):
         project.setting(TAP, "account_ids", {"TAP_BRIGHTCOVE_AUDIENCE_ACCOUNT_IDS": "{}"})
 
 

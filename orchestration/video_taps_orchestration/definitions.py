@@ -21,7 +21,6 @@ default the project's ``.venv/bin/meltano``, else ``meltano`` on PATH),
 ``VIDEO_TAPS_NIGHTLY_CRON`` (default ``0 3 * * *``, UTC).
 """
 
-
 import datetime
 import json
 import os
@@ -183,9 +182,7 @@ def _nightly_job(kind: TapKind, partitions: list[Partition], op: dg.OpDefinition
     return nightly
 
 
-def _backfill_job(
-    kind: TapKind, partitions: list[Partition], op: dg.OpDefinition, first_day: str
-):
+def _backfill_job(kind: TapKind, partitions: list[Partition], op: dg.OpDefinition, first_day: str):
     by_key = {p.key: p for p in partitions}
     partitions_def = dg.MultiPartitionsDefinition(
         {

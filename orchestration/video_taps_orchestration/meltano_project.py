@@ -47,12 +47,12 @@ def project_root() -> Path:
 
 
 def env_var_name(plugin: str, setting: str) -> str:
-    """The variable meltano reads ``setting`` of ``plugin`` from (``tap-x--eu`` -> ``TAP_X__EU_``)."""
+    """The variable meltano reads ``setting`` of ``plugin`` from (``tap-x--eu``: ``TAP_X__EU_``)."""
     return re.sub(r"[^A-Za-z0-9]", "_", f"{plugin}_{setting}").upper()
 
 
 def _expand(value: Any, environ: Mapping[str, str]) -> Any:
-    """``$VAR`` and ``${VAR}`` in strings replaced from ``environ`` (unset: empty), as meltano does."""
+    """``$VAR`` and ``${VAR}`` in strings replaced from ``environ`` (unset: empty), like meltano."""
     if isinstance(value, str):
         return _VARIABLE.sub(lambda m: environ.get(m.group(1) or m.group(2), ""), value)
     if isinstance(value, list):
@@ -111,9 +111,7 @@ class MeltanoProject:
                     return declared.get("config") or {}
         return {}
 
-    def setting(
-        self, plugin: str, setting: str, environ: Mapping[str, str] | None = None
-    ) -> Any:
+    def setting(self, plugin: str, setting: str, environ: Mapping[str, str] | None = None) -> Any:
         """The value meltano would give ``setting`` of ``plugin`` (None when unset)."""
         environ = os.environ if environ is None else environ
         declared = self.extractors[plugin]
@@ -151,6 +149,6 @@ class MeltanoProject:
         if not isinstance(value, list):
             raise ValueError(
                 f"{env_var_name(plugin, setting)} must be a JSON array of strings, "
-                f'e.g. \'["6415818918001"]\', not {raw!r}'
+                f"e.g. '[\"6415818918001\"]', not {raw!r}"
             )
         return value
