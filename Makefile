@@ -58,6 +58,7 @@ bench: dev
 	$(BIN)/python benchmarks/bench_apivideo.py
 	$(BIN)/python benchmarks/bench_interactivity.py
 	$(BIN)/python benchmarks/bench_emulator.py --requests 8000
+	$(BIN)/python benchmarks/bench_orchestration.py
 
 lint: dev
 	$(BIN)/ruff check .

@@ -8,6 +8,15 @@ emulator as the APIs. Runs are started the way the README tells a user to:
 `dagster job backfill -j <job> --partitions ...` puts one run per partition on
 the queue, and the daemon starts them within the instance's run-queue limits.
 
+The runs come in two rounds, each a set of runs launched together (the
+machine's start-up cost per run is seconds of CPU, so every round counts):
+1. the nightly jobs of two Audience accounts and two api.video projects, the
+   second Audience account answering 403 on its leads;
+2. a three-day Audience backfill of the first account, the failed account's
+   partition re-run with the fault cleared, and a backfill of two days of both
+   api.video projects under a test limit of two api.video runs at once.
+The tests assert on what each round left behind.
+
 The meltano project is a user's: this repository's meltano.yml plus an
 inherited api.video plugin for a second project (inherited plugins cannot live
 in an environment of meltano.yml). It uses the repository's installed plugins
@@ -20,6 +29,7 @@ import datetime
 import json
 import os
 import re
+import socket
 import subprocess
 import time
 import uuid
@@ -36,7 +46,7 @@ from psycopg import sql
 from orchestration.video_taps_orchestration.vendors import TAPS
 from tests.support import apivideo
 from tests.support.audience import ACCOUNTS, START_MS
-from tests.support.meltano import PROJECT_ROOT, meltano_install
+from tests.support.meltano import PROJECT_ROOT, meltano, meltano_install
 from tests.support.postgres import PostgresServer
 
 pytestmark = pytest.mark.e2e
@@ -106,6 +116,7 @@ class Deployment:
     """One Dagster instance + daemon over one meltano project, all state in PostgreSQL."""
 
     env: dict[str, str]
+    workspace: Path
     server: PostgresServer
     dagster_db: str
     meltano_db: str
@@ -118,7 +129,7 @@ class Deployment:
     def launch(self, job: str, partitions: list[str]) -> str:
         """``dagster job backfill``: one queued run per partition; returns the backfill id."""
         result = dagster(
-            "job", "backfill", "-w", str(WORKSPACE), "-j", job,
+            "job", "backfill", "-w", str(self.workspace), "-j", job,
             "--partitions", ",".join(partitions), "--noprompt", env=self.env,
         )  # fmt: skip
         match = re.search(r"Launched backfill job `([^`]+)`", result.stdout)
@@ -152,19 +163,64 @@ class Deployment:
         raise AssertionError(f"runs of {backfill_id} not finished: {self.runs(backfill_id)}")
 
     def states(self) -> dict[str, dict]:
-        """Meltano's stored state per state id, read from its system database."""
+        """Meltano's state per state id, read from its system database.
+
+        A failed run's state is stored as ``partial_state``; like ``meltano
+        state get``, the partial state is merged over the completed one.
+        """
         with psycopg.connect(self.dsn(self.meltano_db), autocommit=True) as connection:
-            rows = connection.execute("select state_id, completed_state from state").fetchall()
-        return {key: json.loads(value) if isinstance(value, str) else value for key, value in rows}
+            rows = connection.execute(
+                "select state_id, completed_state, partial_state from state"
+            ).fetchall()
+        return {key: merged(loaded(done), loaded(partial)) for key, done, partial in rows}
 
     def query(self, text: str, params: list | None = None) -> list[tuple]:
         with psycopg.connect(self.dsn(self.warehouse_db), autocommit=True) as connection:
             return connection.execute(text, params or []).fetchall()
 
 
+def loaded(value: Any) -> dict:
+    return (json.loads(value) if isinstance(value, str) else value) or {}
+
+
+def merged(base: dict, over: dict) -> dict:
+    """``over`` merged into ``base`` key by key (dicts recursively), as meltano merges states."""
+    result = dict(base)
+    for key, value in over.items():
+        if isinstance(value, dict) and isinstance(result.get(key), dict):
+            result[key] = merged(result[key], value)
+        else:
+            result[key] = value
+    return result
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def start(argv: list[str], env: dict[str, str], cwd: Path, log: Path) -> subprocess.Popen:
+    with log.open("w") as handle:
+        return subprocess.Popen(argv, env=env, cwd=cwd, stdout=handle, stderr=subprocess.STDOUT)
+
+
+def stop(process: subprocess.Popen) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
 @pytest.fixture(scope="module")
 def deployment(postgres: PostgresServer, tmp_path_factory) -> Iterator[Deployment]:
-    """The daemon running over a fresh instance, meltano system database and warehouse."""
+    """A code server and the daemon over a fresh instance, meltano database and warehouse.
+
+    One long-lived code server (``dagster code-server start``) serves the code
+    location to the daemon, the CLI and the run launcher, so it is loaded once
+    instead of once per command.
+    """
     if not (DAGSTER_BIN / "dagster-daemon").exists():
         pytest.fail("the Dagster venv is missing: run `make dev`")
     meltano_install()
@@ -190,24 +246,49 @@ def deployment(postgres: PostgresServer, tmp_path_factory) -> Iterator[Deploymen
         "MELTANO_SEND_ANONYMOUS_USAGE_STATS": "false",
         "VIDEO_TAPS_MELTANO": str(PROJECT_ROOT / ".venv" / "bin" / "meltano"),
         "TAP_APIVIDEO__SECOND_API_KEY": apivideo.SECOND_API_KEY,
+        # The streams the tests reconcile (an inherited plugin inherits the selection).
+        "TAP_APIVIDEO__SELECT": json.dumps(["videos.*", "video_sessions.*"]),
     }
-    log = (root / "daemon.log").open("w")
-    daemon = subprocess.Popen(
-        [str(DAGSTER_BIN / "dagster-daemon"), "run", "-w", str(WORKSPACE)],
-        env=env,
-        cwd=project,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
+    # Meltano creates its tables on first use, without a lock: concurrent first
+    # runs on an empty database race in its migrations (a run's state can be
+    # lost). The README's set-up creates them once first, as here.
+    meltano("state", "list", env=env, environment=None)
+    port = free_port()
+    workspace = root / "workspace.yaml"
+    workspace.write_text(
+        yaml.safe_dump(
+            {"load_from": [{"grpc_server": {"host": "127.0.0.1", "port": port,
+                                            "location_name": "video-taps"}}]}
+        )
+    )  # fmt: skip
+    code_server = start(
+        [str(DAGSTER_BIN / "dagster"), "code-server", "start", "-h", "127.0.0.1",
+         "-p", str(port), "-m", "video_taps_orchestration.definitions",
+         "--location-name", "video-taps"],
+        env, project, root / "code-server.log",
+    )  # fmt: skip
+    daemon = None
     try:
-        yield Deployment(env, server, dagster_db, meltano_db, warehouse_db)
+        wait_for_code_server(workspace, env)
+        daemon = start(
+            [str(DAGSTER_BIN / "dagster-daemon"), "run", "-w", str(workspace)],
+            env, project, root / "daemon.log",
+        )  # fmt: skip
+        yield Deployment(env, workspace, server, dagster_db, meltano_db, warehouse_db)
     finally:
-        daemon.terminate()
-        try:
-            daemon.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            daemon.kill()
-        log.close()
+        if daemon is not None:
+            stop(daemon)
+        stop(code_server)
+
+
+def wait_for_code_server(workspace: Path, env: dict[str, str]) -> None:
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        listed = dagster("job", "list", "-w", str(workspace), env=env, check=False)
+        if listed.returncode == 0 and "apivideo_nightly" in listed.stdout:
+            return
+        time.sleep(1)
+    raise AssertionError("the Dagster code server did not come up")
 
 
 def most_at_once(runs: list[dict[str, Any]]) -> int:
@@ -229,6 +310,39 @@ def audience_truth(emulator, account: str, first_ms: int = START_MS, to_ms: int 
 
 def audience_state_id(account: str, kind: str = "nightly") -> str:
     return f"demo:tap-brightcove-audience-to-target-postgres:{kind}-{account}"
+
+
+def day_ms(day: str) -> int:
+    moment = datetime.datetime.fromisoformat(day).replace(tzinfo=datetime.UTC)
+    return round(moment.timestamp() * 1000)
+
+
+def audience_rows(deployment: Deployment, stream: str, account: str) -> int:
+    return deployment.query(
+        sql.SQL("select count(*) from brightcove_audience.{} where account_id = %s").format(
+            sql.Identifier(stream)
+        ),
+        [account],
+    )[0][0]
+
+
+def audience_window_rows(deployment: Deployment, account: str, first: str, end: str) -> int:
+    """view_events rows of ``account`` loaded whose updated_at is in [first, end)."""
+    return deployment.query(
+        "select count(*) from brightcove_audience.view_events "
+        "where account_id = %s and updated_at >= %s and updated_at < %s",
+        [account, f"{first}T00:00:00Z", f"{end}T00:00:00Z"],
+    )[0][0]
+
+
+def bookmarks(state: dict) -> dict[str, str]:
+    """stream -> the one account's bookmark in a per-account state."""
+    found = {}
+    for stream, bookmark in state["singer_state"]["bookmarks"].items():
+        for partition in bookmark.get("partitions", []):
+            if "replication_key_value" in partition:
+                found[stream] = partition["replication_key_value"]
+    return found
 
 
 # -- the code location ----------------------------------------------------------
@@ -299,161 +413,149 @@ def test_shipped_run_queue_limits_are_the_documented_ones():
     assert audience.shared_settings["max_requests_per_second"] == audience.runs_per_vendor
 
 
-# -- nightly, backfill, failure, limits -------------------------------------------
+# -- nightly, backfill, failure, limits ------------------------------------------
+
+
+GOOD, BAD = ACCOUNTS
+BACKFILL_DAYS = ["2026-01-10", "2026-01-11", "2026-01-12"]
+BACKFILL_END = "2026-01-13"
 
 
 @pytest.fixture(scope="module")
-def nightly(deployment, session_emulator) -> dict[str, Any]:
-    """The nightly jobs of two Audience accounts and two api.video projects, launched together."""
-    session_emulator.reset(**apivideo.VOLUME)
+def rounds(deployment, session_emulator) -> dict[str, Any]:
+    """Both rounds of runs, and what the warehouse and meltano's state held after each."""
+    emulator = session_emulator
+    emulator.reset(**apivideo.VOLUME)
+    emulator.configure_faults(
+        [{"kind": "status", "status": 403, "path": f"/accounts/{BAD}/leads", "count": -1}]
+    )
     audience = deployment.launch(
         "brightcove_audience_nightly", [f"tap-brightcove-audience:{a}" for a in ACCOUNTS]
     )
     projects = deployment.launch("apivideo_nightly", ["tap-apivideo", SECOND_PROJECT])
-    return {
-        "audience": deployment.wait(audience, 2),
-        "apivideo": deployment.wait(projects, 2),
+    first = {"audience": deployment.wait(audience, 2), "apivideo": deployment.wait(projects, 2)}
+    first["states"] = deployment.states()
+    first["rows"] = {
+        (stream, account): audience_rows(deployment, stream, account)
+        for stream in ("view_events", "leads")
+        for account in ACCOUNTS
     }
+    first["videos"] = {row[0] for row in deployment.query('select "videoId" from apivideo.videos')}
+    first["sessions"] = deployment.query("select count(*) from apivideo.video_sessions")[0][0]
+
+    emulator.configure_faults([])
+    # The nightly run loaded the backfill's days already: drop them, so what is
+    # there afterwards is what the backfill loaded.
+    deployment.query(
+        "delete from brightcove_audience.view_events "
+        "where account_id = %s and updated_at >= %s and updated_at < %s returning 1",
+        [GOOD, f"{BACKFILL_DAYS[0]}T00:00:00Z", f"{BACKFILL_END}T00:00:00Z"],
+    )
+    last = apivideo.today(emulator) - datetime.timedelta(days=1)
+    days = [(last - datetime.timedelta(days=n)).isoformat() for n in range(2)]
+    launched = {
+        "backfill": (
+            deployment.launch(
+                "brightcove_audience_backfill",
+                [f"tap-brightcove-audience:{GOOD}|{day}" for day in BACKFILL_DAYS],
+            ),
+            3,
+        ),
+        "rerun": (
+            deployment.launch("brightcove_audience_nightly", [f"tap-brightcove-audience:{BAD}"]),
+            1,
+        ),
+        "limited": (
+            deployment.launch(
+                "apivideo_backfill",
+                [f"{p}|{day}" for p in ("tap-apivideo", SECOND_PROJECT) for day in days],
+            ),
+            4,
+        ),
+    }
+    second = {name: deployment.wait(backfill, n) for name, (backfill, n) in launched.items()}
+    second["states"] = deployment.states()
+    second["rows"] = {
+        (stream, account): audience_rows(deployment, stream, account)
+        for stream in ("view_events", "leads")
+        for account in ACCOUNTS
+    }
+    second["backfilled"] = audience_window_rows(deployment, GOOD, BACKFILL_DAYS[0], BACKFILL_END)
+    return {"first": first, "second": second}
 
 
-def test_nightly_runs_each_account_concurrently_and_reconciles(deployment, nightly, emulator):
-    emulator.reset(**apivideo.VOLUME)  # the same data the runs read (the emulator is seeded)
-    runs = [*nightly["audience"].values(), *nightly["apivideo"].values()]
-    assert {run["status"] for run in runs} == {"SUCCESS"}
-    assert most_at_once(runs) >= 2  # separate runs, side by side, not one after another
+def test_nightly_runs_each_account_concurrently_and_reconciles(rounds, emulator):
+    emulator.reset(**apivideo.VOLUME)  # the data the runs read (the emulator is seeded)
+    first = rounds["first"]
+    good_runs = [first["audience"][f"tap-brightcove-audience:{GOOD}"], *first["apivideo"].values()]
+    assert {run["status"] for run in good_runs} == {"SUCCESS"}
+    assert most_at_once([*first["audience"].values(), *first["apivideo"].values()]) >= 2
 
-    for account in ACCOUNTS:
-        loaded = deployment.query(
-            "select count(*) from brightcove_audience.view_events where account_id = %s",
-            [account],
-        )[0][0]
-        assert loaded == audience_truth(emulator, account)
-
-    loaded_videos = {row[0] for row in deployment.query('select "videoId" from apivideo.videos')}
+    assert first["rows"][("view_events", GOOD)] == audience_truth(emulator, GOOD)
     truth_videos = {
         video["videoId"]
         for key in (apivideo.API_KEY, apivideo.SECOND_API_KEY)
         for video in apivideo.truth(emulator, "videos", project=key)
     }
-    assert loaded_videos == truth_videos
-    first = datetime.date.fromisoformat("2026-01-24")  # the demo environment's start_date
-    sessions = deployment.query("select count(*) from apivideo.video_sessions")[0][0]
-    assert sessions == sum(
-        apivideo.expected_rows(emulator, "video_sessions", first, project=key)
+    assert first["videos"] == truth_videos
+    start = datetime.date.fromisoformat("2026-01-24")  # the demo environment's start_date
+    assert first["sessions"] == sum(
+        apivideo.expected_rows(emulator, "video_sessions", start, project=key)
         for key in (apivideo.API_KEY, apivideo.SECOND_API_KEY)
     )
 
-    states = deployment.states()
-    for account in ACCOUNTS:
-        partitions = states[audience_state_id(account)]["singer_state"]["bookmarks"]["view_events"][
-            "partitions"
-        ]
-        assert {p["context"]["account_id"] for p in partitions} == {account}
+    states = first["states"]
+    for account in ACCOUNTS:  # one state id per account, holding only that account
+        streams = states[audience_state_id(account)]["singer_state"]["bookmarks"]
+        accounts = {
+            stream: {p["context"]["account_id"] for p in bookmark.get("partitions", [])}
+            for stream, bookmark in streams.items()
+        }
+        assert accounts["view_events"] == {account}
+        assert all(found <= {account} for found in accounts.values())
     assert "demo:tap-apivideo-to-target-postgres:nightly-tap-apivideo" in states
     assert f"demo:{SECOND_PROJECT}-to-target-postgres:nightly-{SECOND_PROJECT}" in states
 
 
-def day_ms(day: str) -> int:
-    moment = datetime.datetime.fromisoformat(day).replace(tzinfo=datetime.UTC)
-    return round(moment.timestamp() * 1000)
+def test_a_403_for_one_account_fails_only_its_run_and_a_rerun_resumes(rounds, emulator):
+    first, second = rounds["first"], rounds["second"]
+    assert first["audience"][f"tap-brightcove-audience:{GOOD}"]["status"] == "SUCCESS"
+    assert first["audience"][f"tap-brightcove-audience:{BAD}"]["status"] == "FAILURE"
+    # The failed run still loaded and checkpointed the stream that answered.
+    assert first["rows"][("view_events", BAD)] == audience_truth(emulator, BAD)
+    assert first["rows"][("leads", BAD)] == 0
+    failed_state = bookmarks(first["states"][audience_state_id(BAD)])
+    assert set(failed_state) == {"view_events"}
+
+    assert second["rerun"][f"tap-brightcove-audience:{BAD}"]["status"] == "SUCCESS"
+    leads_truth = emulator.truth("brightcove_audience", account_id=BAD, stream="leads")["count"]
+    assert second["rows"][("leads", BAD)] == leads_truth
+    # Resumed from its own bookmark: view_events rows re-read in the look-back
+    # are upserted, none doubled; the good account's state is not touched.
+    assert second["rows"][("view_events", BAD)] == audience_truth(emulator, BAD)
+    resumed = bookmarks(second["states"][audience_state_id(BAD)])
+    assert set(resumed) == {"view_events", "leads"}
+    assert resumed["view_events"] >= failed_state["view_events"]
+    good = audience_state_id(GOOD)
+    assert second["states"][good] == first["states"][good]
 
 
-def audience_window_rows(deployment: Deployment, account: str, first: str, end: str) -> int:
-    """view_events rows of ``account`` loaded whose updated_at is in [first, end)."""
-    return deployment.query(
-        "select count(*) from brightcove_audience.view_events "
-        "where account_id = %s and updated_at >= %s and updated_at < %s",
-        [account, f"{first}T00:00:00Z", f"{end}T00:00:00Z"],
-    )[0][0]
-
-
-def test_backfill_of_three_days_runs_concurrently_and_leaves_the_nightly_bookmark(
-    deployment, nightly, emulator
-):
-    account = ACCOUNTS[0]
-    days = ["2026-01-10", "2026-01-11", "2026-01-12"]
-    nightly_before = deployment.states()[audience_state_id(account)]
-    # The nightly run loaded these days already: drop them, so what is there
-    # afterwards is what the backfill loaded.
-    deployment.query(
-        "delete from brightcove_audience.view_events "
-        "where account_id = %s and updated_at >= %s and updated_at < %s returning 1",
-        [account, f"{days[0]}T00:00:00Z", "2026-01-13T00:00:00Z"],
+def test_backfill_of_three_days_runs_concurrently_and_leaves_the_nightly_bookmark(rounds, emulator):
+    first, second = rounds["first"], rounds["second"]
+    runs = list(second["backfill"].values())
+    assert {run["status"] for run in runs} == {"SUCCESS"}
+    assert most_at_once(runs) == 3
+    assert second["backfilled"] == audience_truth(
+        emulator, GOOD, day_ms(BACKFILL_DAYS[0]), day_ms(BACKFILL_END)
     )
-    assert audience_window_rows(deployment, account, days[0], "2026-01-13") == 0
-
-    backfill = deployment.launch(
-        "brightcove_audience_backfill", [f"tap-brightcove-audience:{account}|{day}" for day in days]
-    )
-    runs = deployment.wait(backfill, 3)
-
-    assert {run["status"] for run in runs.values()} == {"SUCCESS"}
-    assert most_at_once(list(runs.values())) >= 2
-    assert audience_window_rows(deployment, account, days[0], "2026-01-13") == audience_truth(
-        emulator, account, day_ms(days[0]), day_ms("2026-01-13")
-    )
-    states = deployment.states()
-    assert states[audience_state_id(account)] == nightly_before  # untouched
-    for day in days:
-        assert audience_state_id(account, f"backfill-{day}") in states
+    nightly = audience_state_id(GOOD)
+    assert second["states"][nightly] == first["states"][nightly]
+    for day in BACKFILL_DAYS:
+        assert bookmarks(second["states"][audience_state_id(GOOD, f"backfill-{day}")])
 
 
-def test_a_403_for_one_account_fails_only_its_run_and_a_rerun_resumes(
-    deployment, nightly, emulator
-):
-    good, bad = ACCOUNTS
-    before = deployment.states()
-    emulator.configure_faults(
-        [{"kind": "status", "status": 403, "path": f"/accounts/{bad}/", "count": -1}]
-    )
-
-    launched = deployment.launch(
-        "brightcove_audience_nightly", [f"tap-brightcove-audience:{a}" for a in ACCOUNTS]
-    )
-    runs = deployment.wait(launched, 2)
-
-    assert runs[f"tap-brightcove-audience:{good}"]["status"] == "SUCCESS"
-    assert runs[f"tap-brightcove-audience:{bad}"]["status"] == "FAILURE"
-    assert deployment.query(
-        "select count(*) from brightcove_audience.view_events where account_id = %s", [good]
-    )[0][0] == audience_truth(emulator, good)
-
-    emulator.configure_faults([])
-    rerun = deployment.wait(
-        deployment.launch("brightcove_audience_nightly", [f"tap-brightcove-audience:{bad}"]), 1
-    )
-
-    assert rerun[f"tap-brightcove-audience:{bad}"]["status"] == "SUCCESS"
-    after = deployment.states()
-    bad_before = bookmarks(before[audience_state_id(bad)])
-    bad_after = bookmarks(after[audience_state_id(bad)])
-    assert set(bad_after) == set(bad_before)
-    assert all(bad_after[stream] >= bad_before[stream] for stream in bad_before)
-    # Every row once, nothing lost or doubled by the failed run and the re-run.
-    assert deployment.query(
-        "select count(*) from brightcove_audience.view_events where account_id = %s", [bad]
-    )[0][0] == audience_truth(emulator, bad)
-
-
-def bookmarks(state: dict) -> dict[str, str]:
-    """stream -> the one account's bookmark in a per-account state."""
-    found = {}
-    for stream, bookmark in state["singer_state"]["bookmarks"].items():
-        for partition in bookmark.get("partitions", []):
-            if "replication_key_value" in partition:
-                found[stream] = partition["replication_key_value"]
-    return found
-
-
-def test_the_run_queue_holds_a_vendor_to_its_limit(deployment, emulator):
-    emulator.reset(**apivideo.VOLUME)
-    last = apivideo.today(emulator) - datetime.timedelta(days=1)
-    days = [(last - datetime.timedelta(days=n)).isoformat() for n in range(2)]
-    partitions = [
-        f"{project}|{day}" for project in ("tap-apivideo", SECOND_PROJECT) for day in days
-    ]
-
-    runs = deployment.wait(deployment.launch("apivideo_backfill", partitions), 4)
-
-    assert {run["status"] for run in runs.values()} == {"SUCCESS"}
-    assert most_at_once(list(runs.values())) <= APIVIDEO_LIMIT_IN_TEST
+def test_the_run_queue_holds_a_vendor_to_its_limit(rounds):
+    runs = list(rounds["second"]["limited"].values())
+    assert len(runs) == 4
+    assert {run["status"] for run in runs} == {"SUCCESS"}
+    assert most_at_once(runs) <= APIVIDEO_LIMIT_IN_TEST

@@ -21,10 +21,13 @@ default the project's ``.venv/bin/meltano``, else ``meltano`` on PATH),
 ``VIDEO_TAPS_NIGHTLY_CRON`` (default ``0 3 * * *``, UTC).
 """
 
+import contextlib
 import datetime
 import json
 import os
 import shutil
+import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -55,12 +58,6 @@ class Partition:
     def tag_value(self) -> str:
         """The value of the run's account tag (the account id, or the plugin's name)."""
         return self.account or self.plugin
-
-    @classmethod
-    def from_key(cls, key: str) -> "Partition":
-        """The partition a key names."""
-        plugin, _, account = key.partition(":")
-        return cls(plugin, account or None)
 
 
 def partitions_of(project: MeltanoProject, kind: TapKind) -> list[Partition]:
@@ -134,6 +131,40 @@ def run_command(
     return command, env
 
 
+def shared_sys_dir(root: Path) -> Path:
+    """The project's ``.meltano`` folder (``$MELTANO_SYS_DIR_ROOT`` when set): installed plugins."""
+    configured = os.environ.get("MELTANO_SYS_DIR_ROOT")
+    return Path(configured).resolve() if configured else root / ".meltano"
+
+
+@contextlib.contextmanager
+def private_sys_dir(shared: Path) -> Iterator[Path]:
+    """A ``.meltano`` of this run's own: the shared one's contents linked in, but ``run/`` apart.
+
+    Why: meltano writes each plugin's config and catalog to
+    ``.meltano/run/<plugin>/`` (e.g. ``tap.properties.json``), one folder per
+    plugin, not per run. Two runs of the same plugin at once on one machine
+    (two accounts, two backfill days) overwrite and delete each other's files
+    ("Invalid catalog"). Each run gets its own ``run/``; the installed plugins
+    (``extractors/``, ``loaders/``, ...) are the shared ones, linked.
+    """
+    with tempfile.TemporaryDirectory(prefix="meltano-sys-") as folder:
+        private = Path(folder)
+        for entry in shared.iterdir() if shared.is_dir() else ():
+            if entry.name != "run":
+                (private / entry.name).symlink_to(entry)
+        yield private
+
+
+def sys_dir_env(private: Path, shared: Path) -> dict[str, str]:
+    """Env vars pointing meltano at ``private``; state stays in the shared system database."""
+    env = {"MELTANO_SYS_DIR_ROOT": str(private)}
+    if not os.environ.get("MELTANO_DATABASE_URI"):
+        # meltano's default system database is <sys dir>/meltano.db: keep it the shared one.
+        env["MELTANO_DATABASE_URI"] = f"sqlite:///{shared / 'meltano.db'}"
+    return env
+
+
 def _meltano_op(project: MeltanoProject, kind: TapKind, loader: str) -> dg.OpDefinition:
     meltano = _meltano_executable(project.root)
 
@@ -146,9 +177,13 @@ def _meltano_op(project: MeltanoProject, kind: TapKind, loader: str) -> dg.OpDef
         """``meltano run`` of one account (and day), its output in the run's compute logs."""
         command, env = run_command(project, kind, config, loader, meltano)
         context.log.info(f"Running: {' '.join(command)}")
-        pipes_subprocess_client.run(
-            command=command, context=context, env=env, cwd=str(project.root)
-        )
+        with private_sys_dir(shared_sys_dir(project.root)) as sys_dir:
+            pipes_subprocess_client.run(
+                command=command,
+                context=context,
+                env={**env, **sys_dir_env(sys_dir, shared_sys_dir(project.root))},
+                cwd=str(project.root),
+            )
 
     return meltano_run
 
