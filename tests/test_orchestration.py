@@ -352,11 +352,12 @@ def test_the_code_location_loads_with_one_partition_per_account(deployment):
     env = deployment.env
     dagster("definitions", "validate", "-w", str(WORKSPACE), env=env)
     keys = partition_keys(env)
-    assert set(keys) == {
-        f"{vendor}_{kind}"
-        for vendor in ("brightcove_audience", "apivideo", "ibm_video", "brightcove_interactivity")
-        for kind in ("nightly", "backfill")
-    }
+    vendors = ("brightcove_audience", "apivideo", "ibm_video", "brightcove_interactivity")
+    jobs = {f"{vendor}_{kind}" for vendor in vendors for kind in ("nightly", "backfill")}
+    schedules = {f"schedule 0 3 * * * {vendor}_nightly" for vendor in vendors}
+    assert set(keys) == jobs | schedules
+    for vendor in vendors:  # each night, every partition of every tap is its own run
+        assert keys[f"schedule 0 3 * * * {vendor}_nightly"] == keys[f"{vendor}_nightly"]
     # Partitions as the taps' settings name them: the demo environment's account_ids,
     # and one api.video project per plugin (the tap and the inherited one).
     assert keys["brightcove_audience_nightly"] == [
@@ -379,9 +380,19 @@ def partition_keys(env: dict[str, str]) -> dict[str, list[str]]:
     script = (
         "import json\n"
         "from video_taps_orchestration.definitions import defs\n"
-        "jobs = defs.get_repository_def().get_all_jobs()\n"
-        "print(json.dumps({j.name: j.partitions_def.get_partition_keys() for j in jobs\n"
-        "                  if j.partitions_def is not None}))\n"
+        "repository = defs.get_repository_def()\n"
+        "jobs = repository.get_all_jobs()\n"
+        "keys = {j.name: j.partitions_def.get_partition_keys() for j in jobs\n"
+        "        if j.partitions_def is not None}\n"
+        "import datetime, dagster as dg\n"
+        "when = datetime.datetime(2026, 2, 1, 3, tzinfo=datetime.timezone.utc)\n"
+        "for schedule in repository.schedule_defs:\n"
+        "    context = dg.build_schedule_context(\n"
+        "        scheduled_execution_time=when, repository_def=repository)\n"
+        "    tick = schedule.evaluate_tick(context)\n"
+        "    keys[f'schedule {schedule.cron_schedule} {schedule.job_name}'] = [\n"
+        "        r.partition_key for r in tick.run_requests]\n"
+        "print(json.dumps(keys))\n"
     )
     result = subprocess.run(
         [str(DAGSTER_BIN / "python"), "-c", script],
