@@ -570,3 +570,32 @@ def test_the_run_queue_holds_a_vendor_to_its_limit(rounds):
     assert len(runs) == 4
     assert {run["status"] for run in runs} == {"SUCCESS"}
     assert most_at_once(runs) <= APIVIDEO_LIMIT_IN_TEST
+
+
+def test_each_run_gets_its_own_meltano_run_folder_with_the_shared_plugins(tmp_path):
+    """Two runs of one plugin at once must not share .meltano/run/<plugin>/ (meltano's catalog)."""
+    shared = tmp_path / "shared"
+    (shared / "extractors" / "tap-x").mkdir(parents=True)
+    (shared / "run" / "tap-x").mkdir(parents=True)
+    script = (
+        "import json, sys\n"
+        "from pathlib import Path\n"
+        "from video_taps_orchestration.definitions import private_sys_dir\n"
+        "shared = Path(sys.argv[1])\n"
+        "plugin = Path('extractors', 'tap-x')\n"
+        "with private_sys_dir(shared) as one, private_sys_dir(shared) as two:\n"
+        "    print(json.dumps({\n"
+        "        'distinct': one != two,\n"
+        "        'plugins': [(d / plugin).resolve() == shared / plugin for d in (one, two)],\n"
+        "        'run_shared': [(d / 'run').exists() for d in (one, two)],\n"
+        "    }))\n"
+    )
+    result = subprocess.run(
+        [str(DAGSTER_BIN / "python"), "-c", script, str(shared.resolve())],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
+    found = json.loads(result.stdout.strip().splitlines()[-1])
+    assert found == {"distinct": True, "plugins": [True, True], "run_shared": [False, False]}
