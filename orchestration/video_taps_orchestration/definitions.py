@@ -209,6 +209,9 @@ def _nightly_job(kind: TapKind, partitions: list[Partition], op: dg.OpDefinition
         name=f"{kind.vendor.replace('-', '_')}_nightly",
         config=nightly_config,
         tags={VENDOR_TAG: kind.vendor},
+        # One op: run it in the run's own process, not in a child process of its own
+        # (the default multiprocess executor would start and load the code once more).
+        executor_def=dg.in_process_executor,
         description=f"`meltano run` of {kind.tap}, one run per account, each with its own state.",
     )
     def nightly():
@@ -254,6 +257,9 @@ def _backfill_job(kind: TapKind, partitions: list[Partition], op: dg.OpDefinitio
         name=f"{kind.vendor.replace('-', '_')}_backfill",
         config=config,
         tags={VENDOR_TAG: kind.vendor},
+        # One op: run it in the run's own process, not in a child process of its own
+        # (the default multiprocess executor would start and load the code once more).
+        executor_def=dg.in_process_executor,
         description=(
             f"One day of one {kind.tap} account per run, under a state id of its own "
             "(never the nightly bookmark)."
