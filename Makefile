@@ -34,9 +34,19 @@ $(VENV)/apivideo-client-%/.installed: $(UV)
 	$(UV) pip install --quiet --python $(BIN)/python --target $(VENV)/apivideo-client-$* api-video==$*
 	touch $@
 
-dev: $(VENV)/.installed apivideo-clients
+# Dagster (orchestration/, README "Running at scale") in its own venv: its pins
+# clash with the .venv's (it wants the original `backoff`, which shares a
+# folder with python-backoff, and an older python-dateutil than meltano's).
+# `make demo` does not need it, so it does not wait for it.
+DAGSTER_VENV := .venv-dagster
+$(DAGSTER_VENV)/.installed: $(UV) orchestration/pyproject.toml
+	$(UV) venv --quiet --allow-existing --python $(BIN)/python $(DAGSTER_VENV)
+	$(UV) pip install --quiet --compile-bytecode --python $(DAGSTER_VENV)/bin/python -e ./orchestration
+	touch $@
 
-demo: dev
+dev: $(VENV)/.installed apivideo-clients $(DAGSTER_VENV)/.installed
+
+demo: $(VENV)/.installed apivideo-clients
 	$(BIN)/python scripts/demo.py
 
 test: dev
@@ -48,10 +58,11 @@ bench: dev
 	$(BIN)/python benchmarks/bench_apivideo.py
 	$(BIN)/python benchmarks/bench_interactivity.py
 	$(BIN)/python benchmarks/bench_emulator.py --requests 8000
+	$(BIN)/python benchmarks/bench_orchestration.py
 
 lint: dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
 clean:
-	rm -rf $(VENV) .meltano output .pytest_cache
+	rm -rf $(VENV) $(DAGSTER_VENV) .meltano output .pytest_cache

@@ -1,0 +1,201 @@
+"""Benchmark: four api.video projects, one `meltano run` after another vs Dagster's partitions.
+
+Each project has its own read limit in the emulator (per API key, as the API
+counts it), scaled down from 500 a minute so one project needs about 30 s of
+reads: the script first runs one project with no limit, counts its requests R,
+then sets the limit to R/3 per 10-s window. Then:
+
+- serial: `meltano run` of each project, one after another (what one machine
+  running the nightly job does today);
+- parallel: the four partitions of `apivideo_nightly`, launched with
+  `dagster job backfill` and started by a real `dagster-daemon` (the Dagster
+  instance and meltano's state in a throwaway PostgreSQL, as in production).
+
+Expected: parallel wall within about 1.3x of one project's, serial about 4x.
+Also printed: meltano's own start-up (the unlimited run's wall minus nothing:
+it is start-up plus unthrottled reads) and Dagster's per-run overhead (queue
+to start, and run wall minus the same project's serial wall).
+
+Usage: python benchmarks/bench_orchestration.py  (after `make dev`)
+"""
+
+from __future__ import annotations
+
+import datetime
+import math
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import psycopg
+import yaml
+from psycopg import sql
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tests.support.postgres import postgres_server  # noqa: E402
+from video_api_emulator.process import EmulatorProcess  # noqa: E402
+
+MELTANO = ROOT / ".venv" / "bin" / "meltano"
+DAGSTER_BIN = ROOT / ".venv-dagster" / "bin"
+WORKSPACE = ROOT / "orchestration" / "workspace.yaml"
+KEYS = [f"bench-apivideo-key-{n}" for n in range(1, 5)]
+PLUGINS = ["tap-apivideo", "tap-apivideo--p2", "tap-apivideo--p3", "tap-apivideo--p4"]
+WINDOW_S = 10.0
+READ_SECONDS = 30.0
+VOLUME = {
+    "apivideo_projects": {key: f"project-{n}" for n, key in enumerate(KEYS, 1)},
+    "apivideo_videos": 4,
+    "apivideo_live_streams": 2,
+    "apivideo_sessions_per_media": 30,
+    "apivideo_events_per_session": 4,
+    "apivideo_rate_limit_window_seconds": WINDOW_S,
+}
+
+
+def project(directory: Path) -> Path:
+    """This repository's meltano.yml plus three inherited api.video projects."""
+    document = yaml.safe_load((ROOT / "meltano.yml").read_text())
+    for plugin in document["plugins"]["extractors"] + document["plugins"]["loaders"]:
+        if "pip_url" in plugin:
+            plugin["pip_url"] = plugin["pip_url"].replace("$MELTANO_PROJECT_ROOT", str(ROOT))
+    document["plugins"]["extractors"] += [
+        {"name": name, "inherit_from": "tap-apivideo"} for name in PLUGINS[1:]
+    ]
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "meltano.yml").write_text(yaml.safe_dump(document, sort_keys=False))
+    return directory
+
+
+def create_database(dsn: str, prefix: str) -> str:
+    name = f"{prefix}_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(dsn, autocommit=True) as connection:
+        connection.execute(sql.SQL("create database {}").format(sql.Identifier(name)))
+    return name
+
+
+def meltano_run(plugin: str, suffix: str, env: dict[str, str], cwd: Path) -> float:
+    """One `meltano run` into target-jsonl; its wall time."""
+    started = time.monotonic()
+    subprocess.run(
+        [str(MELTANO), "--environment=demo", "run", f"--state-id-suffix={suffix}", plugin,
+         "target-jsonl"],
+        env=env, cwd=cwd, check=True, capture_output=True,
+    )  # fmt: skip
+    return time.monotonic() - started
+
+
+def dagster_runs(dsn: str, backfill_id: str) -> list[tuple]:
+    query = (
+        "select r.status, r.create_timestamp, r.start_time, r.end_time, "
+        "(select value from run_tags t where t.run_id = r.run_id and t.key = 'dagster/partition') "
+        "from runs r join run_tags b on b.run_id = r.run_id "
+        "where b.key = 'dagster/backfill' and b.value = %s"
+    )
+    with psycopg.connect(dsn, autocommit=True) as connection:
+        return connection.execute(query, [backfill_id]).fetchall()
+
+
+def main() -> None:  # noqa: PLR0915
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        postgres_server() as pg,
+        EmulatorProcess({**VOLUME, "apivideo_rate_limit_per_minute": 0}) as emulator,
+    ):
+        work = Path(tmp)
+        meltano_project = project(work / "project")
+        base = f"{pg.user}@{pg.host}:{pg.port}"
+        dagster_db = create_database(pg.dsn, "dagster")
+        home = work / "dagster_home"
+        home.mkdir()
+        (home / "dagster.yaml").write_text((ROOT / "orchestration" / "dagster.yaml").read_text())
+        env = {
+            **os.environ,
+            "EMULATOR_URL": emulator.url,
+            "MELTANO_PROJECT_ROOT": str(meltano_project),
+            "MELTANO_SYS_DIR_ROOT": str(ROOT / ".meltano"),
+            "MELTANO_ENVIRONMENT": "demo",
+            "MELTANO_DATABASE_URI": f"postgresql+psycopg://{base}/{create_database(pg.dsn, 'm')}",
+            "MELTANO_SEND_ANONYMOUS_USAGE_STATS": "false",
+            "TARGET_JSONL_DESTINATION_PATH": str(work / "jsonl"),
+            "DAGSTER_HOME": str(home),
+            "DAGSTER_POSTGRES_URL": f"postgresql+psycopg2://{base}/{dagster_db}",
+            "VIDEO_TAPS_LOADER": "target-jsonl",
+            "VIDEO_TAPS_MELTANO": str(MELTANO),
+        }
+        for plugin, key in zip(PLUGINS, KEYS, strict=True):
+            env[f"{plugin.upper().replace('-', '_')}_API_KEY"] = key
+
+        # Calibration: one project, no limit: its requests, and meltano's start-up + reads.
+        unlimited = meltano_run(PLUGINS[0], "calibration", env, meltano_project)
+        requests = emulator.stats()["requests_total"]
+        limit = max(1, math.ceil(requests / (READ_SECONDS / WINDOW_S)))
+        emulator.reset(**VOLUME, apivideo_rate_limit_per_minute=limit)
+        print(f"one project: {requests} requests; limit {limit} per {WINDOW_S:.0f}-s window")
+
+        serial = {}
+        started = time.monotonic()
+        for plugin in PLUGINS:
+            serial[plugin] = meltano_run(plugin, "serial", env, meltano_project)
+        serial_wall = time.monotonic() - started
+
+        emulator.reset(**VOLUME, apivideo_rate_limit_per_minute=limit)
+        daemon = subprocess.Popen(
+            [str(DAGSTER_BIN / "dagster-daemon"), "run", "-w", str(WORKSPACE)],
+            env=env, cwd=meltano_project, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        try:
+            started = time.monotonic()
+            launched = subprocess.run(
+                [str(DAGSTER_BIN / "dagster"), "job", "backfill", "-w", str(WORKSPACE),
+                 "-j", "apivideo_nightly", "--partitions", ",".join(PLUGINS), "--noprompt"],
+                env=env, cwd=meltano_project, check=True, capture_output=True, text=True,
+            )  # fmt: skip
+            backfill_id = launched.stdout.split("`")[-2]
+            dsn = f"postgresql://{base}/{dagster_db}"
+            while True:
+                runs = dagster_runs(dsn, backfill_id)
+                if len(runs) == len(PLUGINS) and all(
+                    r[0] in {"SUCCESS", "FAILURE", "CANCELED"} for r in runs
+                ):
+                    break
+                time.sleep(0.5)
+            parallel_wall = time.monotonic() - started
+        finally:
+            daemon.terminate()
+            daemon.wait(timeout=30)
+
+    one = sum(serial.values()) / len(serial)
+    print(f"meltano run, one project, no limit (start-up + reads): {unlimited:6.1f} s")
+    for plugin, wall in serial.items():
+        print(f"serial   {plugin:<20} {wall:6.1f} s")
+    print(
+        f"serial   total                {serial_wall:6.1f} s  "
+        f"({serial_wall / one:.2f}x one project)"
+    )
+    for status, created, start, end, partition in sorted(runs, key=lambda r: r[4]):
+        queued = start - created.replace(tzinfo=datetime.UTC).timestamp()  # stored as naive UTC
+        overhead = end - start - serial[partition]
+        print(
+            f"dagster  {partition:<20} {end - start:6.1f} s run ({status}), "
+            f"queue->start {queued:5.1f} s, overhead vs serial {overhead:+5.1f} s"
+        )
+    print(
+        f"parallel total (`dagster job backfill` started to last run ended) {parallel_wall:6.1f} s "
+        f"({parallel_wall / one:.2f}x one project)"
+    )
+    first_created = min(r[1].replace(tzinfo=datetime.UTC).timestamp() for r in runs)
+    span = max(r[3] for r in runs) - first_created
+    print(
+        f"parallel, first run queued to last run ended {span:6.1f} s "
+        f"({span / one:.2f}x one project)"
+    )
+
+
+if __name__ == "__main__":
+    main()

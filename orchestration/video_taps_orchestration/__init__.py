@@ -1,0 +1,1 @@
+"""Dagster orchestration of this repository's meltano project (see README, "Running at scale")."""

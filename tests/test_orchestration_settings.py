@@ -1,0 +1,77 @@
+"""The Dagster code location reads partitions from meltano.yml as meltano resolves settings.
+
+orchestration/video_taps_orchestration/meltano_project.py needs no Dagster, so
+these run in the test venv; one test asks the real meltano for the same values.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+
+from orchestration.video_taps_orchestration.meltano_project import MeltanoProject, env_var_name
+from tests.support.audience import ACCOUNTS
+from tests.support.meltano import PROJECT_ROOT, meltano
+
+TAP = "tap-brightcove-audience"
+CHILD = "tap-brightcove-audience--eu"
+
+
+def project_with_child(directory: Path) -> MeltanoProject:
+    """This repository's meltano.yml plus an inherited Audience plugin."""
+    document = yaml.safe_load((PROJECT_ROOT / "meltano.yml").read_text())
+    document["plugins"]["extractors"].append({"name": CHILD, "inherit_from": TAP})
+    (directory / "meltano.yml").write_text(yaml.safe_dump(document, sort_keys=False))
+    return MeltanoProject(directory, "demo")
+
+
+def test_env_var_names_follow_meltano():
+    assert env_var_name(CHILD, "account_ids") == "TAP_BRIGHTCOVE_AUDIENCE__EU_ACCOUNT_IDS"
+
+
+def test_the_environment_config_gives_the_accounts(tmp_path):
+    project = project_with_child(tmp_path)
+    assert project.setting(TAP, "account_ids", {}) == ACCOUNTS
+    assert project.family(TAP) == [TAP, CHILD]
+
+
+def test_a_variable_wins_over_meltano_yml_and_arrays_are_json(tmp_path):
+    project = project_with_child(tmp_path)
+    environ = {"TAP_BRIGHTCOVE_AUDIENCE_ACCOUNT_IDS": '["1", "2", "3"]'}
+    assert project.setting(TAP, "account_ids", environ) == ["1", "2", "3"]
+
+
+def test_an_inherited_plugin_falls_back_to_its_parent_including_its_variables(tmp_path):
+    project = project_with_child(tmp_path)
+    assert project.setting(CHILD, "account_ids", {}) == ACCOUNTS
+    environ = {"TAP_BRIGHTCOVE_AUDIENCE_ACCOUNT_IDS": '["9"]'}
+    assert project.setting(CHILD, "account_ids", environ) == ["9"]
+    environ["TAP_BRIGHTCOVE_AUDIENCE__EU_ACCOUNT_IDS"] = '["7"]'
+    assert project.setting(CHILD, "account_ids", environ) == ["7"]
+
+
+def test_variables_in_values_are_expanded_and_defaults_apply(tmp_path):
+    project = project_with_child(tmp_path)
+    environ = {"EMULATOR_URL": "http://127.0.0.1:9"}
+    assert project.setting(TAP, "api_url", environ) == "http://127.0.0.1:9/audience/v1"
+    assert project.setting(TAP, "max_requests_per_second", environ) == 50
+
+
+def test_an_array_variable_that_is_not_a_list_names_the_variable(tmp_path):
+    project = project_with_child(tmp_path)
+    with pytest.raises(ValueError, match="AUDIENCE_ACCOUNT_IDS must be a JSON array"):
+        project.setting(TAP, "account_ids", {"TAP_BRIGHTCOVE_AUDIENCE_ACCOUNT_IDS": "{}"})
+
+
+@pytest.mark.e2e
+def test_meltano_resolves_the_same_accounts(tmp_path):
+    """The real meltano, on the same project and variables, prints the same account_ids."""
+    project = project_with_child(tmp_path)
+    environ = {"TAP_BRIGHTCOVE_AUDIENCE_ACCOUNT_IDS": '["11", "12"]'}
+    printed = meltano(
+        "config", "print", CHILD, env={**environ, "MELTANO_PROJECT_ROOT": str(tmp_path)}
+    ).stdout
+    assert json.loads(printed)["account_ids"] == project.setting(CHILD, "account_ids", environ)
