@@ -59,6 +59,8 @@ bench: dev
 	$(BIN)/python benchmarks/bench_interactivity.py
 	$(BIN)/python benchmarks/bench_emulator.py --requests 8000
 	$(BIN)/python benchmarks/bench_orchestration.py
+	$(BIN)/python benchmarks/bench_dbt.py
+	$(BIN)/python benchmarks/bench_outage.py
 
 lint: dev
 	$(BIN)/ruff check .
