@@ -38,6 +38,7 @@ from psycopg import sql
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from tests.support.meltano import demo_url_overrides  # noqa: E402
 from tests.support.postgres import postgres_server  # noqa: E402
 from video_api_emulator.process import EmulatorProcess  # noqa: E402
 
@@ -116,7 +117,8 @@ def main() -> None:  # noqa: PLR0915
         (home / "dagster.yaml").write_text((ROOT / "orchestration" / "dagster.yaml").read_text())
         env = {
             **os.environ,
-            "EMULATOR_URL": emulator.url,
+            # The demo environment names the demo emulator's port; this one listens elsewhere.
+            **demo_url_overrides(emulator.url),
             "MELTANO_PROJECT_ROOT": str(meltano_project),
             "MELTANO_SYS_DIR_ROOT": str(ROOT / ".meltano"),
             "MELTANO_ENVIRONMENT": "demo",

@@ -46,7 +46,7 @@ from psycopg import sql
 from orchestration.video_taps_orchestration.vendors import TAPS
 from tests.support import apivideo
 from tests.support.audience import ACCOUNTS, START_MS
-from tests.support.meltano import PROJECT_ROOT, meltano, meltano_install
+from tests.support.meltano import PROJECT_ROOT, demo_url_overrides, meltano, meltano_install
 from tests.support.postgres import PostgresServer
 
 pytestmark = pytest.mark.e2e
@@ -214,7 +214,9 @@ def stop(process: subprocess.Popen) -> None:
 
 
 @pytest.fixture(scope="module")
-def deployment(postgres: PostgresServer, tmp_path_factory) -> Iterator[Deployment]:
+def deployment(
+    postgres: PostgresServer, session_emulator, tmp_path_factory
+) -> Iterator[Deployment]:
     """A code server and the daemon over a fresh instance, meltano database and warehouse.
 
     One long-lived code server (``dagster code-server start``) serves the code
@@ -243,6 +245,8 @@ def deployment(postgres: PostgresServer, tmp_path_factory) -> Iterator[Deploymen
         "MELTANO_PROJECT_ROOT": str(project),
         "MELTANO_SYS_DIR_ROOT": str(PROJECT_ROOT / ".meltano"),
         "MELTANO_ENVIRONMENT": "demo",
+        # The demo environment names the demo emulator's port; this test's listens elsewhere.
+        **demo_url_overrides(session_emulator.url),
         "MELTANO_SEND_ANONYMOUS_USAGE_STATS": "false",
         "VIDEO_TAPS_MELTANO": str(PROJECT_ROOT / ".venv" / "bin" / "meltano"),
         "TAP_APIVIDEO__SECOND_API_KEY": apivideo.SECOND_API_KEY,

@@ -20,10 +20,14 @@ TAP = "tap-brightcove-audience"
 CHILD = "tap-brightcove-audience--eu"
 
 
-def project_with_child(directory: Path) -> MeltanoProject:
-    """This repository's meltano.yml plus an inherited Audience plugin."""
+def project_with_child(directory: Path, api_url: str | None = None) -> MeltanoProject:
+    """This repository's meltano.yml plus an inherited Audience plugin (and the demo's api_url)."""
     document = yaml.safe_load((PROJECT_ROOT / "meltano.yml").read_text())
     document["plugins"]["extractors"].append({"name": CHILD, "inherit_from": TAP})
+    if api_url is not None:
+        (demo,) = [env for env in document["environments"] if env["name"] == "demo"]
+        (tap,) = [p for p in demo["config"]["plugins"]["extractors"] if p["name"] == TAP]
+        tap["config"]["api_url"] = api_url
     (directory / "meltano.yml").write_text(yaml.safe_dump(document, sort_keys=False))
     return MeltanoProject(directory, "demo")
 
@@ -54,7 +58,7 @@ def test_an_inherited_plugin_falls_back_to_its_parent_including_its_variables(tm
 
 
 def test_variables_in_values_are_expanded_and_defaults_apply(tmp_path):
-    project = project_with_child(tmp_path)
+    project = project_with_child(tmp_path, api_url="${EMULATOR_URL}/audience/v1")
     environ = {"EMULATOR_URL": "http://127.0.0.1:9"}
     assert project.setting(TAP, "api_url", environ) == "http://127.0.0.1:9/audience/v1"
     assert project.setting(TAP, "max_requests_per_second", environ) == 50
