@@ -142,7 +142,8 @@ def test_demo_flag_serves_the_demo_config_on_the_demo_port(monkeypatch):
 
 
 def test_demo_emulator_serves_what_the_demo_loads():
-    with EmulatorProcess(demo=True) as demo:
+    # Any free port: the demo's own 8765 may be taken (by hand, or by another test worker).
+    with EmulatorProcess(demo=True, port=0) as demo:
         served = demo.admin("GET", "config")["config"]
 
     for key, value in demo_config().items():
