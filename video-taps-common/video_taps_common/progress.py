@@ -27,7 +27,7 @@ from singer_sdk.metrics import Point, get_metrics_logger
 #: Seconds between two progress lines of one stream.
 PROGRESS_INTERVAL_SECONDS = 10.0
 #: The SDK's line at the start of each partition of an incremental stream
-#: (``singer_sdk.streams._state``); its arguments are the stream and the bookmark.
+#: (the SDK's stream state helpers); its arguments are the stream and the bookmark.
 SDK_PARTITION_START = "Starting incremental sync of '%s' with bookmark value: %s"
 
 
@@ -211,7 +211,7 @@ class PartitionMetricsToDebug(logging.Filter):
     """The SDK's METRIC lines of one partition (a ``context`` tag) go to DEBUG.
 
     Lines of a whole stream stay at INFO. ``http_request_duration`` is at DEBUG
-    already (see ``VendorStream._log_metric``).
+    already (see ``VendorStream``'s metric logging).
     """
 
     def filter(self, record: logging.LogRecord) -> bool:
