@@ -248,7 +248,7 @@ class DailyStream(ExplicitBookmarksMixin, SyncWindowMixin, ApiVideoStream):
         first, but a day right at the edge would fall out of the window while
         the request waits for the rate limit.
         """
-        now = self._tap.sync_started_at + WINDOW_SAFETY_MARGIN
+        now = self.video_tap.sync_started_at + WINDOW_SAFETY_MARGIN
         limit = now - datetime.timedelta(days=ANALYTICS_DAYS)
         oldest = limit.date()
         return oldest if day_start(oldest) >= limit else oldest + datetime.timedelta(days=1)

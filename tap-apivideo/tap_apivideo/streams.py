@@ -350,7 +350,7 @@ class PlaysStream(DailyStream):
     @property
     def partitions(self) -> list[dict]:
         """Dimension × filtered id."""
-        dimensions = self._tap.plays_dimensions
+        dimensions = self.video_tap.plays_dimensions
         return [
             {"dimension": dimension, "mediaId": media_id}
             for dimension in dimensions

@@ -79,7 +79,7 @@ class AudienceStream(SyncWindowMixin, ConcurrentPagesStream[AudiencePage]):
     @property
     def partitions(self) -> list[dict]:
         """Each account is its own partition, with its own bookmark in the state."""
-        return [{"account_id": account_id} for account_id in self._tap.account_ids]  # type: ignore[attr-defined]
+        return [{"account_id": account_id} for account_id in self.video_tap.account_ids]  # type: ignore[attr-defined]
 
     @property
     def page_size(self) -> int:

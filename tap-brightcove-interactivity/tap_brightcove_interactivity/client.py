@@ -100,7 +100,6 @@ class ReportStream(ExplicitBookmarksMixin, SyncWindowMixin, VendorStream[None]):
 
     def __init__(self, tap: TapBrightcoveInteractivity) -> None:
         super().__init__(tap, name=self.spec.name, schema=report_schema(self.spec))
-        self._interactivity_tap = tap
         if self.spec.grain == "event":
             self.replication_key = self.spec.time_column
         elif tap.summary_by_day:
@@ -124,14 +123,14 @@ class ReportStream(ExplicitBookmarksMixin, SyncWindowMixin, VendorStream[None]):
     @property
     def partitions(self) -> list[dict]:
         """One partition per account, each with its own bookmark."""
-        return [{ACCOUNT_ID: account} for account in self._interactivity_tap.account_ids]
+        return [{ACCOUNT_ID: account} for account in self.video_tap.account_ids]
 
     # Records of one partition -------------------------------------------------------
 
     def records_for_partition(self, context: Context | None) -> t.Iterable[dict]:
         """Every planned window of the account, oldest first, splitting capped reports."""
         account = str((context or {})[ACCOUNT_ID])
-        tap = self._interactivity_tap
+        tap = self.video_tap
         tap.start_run()
         windows = deque(tap.planned_reports(self.name, account))
         while windows:
@@ -178,7 +177,7 @@ class ReportStream(ExplicitBookmarksMixin, SyncWindowMixin, VendorStream[None]):
             halves[1].start,
             halves[1].end,
         )
-        scheduler = self._interactivity_tap.scheduler
+        scheduler = self.video_tap.scheduler
         scheduler.submit_next(halves)
         scheduler.read(request)
         return halves
@@ -193,7 +192,7 @@ class ReportStream(ExplicitBookmarksMixin, SyncWindowMixin, VendorStream[None]):
             self.save_bookmark(context, request.end.isoformat())
         elif self.replication_key:
             self.save_bookmark(context, f"{request.end.isoformat()}T00:00:00+00:00")
-        self._interactivity_tap.scheduler.read(request)
+        self.video_tap.scheduler.read(request)
 
     # Waiting for a report ------------------------------------------------------------
 
@@ -233,7 +232,7 @@ class ReportStream(ExplicitBookmarksMixin, SyncWindowMixin, VendorStream[None]):
 
     def read_when_ready(self, request: ReportRequest) -> SpooledReport:
         """Poll until the report is done, backing off; give up after ``report_timeout_seconds``."""
-        tap = self._interactivity_tap
+        tap = self.video_tap
         submission = tap.scheduler.wait_submitted(request)
         # A report pending from an earlier run is timed from this run's start.
         waiting_since = max(submission.submitted_at, tap.run_started_at)
@@ -340,13 +339,13 @@ class ReportStream(ExplicitBookmarksMixin, SyncWindowMixin, VendorStream[None]):
         if status == HTTPStatus.TOO_MANY_REQUESTS:
             raise ReportThrottledError(self.response_error_message(response))
         if status == HTTPStatus.FORBIDDEN or (
-            status == HTTPStatus.UNAUTHORIZED and self._interactivity_tap.uses_api_key
+            status == HTTPStatus.UNAUTHORIZED and self.video_tap.uses_api_key
         ):
             raise CredentialsRejectedError(self._refusal_message(response))
         super().validate_response(response)
 
     def _refusal_message(self, response: requests.Response) -> str:
-        settings = self._interactivity_tap.credential_settings
+        settings = self.video_tap.credential_settings
         account = _query_value(response.request.url, "account_id")
         return (
             f"{self.response_error_message(response)}. Check the {settings}, that "
@@ -469,7 +468,7 @@ class ReportStream(ExplicitBookmarksMixin, SyncWindowMixin, VendorStream[None]):
         for name in new:
             schema["properties"][name] = dict(UNDECLARED_COLUMN_SCHEMA)
         self._schema = schema
-        mapper = self._tap.mapper
+        mapper = self.video_tap.mapper
         mapper.register_raw_stream_schema(self.name, schema, list(self.primary_keys))
         self._stream_maps = mapper.stream_maps[self.name]
         if self._mask is not None:

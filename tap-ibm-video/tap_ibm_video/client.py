@@ -79,7 +79,7 @@ class IbmVideoStream(ConcurrentPagesStream[IbmPage]):
     @property
     def partitions(self) -> list[dict] | None:
         """One partition per configured content type; none reads the all-content path."""
-        content_types = self._tap.content_types
+        content_types = self.video_tap.content_types
         if not content_types:
             return None
         return [{"content_type": content_type} for content_type in content_types]

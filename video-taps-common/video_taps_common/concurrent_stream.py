@@ -59,6 +59,7 @@ from video_taps_common.progress import PartitionProgress, describe_partition
 
 if t.TYPE_CHECKING:
     from backoff.types import Details
+    from singer_sdk import Tap
     from singer_sdk.helpers.types import Context
 
     from video_taps_common.rate_budget import RequestBudget
@@ -119,6 +120,16 @@ class VendorStream(RESTStream[_TToken]):
     failures into messages that name the setting to fix, renews a rejected
     token once and keeps the SDK's per-record overheads out of the hot path.
     """
+
+    def __init__(self, tap: Tap, *args: t.Any, **kwargs: t.Any) -> None:  # noqa: ANN401
+        """The SDK's; the tap is also kept as :attr:`video_tap`.
+
+        Streams of the family share the tap's authenticator, rate budget, API
+        health and clock; the SDK keeps the tap only under a private name.
+        """
+        super().__init__(tap, *args, **kwargs)
+        #: The tap this stream belongs to (a :class:`~video_taps_common.tap_base.VideoTap`).
+        self.video_tap: t.Any = tap
 
     #: Records are decoded from JSON here, so every value is already a JSON type
     #: (str, int, Decimal, bool, None, list, dict): the SDK's per-value
@@ -231,7 +242,7 @@ class VendorStream(RESTStream[_TToken]):
     @property
     def authenticator(self) -> t.Any:  # noqa: ANN401
         """The tap's one authenticator: one token for every stream and thread."""
-        return self._tap.authenticator  # type: ignore[attr-defined]
+        return self.video_tap.authenticator  # type: ignore[attr-defined]
 
     #: The partition being synced, so the first page can announce its total.
     _progress: PartitionProgress | None = None
@@ -294,7 +305,9 @@ class VendorStream(RESTStream[_TToken]):
             )
             failure = error
         finally:
-            t.cast("RateBudgetedTap", self._tap).record_partition_done(self.name, progress, failure)
+            t.cast("RateBudgetedTap", self.video_tap).record_partition_done(
+                self.name, progress, failure
+            )
 
     #: Why this stream cannot be read at all, once the API said so.
     unavailable_reason: str | None = None
@@ -330,7 +343,7 @@ class VendorStream(RESTStream[_TToken]):
     @property
     def api_health(self) -> ApiHealth:
         """The tap's one record of whether the API as a whole is failing."""
-        return self._tap.api_health  # type: ignore[attr-defined]
+        return self.video_tap.api_health  # type: ignore[attr-defined]
 
     def translate_transport_errors(
         self, prepared: requests.PreparedRequest, call: t.Callable[[], _TResult]
@@ -560,7 +573,7 @@ class ConcurrentPagesStream(VendorStream[_TToken], abc.ABC):
     @property
     def rate_budget(self) -> RequestBudget:
         """The tap-wide budget, so all streams together respect the vendor's limit."""
-        tap = t.cast("RateBudgetedTap", self._tap)
+        tap = t.cast("RateBudgetedTap", self.video_tap)
         return tap.rate_budget
 
     def announced_total(self, first: FetchedPage[_TToken]) -> int | None:

@@ -23,7 +23,7 @@ class SyncWindowMixin:
     """For ``RESTStream`` subclasses of a :class:`~video_taps_common.tap_base.VideoTap`."""
 
     config: t.Mapping[str, t.Any]
-    _tap: t.Any
+    video_tap: t.Any
 
     if t.TYPE_CHECKING:
 
@@ -33,7 +33,7 @@ class SyncWindowMixin:
     @cached_property
     def window_end(self) -> datetime.datetime:
         """The end of every request's range in this run: the run's start or ``end_date``."""
-        sync_started = self._tap.sync_started_at
+        sync_started = self.video_tap.sync_started_at
         end_date = self.config.get("end_date")
         if end_date:
             return min(sync_started, parse_datetime(end_date))
@@ -65,7 +65,7 @@ class ExplicitBookmarksMixin:
     """
 
     replication_key: str | None
-    _tap: t.Any
+    video_tap: t.Any
 
     if t.TYPE_CHECKING:
 
@@ -102,4 +102,4 @@ class ExplicitBookmarksMixin:
         super()._increment_stream_state(  # type: ignore[misc]
             {self.replication_key: value}, context=context
         )
-        self._tap.state_writer.write_state(self.tap_state)
+        self.video_tap.state_writer.write_state(self.tap_state)
