@@ -488,20 +488,21 @@ class ReportStream(ExplicitBookmarksMixin, SyncWindowMixin, VendorStream[None]):
 
     # Full-table summaries ------------------------------------------------------------
 
-    def _write_activate_version_message(self, full_table_version: int) -> None:
+    def activate_version(self, version: int) -> None:
         """Held back until every account's report was read.
 
         The SDK sends ACTIVATE_VERSION before the first record, and a target
         then drops the rows of earlier versions at once: a report that then
         timed out or found the budget spent would leave the table empty.
         """
-        self._deferred_version = full_table_version
+        self.table_version = version
+        self._deferred_version = version
 
     def get_records(self, context: Context | None) -> t.Iterable[dict]:
         """The SDK's partition loop; the held-back ACTIVATE_VERSION once all are read."""
         yield from super().get_records(context)
         if self._deferred_version is not None and self._complete_partitions == len(self.partitions):
-            super()._write_activate_version_message(self._deferred_version)
+            self.write_activate_version(self._deferred_version)
             self._deferred_version = None
 
 

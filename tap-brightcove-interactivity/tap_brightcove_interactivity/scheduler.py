@@ -145,7 +145,7 @@ class ReportScheduler:
         self._clock = clock
         self._submit = submit
         self._on_change = on_change
-        self._logger = logger
+        self.logger = logger
         self._lock = threading.Condition()
         self._stopping = threading.Event()
         self._queue: deque[ReportRequest] = deque()
@@ -246,7 +246,7 @@ class ReportScheduler:
                 now = self._clock()
                 throttled_since = throttled_since if throttled_since is not None else now
                 if now - throttled_since >= THROTTLED_GIVE_UP_SECONDS:
-                    self._logger.warning(
+                    self.logger.warning(
                         "The API refused reports (429) for %.0f s: taking its day's budget "
                         "as spent",
                         now - throttled_since,
@@ -254,7 +254,7 @@ class ReportScheduler:
                     self._spend_day()
                     return
                 self._requeue(request, until=now + throttled_wait)
-                self._logger.info(
+                self.logger.info(
                     "The API refused %s (429, its report budget is spent for now); "
                     "trying again in %.0f s",
                     request.describe(),
@@ -312,7 +312,7 @@ class ReportScheduler:
             return
         self._logged_wait = waiting
         until = datetime.datetime.fromtimestamp(now + slot.wait_seconds, datetime.UTC)
-        self._logger.info(
+        self.logger.info(
             "Report budget: %s waits %.0f s, until %s UTC by the API's clock, for the "
             "%d-a-%s limit (%d report(s) still to submit in this run)",
             request.describe(),

@@ -301,7 +301,7 @@ class TapBrightcoveInteractivity(VideoTap):
         finally:
             scheduler.stop()
             self.save_report_state()
-            self._state_writer.write_state(self.state)
+            self.state_writer.write_state(self.state)
             if scheduler.budget_spent:
                 self.logger.warning(
                     "The day's report budget is spent (reports_per_day=%d): %d planned "

@@ -16,6 +16,7 @@ and the ``backoff`` decorator from ``request_decorator``.
 from __future__ import annotations
 
 import abc
+import datetime
 import decimal
 import logging
 import sys
@@ -34,8 +35,8 @@ from requests.adapters import HTTPAdapter
 from singer_sdk import RESTStream, metrics
 from singer_sdk import singerlib as singer
 from singer_sdk.exceptions import FatalAPIError, RetriableAPIError
-from singer_sdk.helpers._util import utc_now
 from singer_sdk.helpers.conform import TypeConformanceLevel
+from singer_sdk.mapper import RemoveRecordTransform
 from singer_sdk.streams.rest import PageContext
 
 from video_taps_common.api_health import (
@@ -56,6 +57,7 @@ from video_taps_common.errors import (
 )
 from video_taps_common.ordered import map_in_order
 from video_taps_common.progress import PartitionProgress, describe_partition
+from video_taps_common.sdk_compat import ActivateVersionHook, RecordMessagesHook
 
 if t.TYPE_CHECKING:
     from backoff.types import Details
@@ -112,7 +114,7 @@ class RateBudgetedTap(t.Protocol):
         ...
 
 
-class VendorStream(RESTStream[_TToken]):
+class VendorStream(RecordMessagesHook, ActivateVersionHook, RESTStream[_TToken]):
     """What every stream of the family shares: errors, retries, auth, partitions, output.
 
     Subclasses say how records are fetched (:meth:`records_for_partition`);
@@ -160,26 +162,43 @@ class VendorStream(RESTStream[_TToken]):
             )
         return {key: row.get(key) for key in self._all_fields_null}
 
-    def _generate_record_messages(self, record: dict) -> t.Iterator[singer.RecordMessage]:
-        """The SDK's, without its per-record selection walk when every property is selected.
+    def record_messages(self, record: dict) -> t.Iterator[singer.RecordMessage]:
+        """The RECORD messages of a record, without the SDK's per-record selection walk.
 
         The SDK walks every record, nested objects included, to drop deselected
         properties: for IBM views (a nested ``device_info``) that walk was a
         quarter of the tap's CPU, although a catalog selects every property
-        unless a user deselects some. Then it is skipped; otherwise the SDK's
-        own method runs unchanged.
+        unless a user deselects some. Then (:attr:`records_pass_through`) this
+        runs instead (see ``sdk_compat``); otherwise the SDK's own method does.
         """
-        if not self._records_pass_through:
-            yield from super()._generate_record_messages(record)
-            return
         for stream_map in self.stream_maps:
             mapped_record = stream_map.transform(record)
             if mapped_record is not None:
                 yield singer.RecordMessage(
                     stream=stream_map.stream_alias,
                     record=mapped_record,
-                    version=self._stream_version,
-                    time_extracted=utc_now(),
+                    version=self.table_version,
+                    time_extracted=datetime.datetime.now(datetime.UTC),
+                )
+
+    #: The version a full-table sync's records carry (``activate_version``); else none.
+    table_version: int | None = None
+
+    def activate_version(self, version: int) -> None:
+        """A full-table sync began: its records carry ``version``, announced now.
+
+        A stream that must hold the announcement back overrides this and calls
+        :meth:`write_activate_version` later.
+        """
+        self.table_version = version
+        self.write_activate_version(version)
+
+    def write_activate_version(self, version: int) -> None:
+        """ACTIVATE_VERSION for every stream map that emits records."""
+        for stream_map in self.stream_maps:
+            if not isinstance(stream_map, RemoveRecordTransform):
+                self.video_tap.write_message(
+                    singer.ActivateVersionMessage(stream=stream_map.stream_alias, version=version)
                 )
 
     def _write_schema_message(self) -> None:
@@ -210,7 +229,7 @@ class VendorStream(RESTStream[_TToken]):
         super().log(message, *args, level=level, **kwargs)
 
     @cached_property
-    def _records_pass_through(self) -> bool:
+    def records_pass_through(self) -> bool:  # type: ignore[override]
         """Every property selected, and no type conformance: the SDK would change nothing."""
         return self.TYPE_CONFORMANCE_LEVEL == TypeConformanceLevel.NONE and all(self.mask.values())
 

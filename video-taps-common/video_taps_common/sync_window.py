@@ -13,6 +13,7 @@ import datetime
 import typing as t
 from functools import cached_property
 
+from video_taps_common.sdk_compat import RecordsDoNotMoveBookmarksHook
 from video_taps_common.settings import as_utc, parse_datetime
 
 if t.TYPE_CHECKING:
@@ -54,7 +55,7 @@ class SyncWindowMixin:
         return max(as_utc(start) - lookback, floor)
 
 
-class ExplicitBookmarksMixin:
+class ExplicitBookmarksMixin(RecordsDoNotMoveBookmarksHook):
     """Bookmarks move only when the stream says a range is done, never per record.
 
     The SDK saves each record's replication value, but a record of a windowed
@@ -76,10 +77,9 @@ class ExplicitBookmarksMixin:
         def get_context_state(self, context: Context | None) -> dict:
             """The SDK's: the partition's state dict."""
 
-    def _increment_stream_state(
-        self, latest_record: dict, *, context: Context | None = None
-    ) -> None:
-        """Records do not move the bookmark (see the class docstring)."""
+        @property
+        def state_manager(self) -> t.Any:  # noqa: ANN401
+            """The SDK's: the stream's bookmark keeper."""
 
     def saved_bookmark(self, context: Context | None) -> str | None:
         """The partition's bookmark as saved, read from state directly.
@@ -99,7 +99,7 @@ class ExplicitBookmarksMixin:
         quiet year) emitted none, and a run killed there started again at the
         first of them. The tap's state writer emits whenever the state changed.
         """
-        super()._increment_stream_state(  # type: ignore[misc]
-            {self.replication_key: value}, context=context
+        self.state_manager.increment_state(
+            {self.replication_key: value}, context=context, replication_key=self.replication_key
         )
         self.video_tap.state_writer.write_state(self.tap_state)

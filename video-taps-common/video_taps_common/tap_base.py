@@ -36,6 +36,7 @@ from video_taps_common.api_health import ApiHealth
 from video_taps_common.client_credentials import _http_date
 from video_taps_common.errors import InvalidInputError, RunAbortingError
 from video_taps_common.progress import StreamSummary, describe_partition, quiet_partition_logs
+from video_taps_common.sdk_compat import SettingsValidationHook
 from video_taps_common.settings import (
     as_utc,
     date_setting_errors,
@@ -50,7 +51,8 @@ if t.TYPE_CHECKING:
     import jsonschema
     import requests
 
-    from video_taps_common.progress import PartitionProgress
+    from video_taps_common.sdk_compat import SettingsValidationHook
+from video_taps_common.progress import PartitionProgress
 
 #: How a user clears a bad bookmark, shown with every state error.
 CLEAR_STATE_HINT = (
@@ -69,7 +71,7 @@ class PartitionsFailedError(Exception):
     """Some partitions failed for good; every other one was synced and checkpointed."""
 
 
-class VideoTap(Tap):
+class VideoTap(SettingsValidationHook, Tap):
     """A Singer tap that checks its input first and reports what failed at the end."""
 
     message_writer_class = BookmarkFlushingWriter
@@ -86,15 +88,21 @@ class VideoTap(Tap):
 
     # Settings -----------------------------------------------------------------
 
-    def _validate_config(self, *, raise_errors: bool = True) -> list[str]:
-        """The SDK's JSON Schema check, with messages that name each setting."""
+    def validate_settings(
+        self, config: dict[str, t.Any], *, raise_errors: bool = True
+    ) -> list[str]:
+        """The SDK's JSON Schema check, with messages that name each setting.
+
+        Run by the SDK when it reads the config (see ``sdk_compat``), before
+        anything else; ``config`` is the SDK's own dict, defaults filled in here.
+        """
         schema = self.config_jsonschema
         self.append_builtin_config(schema)
         # The SDK's validator also fills in each setting's default.
         validator = JSONSchemaValidator(schema)
         missing: dict[str, None] = {}  # ordered, without repeats
         errors: list[str] = []
-        for error in validator.iter_errors(self._config):
+        for error in validator.iter_errors(config):
             names = _missing_settings(error)
             if names:
                 missing.update(dict.fromkeys(names))
@@ -103,11 +111,11 @@ class VideoTap(Tap):
         if missing:
             plural = "s" if len(missing) > 1 else ""
             errors.insert(0, f"missing required setting{plural} {', '.join(missing)}")
-        errors += date_setting_errors(self._config, self.date_settings)
-        errors += start_date_in_future_errors(self._config, datetime.datetime.now(datetime.UTC))
-        errors += url_setting_errors(self._config, self.url_settings)
+        errors += date_setting_errors(config, self.date_settings)
+        errors += start_date_in_future_errors(config, datetime.datetime.now(datetime.UTC))
+        errors += url_setting_errors(config, self.url_settings)
         if not errors:
-            errors += self.cross_setting_errors(self._config)
+            errors += self.cross_setting_errors(config)
         if errors and raise_errors:
             raise ConfigValidationError(
                 f"Invalid settings: {'; '.join(errors)}", errors=errors, schema=schema
