@@ -33,7 +33,7 @@ from tests.test_audience_tap import (
     tap_config,
     truth,
 )
-from video_taps_common.concurrent_stream import ConcurrentPagesStream
+from video_taps_common.paged_stream import ConcurrentPagesStream
 
 TAP = "tap-brightcove-audience"
 #: Tries per request before the shared layer gives up (its ``backoff_max_tries``).

@@ -27,12 +27,9 @@ from functools import cached_property
 
 from singer_sdk.exceptions import AbortedSyncFailedException, AbortedSyncPausedException
 
-from video_taps_common.concurrent_stream import (
-    MAX_BUFFERED_PAGE_BYTES,
-    ConcurrentPagesStream,
-    FetchedPage,
-)
+from video_taps_common.concurrent_stream import MAX_BUFFERED_PAGE_BYTES, FetchedPage
 from video_taps_common.ordered import map_in_order
+from video_taps_common.paged_stream import ConcurrentPagesStream
 
 if t.TYPE_CHECKING:
     from singer_sdk.helpers.types import Context

@@ -15,14 +15,12 @@ and the ``backoff`` decorator from ``request_decorator``.
 
 from __future__ import annotations
 
-import abc
 import datetime
 import decimal
 import logging
 import sys
 import threading
 import typing as t
-from contextlib import closing
 from dataclasses import dataclass
 from functools import cached_property, partial
 from http import HTTPStatus
@@ -55,7 +53,6 @@ from video_taps_common.errors import (
     StreamUnavailableError,
     TokenEndpointUnavailableError,
 )
-from video_taps_common.ordered import map_in_order
 from video_taps_common.progress import PartitionProgress, describe_partition
 from video_taps_common.sdk_compat import ActivateVersionHook, RecordMessagesHook
 
@@ -138,6 +135,14 @@ class VendorStream(RecordMessagesHook, ActivateVersionHook, RESTStream[_TToken])
     #: conformance would translate nothing and costs a third of a sync's CPU.
     #: :meth:`keep_declared_fields` does the one thing it still did for us.
     TYPE_CONFORMANCE_LEVEL = TypeConformanceLevel.NONE
+
+    def complete_record(self, record: dict) -> dict:
+        """Every record, of every stream, leaves with exactly its declared fields.
+
+        Run by the output step every record passes (see ``sdk_compat``), so
+        no stream can forget it: :meth:`keep_declared_fields`.
+        """
+        return self.keep_declared_fields(record)
 
     def keep_declared_fields(self, row: dict) -> dict:
         """Every declared field (``None`` where the API left it out), and no other.
@@ -569,25 +574,8 @@ class VendorStream(RecordMessagesHook, ActivateVersionHook, RESTStream[_TToken])
         super()._log_metric(point)
 
 
-class ConcurrentPagesStream(VendorStream[_TToken], abc.ABC):
-    """Fetch every page after the first concurrently; emit records in page order."""
-
-    @abc.abstractmethod
-    def first_page_token(self, context: Context | None) -> _TToken:
-        """The token of the first page of this partition's sync."""
-
-    @abc.abstractmethod
-    def following_page_tokens(
-        self, first: FetchedPage[_TToken], context: Context | None
-    ) -> t.Iterable[_TToken]:
-        """Tokens of every page after ``first``, known from its response."""
-
-    @abc.abstractmethod
-    def records_in_page(self, page: FetchedPage[_TToken]) -> t.Iterable[dict]:
-        """The records one page holds, in the API's order."""
-
-    def check_page(self, first: FetchedPage[_TToken], page: FetchedPage[_TToken]) -> None:
-        """Raise if ``page`` contradicts ``first`` (e.g. the result set shifted)."""
+class BudgetedStream(VendorStream[_TToken]):
+    """Requests under the tap's shared rate budget, one JSON page at a time (:meth:`fetch_page`)."""
 
     @property
     def rate_budget(self) -> RequestBudget:
@@ -595,54 +583,9 @@ class ConcurrentPagesStream(VendorStream[_TToken], abc.ABC):
         tap = t.cast("RateBudgetedTap", self.video_tap)
         return tap.rate_budget
 
-    def announced_total(self, first: FetchedPage[_TToken]) -> int | None:
-        """How many records the partition holds, if the first response says so."""
-        return None
-
     def pause_ahead(self) -> float:
         """How long the tap's budget holds every request (after a 429: the window's reset)."""
         return self.rate_budget.pause_remaining()
-
-    def records_for_partition(self, context: Context | None) -> t.Iterable[dict]:
-        """Every record of one partition; streams override to add windowing."""
-        return self.request_records(context)
-
-    # Requests -----------------------------------------------------------------
-
-    def request_records(self, context: Context | None) -> t.Iterable[dict]:
-        """Yield the records of every page of this partition, in page order."""
-        fetch = partial(self.fetch_page, context)
-        with self.get_http_request_counter() as request_counter:
-            request_counter.with_context(context)
-            first = self._take_prefetched_first_page() or fetch(self.first_page_token(context))
-            request_counter.increment()
-            if self._progress is not None:
-                self._progress.expect(self.announced_total(first))
-            yield from self.records_in_page(first)
-            later_pages = map_in_order(
-                fetch,
-                self.following_page_tokens(first, context),
-                max_workers=self.max_concurrent_requests,
-                thread_name_prefix=self.name,
-                weigh=_page_bytes,
-                max_pending_weight=MAX_BUFFERED_PAGE_BYTES,
-                expected_weight=_page_bytes(first),
-            )
-            with closing(later_pages):
-                for page in later_pages:
-                    request_counter.increment()
-                    self.check_page(first, page)
-                    yield from self.records_in_page(page)
-
-    #: The first page of the partition about to sync, fetched ahead by a parent
-    #: (see :mod:`video_taps_common.child_batches`), or the error that fetch raised.
-    _prefetched_first: FetchedPage[_TToken] | Exception | None = None
-
-    def _take_prefetched_first_page(self) -> FetchedPage[_TToken] | None:
-        prefetched, self._prefetched_first = self._prefetched_first, None
-        if isinstance(prefetched, Exception):
-            raise prefetched
-        return prefetched
 
     def fetch_page(self, context: Context | None, token: _TToken) -> FetchedPage[_TToken]:
         """Fetch and decode one page, with the SDK's retry and backoff around it."""
@@ -716,6 +659,6 @@ class ConcurrentPagesStream(VendorStream[_TToken], abc.ABC):
 _JSON_DECODER = msgspec.json.Decoder(float_hook=decimal.Decimal)
 
 
-def _page_bytes(page: FetchedPage[t.Any]) -> int:
+def page_bytes(page: FetchedPage[t.Any]) -> int:
     """The size of a page's body as it came over the wire."""
     return len(page.response.content)

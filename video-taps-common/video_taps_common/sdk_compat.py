@@ -48,14 +48,22 @@ class SettingsValidationHook:
 
 
 class RecordMessagesHook:
-    """For a ``Stream``: records needing no selection walk become messages in ``record_messages``.
+    """For a ``Stream``: each record is completed, then becomes messages, through public hooks.
 
     Why private: the SDK turns every record into RECORD messages in
-    ``_generate_record_messages``, walking each record (nested objects too) to
-    drop deselected properties even when every property is selected; there is
-    no public switch, and that walk was a quarter of a sync's CPU. Where
-    :attr:`records_pass_through` is false, the SDK's own method runs unchanged.
+    ``_generate_record_messages``, the last step every record passes (after
+    ``post_process`` and the partition keys the SDK adds), and walks each
+    record, nested objects too, to drop deselected properties even when every
+    property is selected; there is no public hook there, and that walk was a
+    quarter of a sync's CPU. Here every record first gets
+    :meth:`complete_record` (so no stream can forget it); then, where
+    :attr:`records_pass_through` holds, :meth:`record_messages` replaces the
+    SDK's method, which otherwise runs unchanged.
     """
+
+    def complete_record(self, record: dict) -> dict:
+        """The record as it must reach targets (e.g. every declared field present)."""
+        return record
 
     @property
     def records_pass_through(self) -> bool:
@@ -67,6 +75,7 @@ class RecordMessagesHook:
         raise NotImplementedError
 
     def _generate_record_messages(self, record: dict) -> t.Iterator[singer.RecordMessage]:
+        record = self.complete_record(record)
         if self.records_pass_through:
             return self.record_messages(record)
         return super()._generate_record_messages(record)  # type: ignore[misc]
