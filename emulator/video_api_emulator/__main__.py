@@ -17,8 +17,8 @@ import json
 import sys
 from pathlib import Path
 
+from .app import print_ready, serve
 from .config import DEMO_CONFIG_PATH, DEMO_PORT, ConfigError, build_config
-from .server import print_ready, serve
 
 # The emulator is a test double with no authentication of its admin API; it
 # must never listen beyond this machine.

@@ -17,7 +17,7 @@ from aiohttp import web
 
 from . import faults as faults_mod
 from .config import ConfigError
-from .server import Emulator
+from .core import Emulator
 
 ADMIN_PREFIX = "/_emulator"
 

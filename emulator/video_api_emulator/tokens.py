@@ -24,7 +24,7 @@ from typing import Any
 
 import orjson
 
-from .server import monotonic
+from .core import monotonic
 
 
 def _b64url(raw: bytes) -> str:

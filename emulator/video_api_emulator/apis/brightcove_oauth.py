@@ -13,16 +13,16 @@ point at ``{emulator}/oauth/v4/access_token`` instead.
 from __future__ import annotations
 
 import email.utils
-import secrets
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 import orjson
 from aiohttp import web
 
+from ..brightcove_common import TOKEN_API, TokenStore
+from ..core import Emulator
 from ..data import json_seconds
 from ..oauth_common import JSON, basic_pair, oauth_error, secret_matches, wrong_form_content_type
-from ..server import Emulator, monotonic
 
 TOKEN_PATH = "/oauth/v4/access_token"
 # [OAS] 404 on every operation: "RESOURCE_NOT_FOUND: The api could not find the
@@ -30,51 +30,10 @@ TOKEN_PATH = "/oauth/v4/access_token"
 _NOT_FOUND_MESSAGE = "The api could not find the resource you requested"
 
 
-class TokenStore:
-    """Issued bearer tokens with their client and expiry (monotonic seconds).
-
-    Shared by every Brightcove API module: one token works for all of them,
-    as [GUIDE] describes the OAuth service as shared by all Brightcove APIs.
-    """
-
-    def __init__(self, ttl_seconds: float, clock: Callable[[], float] = monotonic) -> None:
-        self.ttl_seconds = ttl_seconds
-        self._clock = clock
-        self._tokens: dict[str, tuple[str, float]] = {}
-
-    def issue(self, client_id: str) -> str:
-        """Create a random opaque token for ``client_id``.
-
-        [OAS] example shows an opaque string; its structure is undocumented,
-        so a random URL-safe string is the honest stand-in.
-        """
-        now = self._clock()
-        if len(self._tokens) > 10_000:
-            # Forget expired tokens so long benchmark runs don't grow memory.
-            self._tokens = {t: v for t, v in self._tokens.items() if v[1] > now}
-        token = secrets.token_urlsafe(48)
-        self._tokens[token] = (client_id, now + self.ttl_seconds)
-        return token
-
-    def is_valid(self, token: str) -> bool:
-        """Tell whether ``token`` was issued here, is unexpired and not revoked."""
-        entry = self._tokens.get(token)
-        if entry is None:
-            return False
-        if entry[1] <= self._clock():
-            del self._tokens[token]
-            return False
-        return True
-
-    def revoke_token(self, token: str) -> None:
-        """Invalidate ``token`` (used by the ``revoke_token`` fault)."""
-        self._tokens.pop(token, None)
-
-
 class BrightcoveOAuth:
-    """The OAuth token endpoint as an :class:`~video_api_emulator.server.ApiModule`."""
+    """The OAuth token endpoint as an :class:`~video_api_emulator.core.ApiModule`."""
 
-    name = "brightcove_oauth"
+    name = TOKEN_API
 
     def create_state(self, emu: Emulator) -> TokenStore:
         """Start with no tokens; a reset invalidates every token issued before it."""

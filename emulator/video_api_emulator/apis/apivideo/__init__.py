@@ -18,8 +18,8 @@ Mounted under ``{emulator}/apivideo`` (the real host is https://ws.api.video).
 Modules: ``auth`` (``POST /auth/api-key`` and ``/auth/refresh``, JWT tokens),
 ``data`` (deterministic projects, catalogues, sessions, events and the
 analytics computed from them), ``params`` (query/path parameters and the
-problem bodies that refuse them), ``routes`` (handlers, envelope, errors, rate
-limit, truth).
+problem bodies that refuse them), ``state`` (the per-reset state ``auth`` and
+``routes`` both read), ``routes`` (handlers, envelope, errors, rate limit, truth).
 """
 
 from __future__ import annotations

@@ -16,13 +16,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from http import HTTPStatus
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import orjson
 from aiohttp import web
 
+from ...core import Emulator
 from ...data import json_seconds
-from ...server import Emulator
 from ...tokens import JwtTokenStore
 from .params import (
     ATTRIBUTE_INVALID_OLD,
@@ -34,9 +34,7 @@ from .params import (
     too_many_requests,
     unauthorized,
 )
-
-if TYPE_CHECKING:
-    from .routes import ApiVideoState
+from .state import DATA_API, ApiVideoState
 
 #: The emulator's mount of https://ws.api.video.
 HOST_PREFIX = "/apivideo"
@@ -99,7 +97,7 @@ async def _json_field(request: web.Request, name: str) -> str:
 
 
 class ApiVideoAuth:
-    """The two token endpoints as an :class:`~video_api_emulator.server.ApiModule`."""
+    """The two token endpoints as an :class:`~video_api_emulator.core.ApiModule`."""
 
     name = "apivideo_auth"
 
@@ -122,7 +120,7 @@ class ApiVideoAuth:
         """Add ``POST /apivideo/auth/api-key`` and ``POST /apivideo/auth/refresh``."""
 
         def issue(store: JwtTokenStore, api_key: str) -> web.Response:
-            state: ApiVideoState = emu.state["apivideo"]
+            state: ApiVideoState = emu.state[DATA_API]
             project = state.dataset.projects[api_key]
             # The docs' sample token (api-docs/apivideo-raw-statistics.txt)
             # carries iat, nbf, exp and projectId; the store adds iat/exp/jti.

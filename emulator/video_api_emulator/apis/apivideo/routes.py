@@ -33,12 +33,12 @@ import orjson
 from aiohttp import web
 from multidict import MultiDict
 
-from ...fixed_window import Decision, FixedWindowQuota, QuotaHeaders
+from ...core import Emulator
+from ...fixed_window import Decision, QuotaHeaders
 from ...oauth_common import basic_pair
-from ...server import Emulator
 from ...tokens import JwtTokenStore
 from .auth import HOST_PREFIX, error_body
-from .data import Dataset, Project, Sessions
+from .data import Project, Sessions
 from .params import (
     DAY_MS,
     JSON,
@@ -65,6 +65,7 @@ from .params import (
     unauthorized,
     unrecognized_url,
 )
+from .state import DATA_API, ApiVideoState
 
 _AUTH_API = "apivideo_auth"
 
@@ -98,20 +99,6 @@ class Caller:
 _CALLER: Any = (
     web.RequestKey("apivideo_caller", Caller) if hasattr(web, "RequestKey") else "apivideo_caller"
 )
-
-
-class ApiVideoState:
-    """Per-reset state: every project's data and the rate quota."""
-
-    def __init__(self, emu: Emulator) -> None:
-        cfg = emu.config
-        self.dataset = Dataset(cfg)
-        self.quota = FixedWindowQuota(
-            int(cfg["apivideo_rate_limit_per_minute"]),
-            float(cfg["apivideo_rate_limit_window_seconds"]),
-        )
-        self.retired = bool(cfg["apivideo_retired"])
-        self.disabled = frozenset(cfg["apivideo_analytics_disabled"])
 
 
 def _identify(request: web.Request, emu: Emulator) -> Caller:
@@ -213,9 +200,9 @@ def _media_of_kind(project: Project, media_id: str, live: bool) -> int | None:
 
 
 class ApiVideo:
-    """The api.video data API as an :class:`~video_api_emulator.server.ApiModule`."""
+    """The api.video data API as an :class:`~video_api_emulator.core.ApiModule`."""
 
-    name = "apivideo"
+    name = DATA_API
 
     def create_state(self, emu: Emulator) -> ApiVideoState:
         """Build every project's catalogue and the quota for the current config."""

@@ -9,15 +9,14 @@ Response cache ([OV "Caching"], config ``audience_cache_seconds``): see
 from __future__ import annotations
 
 from collections.abc import Mapping
-from http import HTTPStatus
 from typing import Any
 
 import orjson
 from aiohttp import web
 
+from ...brightcove_common import brightcove_tokens, error_code_for
+from ...core import Emulator
 from ...data import FilterValueError, iso_ms
-from ...server import Emulator
-from ..brightcove_oauth import TokenStore
 from .params import (
     LIMIT_DEFAULT,
     LIMIT_MAX,
@@ -38,51 +37,6 @@ _CONTENT_TYPE = "application/json; charset=utf-8"  # [OV "Caching"] sample heade
 
 # ----------------------------------------------------------------------------- errors
 
-# [OV "Error handling"] status -> error_code table.
-ERROR_CODES = {
-    400: "BAD_REQUEST_ERROR",
-    401: "UNAUTHORIZED_ERROR",
-    404: "RESOURCE_NOT_FOUND",
-    429: "REQUEST_THROTTLED_ERROR",
-    500: "INTERNAL_ERROR",
-    504: "GATEWAY_TIMEOUT_ERROR",
-}
-# Default messages: 401's is the [OV "Error handling"] sample; the others reuse
-# that table's descriptions (docs show no sample body for them).
-ERROR_MESSAGES = {
-    400: "Query parameters are invalid",
-    401: "Permission denied",
-    404: "The URL does not exist",
-    429: "The user has exceeded the rate limiting policy",
-    500: "An internal error has occurred",
-    504: "The server timed out while fulfilling your request",
-}
-# Statuses outside the [OV] table (only faults produce them: the emulator's own
-# logic never answers them). [OV "Error handling"] says "If an error occurs,
-# the API will respond with [...] a corresponding error code in the response
-# body", so every error keeps the documented JSON shape. The codes themselves
-# are guesses, the docs being silent: 403 -> ACCESS_DENIED ("access denied" is
-# the only such name in the reference set, among Brightcove's OAuth error names,
-# [FND]); any other status -> its HTTP reason + "_ERROR", the pattern of
-# BAD_REQUEST_ERROR / UNAUTHORIZED_ERROR / GATEWAY_TIMEOUT_ERROR.
-EXTRA_ERROR_CODES = {403: ("ACCESS_DENIED", "Access to this resource is denied")}
-
-
-def error_code_for(status: int) -> tuple[str, str]:
-    """``(error_code, default message)`` for ``status``: the [OV] table, else a guess.
-
-    See ``EXTRA_ERROR_CODES`` for why statuses outside the table get a code at all.
-    """
-    if status in ERROR_CODES:
-        return ERROR_CODES[status], ERROR_MESSAGES[status]
-    if status in EXTRA_ERROR_CODES:
-        return EXTRA_ERROR_CODES[status]
-    try:
-        known = HTTPStatus(status)
-    except ValueError:
-        return f"HTTP_{status}_ERROR", f"HTTP error {status}"
-    return f"{known.name}_ERROR", known.phrase
-
 
 def audience_error(status: int, message: str | None = None) -> web.Response:
     """Render an Audience error: a JSON array of {error_code, message} ([OV "Error handling"]).
@@ -99,7 +53,7 @@ def audience_error(status: int, message: str | None = None) -> web.Response:
 
 
 class BrightcoveAudience:
-    """The Audience API as an :class:`~video_api_emulator.server.ApiModule`."""
+    """The Audience API as an :class:`~video_api_emulator.core.ApiModule`."""
 
     name = "brightcove_audience"
 
@@ -206,7 +160,7 @@ class BrightcoveAudience:
             # UNAUTHORIZED_ERROR when "absent, has expired, or is invalid".
             auth = request.headers.get("Authorization", "")
             scheme, _, token = auth.partition(" ")
-            tokens: TokenStore = emu.state["brightcove_oauth"]
+            tokens = brightcove_tokens(emu)
             if scheme.lower() != "bearer" or not tokens.is_valid(token.strip()):
                 return audience_error(401)
             if account not in state.accounts:

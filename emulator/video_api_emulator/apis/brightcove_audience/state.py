@@ -10,9 +10,9 @@ from typing import Any
 
 import numpy as np
 
+from ...core import Emulator
 from ...data import LRU, WhereClauses, rows_between, select
 from ...response_cache import ResponseCache
-from ...server import Emulator
 from .data import LeadsTable, ViewEventsTable, build_pools
 from .params import REPLICATION_FIELD
 

@@ -36,10 +36,9 @@ import orjson
 from aiohttp import web
 
 from ... import faults as faults_mod
+from ...brightcove_common import brightcove_tokens, error_code_for
 from ...config import parse_data_start
-from ...server import Emulator
-from ..brightcove_audience.routes import error_code_for
-from ..brightcove_oauth import TokenStore
+from ...core import Emulator
 from .data import COLUMNS, Chunk, EventReport, InteractivityData, Report, Window, make_window
 from .params import (
     REPORTS,
@@ -77,7 +76,7 @@ def interactivity_error(status: int, message: str | None = None) -> web.Response
     The doc gives no error body at all ([FND §1 "Async protocol"]: "The error
     body format is NOT documented"). The emulator's choice is the shape of the
     other Brightcove APIs (Audience overview, "Error handling"), with the
-    Audience error codes (``brightcove_audience.routes.error_code_for``), and
+    Audience error codes (``brightcove_common.error_code_for``), and
     TOO_MANY_REQUESTS for the report budget (no Brightcove name is documented
     for it).
     """
@@ -376,7 +375,7 @@ async def _write_spoiled(
 
 
 class BrightcoveInteractivity:
-    """The Interactivity reporting API as an :class:`~video_api_emulator.server.ApiModule`."""
+    """The Interactivity reporting API as an :class:`~video_api_emulator.core.ApiModule`."""
 
     name = "brightcove_interactivity"
 
@@ -507,7 +506,7 @@ def _authenticate(
     401: the doc is silent, and 401 is what the Audience API answers then.
     """
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-    tokens: TokenStore = emu.state["brightcove_oauth"]
+    tokens = brightcove_tokens(emu)
     if scheme.lower() == "bearer" and tokens.is_valid(token.strip()):
         return None
     key = request.headers.get("X-Hapyak-API-Key")

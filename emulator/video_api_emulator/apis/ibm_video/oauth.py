@@ -21,9 +21,9 @@ from typing import Any
 import orjson
 from aiohttp import web
 
+from ...core import Emulator
 from ...data import json_seconds
 from ...oauth_common import JSON, basic_pair, oauth_error, secret_matches, wrong_form_content_type
-from ...server import Emulator
 from ...tokens import JwtTokenStore
 
 TOKEN_PATH = "/oauth2/token"
@@ -77,7 +77,7 @@ def _form_value(form: Mapping[str, Any], name: str) -> str | None:
 
 
 class IbmOAuth:
-    """The token endpoint as an :class:`~video_api_emulator.server.ApiModule`."""
+    """The token endpoint as an :class:`~video_api_emulator.core.ApiModule`."""
 
     name = "ibm_oauth"
 

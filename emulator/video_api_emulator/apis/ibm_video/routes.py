@@ -19,8 +19,8 @@ from typing import Any
 import orjson
 from aiohttp import web
 
+from ...core import Emulator
 from ...fixed_window import Decision, FixedWindowQuota, QuotaHeaders
-from ...server import Emulator
 from ...tokens import JwtTokenStore
 from .data import Dataset
 from .params import (
@@ -186,7 +186,7 @@ def _page_bounds(paging: Paging, count: int) -> tuple[int, int]:
 
 
 class IbmVideoAnalytics:
-    """The Analytics API as an :class:`~video_api_emulator.server.ApiModule`."""
+    """The Analytics API as an :class:`~video_api_emulator.core.ApiModule`."""
 
     name = "ibm_video"
 

@@ -1,21 +1,17 @@
-"""The aiohttp application, the shared emulator state and the request pipeline.
+"""The emulator's core: its state, stats, clock and the request pipeline every API shares.
 
-Every vendor API is a module under :mod:`video_api_emulator.apis` that
-registers its routes on one application. Vendor routes are wrapped by
-:meth:`Emulator.vendor_route`, which does what is common to all of them
-(stats, concurrency tracking, injected latency, faults) so that each API
-module only implements what its docs describe.
+Each vendor API under :mod:`video_api_emulator.apis` imports this module (and the
+shared helpers beside it), never the application or another API; :mod:`.app`
+wires them together. Vendor routes are wrapped by :meth:`Emulator.vendor_route`,
+which does what is common to all of them (stats, concurrency tracking, injected
+latency, faults) so that each API module only implements what its docs describe.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import email.utils
 import random
-import signal
-import sys
-import threading
 import time
 from collections import Counter, deque
 from collections.abc import Awaitable, Callable, Mapping
@@ -276,81 +272,6 @@ class Emulator:
             revoke = getattr(state, "revoke_token", None)
             if callable(revoke):
                 revoke(token)
-
-
-EMULATOR_KEY: web.AppKey[Emulator] = web.AppKey("emulator", Emulator)
-
-
-def create_app(config: Mapping[str, Any] | None = None) -> web.Application:
-    """Build the application with the admin API and every vendor API registered."""
-    from . import admin
-    from .apis import API_MODULES
-
-    # Large client_max_size is irrelevant (only small admin bodies are posted);
-    # keep aiohttp's default.
-    app = web.Application()
-    emu = Emulator(list(API_MODULES), config)
-    app[EMULATOR_KEY] = emu
-    admin.register(app, emu)
-    for api in API_MODULES:
-        api.register(app, emu)
-    return app
-
-
-async def serve(
-    host: str = "127.0.0.1",
-    port: int = 0,
-    config: Mapping[str, Any] | None = None,
-    ready: Callable[[str], None] | None = None,
-    *,
-    exit_on_stdin_eof: bool = False,
-) -> None:
-    """Run the emulator until SIGTERM/SIGINT, calling ``ready(url)`` once listening.
-
-    With ``exit_on_stdin_eof`` it also stops when stdin closes, i.e. when the
-    parent that piped it dies, so a killed test run leaves no orphan servers.
-    """
-    app = create_app(config)
-    # Access logs would cost more than the request itself at benchmark rates.
-    runner = web.AppRunner(app, access_log=None, handle_signals=False)
-    await runner.setup()
-    site = web.TCPSite(runner, host=host, port=port, reuse_address=True)
-    await site.start()
-    server = site._server  # noqa: SLF001 - the only way to learn the port picked for port=0
-    sockets = getattr(server, "sockets", None) or []
-    bound_port = sockets[0].getsockname()[1] if sockets else port
-    url_host = f"[{host}]" if ":" in host else host
-    url = f"http://{url_host}:{bound_port}"
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        with contextlib.suppress(NotImplementedError):
-            loop.add_signal_handler(sig, stop.set)
-    if exit_on_stdin_eof:
-        threading.Thread(
-            target=_wait_for_stdin_eof, args=(loop, stop), name="stdin-watch", daemon=True
-        ).start()
-    if ready is not None:
-        ready(url)
-    try:
-        await stop.wait()
-    finally:
-        await runner.cleanup()
-
-
-def _wait_for_stdin_eof(loop: asyncio.AbstractEventLoop, stop: asyncio.Event) -> None:
-    """Block until stdin reaches EOF, then ask the event loop to stop."""
-    with contextlib.suppress(OSError, ValueError):
-        while sys.stdin.buffer.read(65536):
-            pass
-    with contextlib.suppress(RuntimeError):  # loop already closed
-        loop.call_soon_threadsafe(stop.set)
-
-
-def print_ready(url: str) -> None:
-    """Announce readiness with the one line :class:`EmulatorProcess` waits for."""
-    sys.stdout.write(f"EMULATOR_URL={url}\n")
-    sys.stdout.flush()
 
 
 def monotonic() -> float:
