@@ -3,7 +3,7 @@
 Every report works the same way (doc, "API request construction"): ``GET
 {api_url}/{report_name}?send_status=true&...`` answers 202 while the report is
 generated and 200 with the whole report when it is done; so one class serves
-all twelve streams, and each stream only names its report (``streams.py``).
+all twelve streams, each instance made for one report spec (``streams.STREAMS``).
 """
 
 from __future__ import annotations
@@ -20,8 +20,9 @@ from urllib.parse import parse_qs, urlsplit
 
 import requests
 import urllib3
-from singer_sdk import Stream
 from singer_sdk.exceptions import FatalAPIError, RetriableAPIError
+from singer_sdk.mapper import RemoveRecordTransform
+from singer_sdk.singerlib import SchemaMessage
 
 from tap_brightcove_interactivity import cells
 from tap_brightcove_interactivity.row_keys import EventKeys, SummaryKeys
@@ -45,6 +46,7 @@ from video_taps_common.sync_window import ExplicitBookmarksMixin, SyncWindowMixi
 
 if t.TYPE_CHECKING:
     from singer_sdk.helpers.types import Context
+    from singer_sdk.mapper import StreamMap
 
     from tap_brightcove_interactivity.tap import TapBrightcoveInteractivity
 
@@ -88,20 +90,29 @@ class SpooledReport:
 class ReportStream(ExplicitBookmarksMixin, SyncWindowMixin, VendorStream[None]):
     """One engagement report, synced per account (each account its own partition).
 
+    One instance per report spec (``streams.STREAMS``): the spec gives the
+    stream's name, schema, replication key and primary key. Records come from
+    :meth:`records_for_partition` (the family's hook in ``VendorStream``, in
+    place of the SDK's ``request_records``/paginator/``parse_response``, which a
+    report submitted, polled and downloaded whole has no use for); requests go
+    through the SDK's ``validate_response``, ``backoff_*`` and ``timeout``.
     ``SyncWindowMixin`` gives the signpost: the run's start by the API's clock
     (or ``end_date``), beyond which ``check_bookmarks`` refuses a bookmark.
     """
 
-    spec: t.ClassVar[ReportSpec]
     path = ""
     #: Bookmarks move only when a whole window was read (``save_bookmark``).
     is_sorted = True
     check_sorted = False
 
-    def __init__(self, tap: TapBrightcoveInteractivity) -> None:
-        super().__init__(tap, name=self.spec.name, schema=report_schema(self.spec))
-        if self.spec.grain == "event":
-            self.replication_key = self.spec.time_column
+    def __init__(self, tap: TapBrightcoveInteractivity, spec: ReportSpec) -> None:
+        """The stream of report ``spec``; a catalog may still set its keys (``apply_catalog``)."""
+        #: The report this stream reads: name, grain, columns, identity.
+        self.spec = spec
+        super().__init__(tap, name=spec.name, schema=report_schema(spec))
+        self.primary_keys = spec.key_properties
+        if spec.grain == "event":
+            self.replication_key = spec.time_column
         elif tap.summary_by_day:
             self.replication_key = REPORT_START
         self._deferred_version: int | None = None
@@ -110,15 +121,36 @@ class ReportStream(ExplicitBookmarksMixin, SyncWindowMixin, VendorStream[None]):
     # Shape --------------------------------------------------------------------------
 
     @property
-    def primary_keys(self) -> tuple[str, ...]:  # type: ignore[override]
-        """Event rows: the digest alone; summary rows also name their report window."""
-        if self.spec.grain == "event":
-            return (ROW_KEY,)
-        return (ACCOUNT_ID, REPORT_START, REPORT_END, ROW_KEY)
+    def stream_maps(self) -> list[StreamMap]:
+        """The SDK's stream maps of this report, registered under its own key properties.
 
-    @primary_keys.setter
-    def primary_keys(self, _value: t.Any) -> None:  # noqa: ANN401 - the SDK assigns from the catalog
-        return
+        The tap's mapper registers each stream with the catalog entry's
+        top-level ``key_properties`` only, while the SDK's ``apply_catalog``
+        takes the stream's keys from ``table-key-properties`` too; SCHEMA
+        messages carry the maps' keys, so the maps are registered again, once,
+        with :attr:`primary_keys` where they differ.
+        """
+        maps = self._keyed_stream_maps
+        if maps is None:
+            maps = super().stream_maps
+            registered = maps[0].raw_key_properties
+            if list(registered or ()) != list(self.primary_keys):
+                self.register_stream_maps(maps, maps[0].raw_schema)
+            self._keyed_stream_maps = maps
+        return maps
+
+    _keyed_stream_maps: list[StreamMap] | None = None
+
+    def register_stream_maps(self, maps: list[StreamMap], schema: dict) -> None:
+        """Register ``schema`` and the stream's keys with the mapper; ``maps`` follow in place.
+
+        ``maps`` is the list the SDK's sync loop holds for this stream, so
+        records and SCHEMA messages from here on go through the new maps (the
+        ``stream_maps`` setting, flattening) too.
+        """
+        mapper = self.video_tap.mapper
+        mapper.register_raw_stream_schema(self.name, schema, list(self.primary_keys))
+        maps[:] = mapper.stream_maps[self.name]
 
     @property
     def partitions(self) -> list[dict]:
@@ -462,19 +494,22 @@ class ReportStream(ExplicitBookmarksMixin, SyncWindowMixin, VendorStream[None]):
         return set(self.schema["properties"])
 
     def add_undeclared_columns(self, raw: dict, request: ReportRequest) -> None:
-        """Keep columns the schema lacks: string columns, announced in a new SCHEMA first."""
+        """Keep columns the schema lacks: string columns, announced in a new SCHEMA first.
+
+        The stream's schema and selection gain the columns (so every record
+        carries them, ``keep_declared_fields``), the mapper registers the
+        grown schema (so ``stream_maps`` and flattening apply to them), and a
+        SCHEMA per stream map goes out before the first record that has them.
+        """
         new = [name for name in raw if name not in self._known_columns]
-        schema = copy.deepcopy(self.schema)
+        maps = self.stream_maps
+        registered = copy.deepcopy(maps[0].raw_schema)
         for name in new:
-            schema["properties"][name] = dict(UNDECLARED_COLUMN_SCHEMA)
-        self._schema = schema
-        mapper = self.video_tap.mapper
-        mapper.register_raw_stream_schema(self.name, schema, list(self.primary_keys))
-        self._stream_maps = mapper.stream_maps[self.name]
-        if self._mask is not None:
-            for name in new:
-                self._mask[("properties", name)] = True
+            self.schema["properties"][name] = dict(UNDECLARED_COLUMN_SCHEMA)
+            registered["properties"][name] = dict(UNDECLARED_COLUMN_SCHEMA)
+            self.mask[("properties", name)] = True
         self._known_columns.update(new)
+        # Derived from the schema and cached: computed again with the new columns.
         for attribute in ("_converters", "_all_fields_null", "_declared_fields"):
             self.__dict__.pop(attribute, None)
         self.logger.warning(
@@ -484,7 +519,23 @@ class ReportStream(ExplicitBookmarksMixin, SyncWindowMixin, VendorStream[None]):
             ", ".join(new),
             request.describe(),
         )
-        Stream._write_schema_message(self)  # noqa: SLF001 - again, with the new columns
+        self.register_stream_maps(maps, registered)
+        self.write_schema_messages()
+
+    def write_schema_messages(self) -> None:
+        """A SCHEMA for each stream map that emits records, as the SDK's sync sends at its start."""
+        bookmark_properties = [self.replication_key] if self.replication_key else None
+        for stream_map in self.stream_maps:
+            if isinstance(stream_map, RemoveRecordTransform):
+                continue
+            self.video_tap.write_message(
+                SchemaMessage(
+                    stream_map.stream_alias,
+                    stream_map.transformed_schema,
+                    stream_map.transformed_key_properties,
+                    bookmark_properties,
+                )
+            )
 
     # Full-table summaries ------------------------------------------------------------
 

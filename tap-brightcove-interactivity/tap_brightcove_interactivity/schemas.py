@@ -1,4 +1,4 @@
-"""The twelve engagement reports: their columns, grain and identity, declared once.
+"""The twelve engagement reports: their columns, grain, identity and keys, declared once.
 
 The API's raw column names are not public (FINDINGS.md §1, "Column names / JSON
 shape: NOT FOUND"). What is declared here are the Studio report labels of the
@@ -47,6 +47,18 @@ class ReportSpec:
     #: keeps the row's key when its counts changed. Guessed from the Studio
     #: labels; where a report lacks them the whole row identifies it instead.
     identity: tuple[str, ...] = ()
+    #: What one row of the report is, in a line (the stream's documentation).
+    description: str = ""
+
+    @property
+    def key_properties(self) -> tuple[str, ...]:
+        """The stream's primary key unless a catalog names another.
+
+        Event rows: the digest alone; summary rows also name their report window.
+        """
+        if self.grain == "event":
+            return (ROW_KEY,)
+        return (ACCOUNT_ID, REPORT_START, REPORT_END, ROW_KEY)
 
     @property
     def declared(self) -> dict[str, ColumnType]:
@@ -99,6 +111,7 @@ REPORTS: tuple[ReportSpec, ...] = (
             ("percent_viewed_passive", "number"),
         ),
         identity=("project_id",),
+        description="One row per project: loads, plays, interactions and view time.",
     ),
     ReportSpec(
         "user_engagement_summary_raw",
@@ -116,6 +129,7 @@ REPORTS: tuple[ReportSpec, ...] = (
             ("sessions", "integer"),
         ),
         identity=("user",),
+        description="One row per viewer (a random id, or the one passed through the Viewer API).",
     ),
     ReportSpec(
         "experience_engagement_summary_raw",
@@ -131,6 +145,7 @@ REPORTS: tuple[ReportSpec, ...] = (
             ("percent_viewed", "number"),
         ),
         identity=("experience",),
+        description="One row per experience.",
     ),
     ReportSpec(
         "poll_widget_summary",
@@ -147,6 +162,7 @@ REPORTS: tuple[ReportSpec, ...] = (
             ("answers_received", "integer"),
         ),
         identity=("annotation_id", "response"),
+        description="One row per poll widget and response value, with its count.",
     ),
     ReportSpec(
         "signin_widget_summary",
@@ -160,8 +176,15 @@ REPORTS: tuple[ReportSpec, ...] = (
             ("auto_sign_ins", "integer"),
         ),
         identity=("annotation_id",),
+        description="One row per sign-in widget, with its sign-in counts.",
     ),
-    ReportSpec("user_stream_raw", "event", _STREAM_COLUMNS, time_column="when"),
+    ReportSpec(
+        "user_stream_raw",
+        "event",
+        _STREAM_COLUMNS,
+        time_column="when",
+        description="One row per viewer action (bookmarks, player controls, annotations, widgets).",
+    ),
     ReportSpec(
         "project_stream_raw",
         "event",
@@ -176,6 +199,7 @@ REPORTS: tuple[ReportSpec, ...] = (
             ("annotation_id", "string"),
         ),
         time_column="when",
+        description="One row per action, by project.",
     ),
     ReportSpec(
         "experience_stream_raw",
@@ -189,6 +213,7 @@ REPORTS: tuple[ReportSpec, ...] = (
             ("details", "string"),
         ),
         time_column="when",
+        description="One row per action, by experience.",
     ),
     ReportSpec(
         "poll_widget_detail",
@@ -204,6 +229,7 @@ REPORTS: tuple[ReportSpec, ...] = (
             ("response", "string"),
         ),
         time_column="session_start_time",
+        description="One row per poll submission.",
     ),
     ReportSpec(
         "signin_widget_detail",
@@ -222,6 +248,7 @@ REPORTS: tuple[ReportSpec, ...] = (
             ("auto_sign_in", "boolean"),
         ),
         time_column="session_start_time",
+        description="One row per sign-in, silent automatic ones included.",
     ),
     ReportSpec(
         "chapter_summary",
@@ -235,6 +262,7 @@ REPORTS: tuple[ReportSpec, ...] = (
             ("clicks", "integer"),
         ),
         identity=("id",),
+        description="One row per chapter annotation: views and clicks.",
     ),
     ReportSpec(
         "widget_user_sentiment_summary",
@@ -249,6 +277,7 @@ REPORTS: tuple[ReportSpec, ...] = (
             ("plays_with_min_rating", "integer"),
         ),
         identity=("project_id", "video_source_id"),
+        description="One row per project and video: ratings given.",
     ),
 )
 

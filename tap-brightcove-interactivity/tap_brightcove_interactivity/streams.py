@@ -1,99 +1,25 @@
-"""One stream per engagement report, named exactly like the report's endpoint.
+"""The tap's streams, listed in one place: one :class:`ReportStream` per report spec.
 
-Everything a report needs is in ``schemas.REPORTS`` (its columns, grain and
-identity) and ``client.ReportStream`` (how any report is read); a stream class
-only names its report.
+Every engagement report is read the same way (``client.ReportStream``), so a
+stream is not a class of its own but a :class:`~tap_brightcove_interactivity.schemas.ReportSpec`
+(its endpoint name, grain, columns and row identity) that ``ReportStream`` is
+made for. A new report stream is one ``ReportSpec`` entry in ``schemas.REPORTS``.
 """
 
 from __future__ import annotations
 
+import typing as t
+
 from tap_brightcove_interactivity.client import ReportStream
-from tap_brightcove_interactivity.schemas import REPORTS_BY_NAME
+from tap_brightcove_interactivity.schemas import REPORTS, ReportSpec
+
+if t.TYPE_CHECKING:
+    from tap_brightcove_interactivity.tap import TapBrightcoveInteractivity
+
+#: Every stream of the tap: the reports a ``ReportStream`` is made for, in ``schemas.REPORTS``.
+STREAMS: tuple[ReportSpec, ...] = REPORTS
 
 
-class ProjectEngagementSummaryStream(ReportStream):
-    """One row per project: loads, plays, interactions and view time."""
-
-    spec = REPORTS_BY_NAME["project_engagement_summary_raw"]
-
-
-class UserEngagementSummaryStream(ReportStream):
-    """One row per viewer (a random id, or the one passed through the Viewer API)."""
-
-    spec = REPORTS_BY_NAME["user_engagement_summary_raw"]
-
-
-class ExperienceEngagementSummaryStream(ReportStream):
-    """One row per experience."""
-
-    spec = REPORTS_BY_NAME["experience_engagement_summary_raw"]
-
-
-class PollWidgetSummaryStream(ReportStream):
-    """One row per poll widget and response value, with its count."""
-
-    spec = REPORTS_BY_NAME["poll_widget_summary"]
-
-
-class SigninWidgetSummaryStream(ReportStream):
-    """One row per sign-in widget, with its sign-in counts."""
-
-    spec = REPORTS_BY_NAME["signin_widget_summary"]
-
-
-class UserStreamStream(ReportStream):
-    """One row per viewer action (bookmark views, player controls, annotations, widgets)."""
-
-    spec = REPORTS_BY_NAME["user_stream_raw"]
-
-
-class ProjectStreamStream(ReportStream):
-    """One row per action, by project."""
-
-    spec = REPORTS_BY_NAME["project_stream_raw"]
-
-
-class ExperienceStreamStream(ReportStream):
-    """One row per action, by experience."""
-
-    spec = REPORTS_BY_NAME["experience_stream_raw"]
-
-
-class PollWidgetDetailStream(ReportStream):
-    """One row per poll submission."""
-
-    spec = REPORTS_BY_NAME["poll_widget_detail"]
-
-
-class SigninWidgetDetailStream(ReportStream):
-    """One row per sign-in, silent automatic ones included."""
-
-    spec = REPORTS_BY_NAME["signin_widget_detail"]
-
-
-class ChapterSummaryStream(ReportStream):
-    """One row per chapter annotation: views and clicks."""
-
-    spec = REPORTS_BY_NAME["chapter_summary"]
-
-
-class WidgetUserSentimentSummaryStream(ReportStream):
-    """One row per project and video: ratings given."""
-
-    spec = REPORTS_BY_NAME["widget_user_sentiment_summary"]
-
-
-STREAM_TYPES: tuple[type[ReportStream], ...] = (
-    ProjectEngagementSummaryStream,
-    UserEngagementSummaryStream,
-    ExperienceEngagementSummaryStream,
-    PollWidgetSummaryStream,
-    SigninWidgetSummaryStream,
-    UserStreamStream,
-    ProjectStreamStream,
-    ExperienceStreamStream,
-    PollWidgetDetailStream,
-    SigninWidgetDetailStream,
-    ChapterSummaryStream,
-    WidgetUserSentimentSummaryStream,
-)
+def report_streams(tap: TapBrightcoveInteractivity) -> list[ReportStream]:
+    """One stream per report in :data:`STREAMS`, named like the report's endpoint."""
+    return [ReportStream(tap, spec) for spec in STREAMS]

@@ -187,8 +187,8 @@ class TapBrightcoveInteractivity(VideoTap):
         return []
 
     def discover_streams(self) -> list[ReportStream]:
-        """One stream per report."""
-        return [stream_type(self) for stream_type in streams.STREAM_TYPES]
+        """One stream per report spec in ``streams.STREAMS``."""
+        return streams.report_streams(self)
 
     # Settings, read once -----------------------------------------------------------
 
