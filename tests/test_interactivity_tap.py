@@ -145,6 +145,82 @@ def test_identical_events_are_two_rows_and_undeclared_columns_are_kept(emulator)
     assert run.stderr.count("does not declare") == 1
 
 
+def singer_messages(run: TapRun) -> list[dict]:
+    return [json.loads(line) for line in run.stdout.splitlines() if line.startswith("{")]
+
+
+def test_the_catalogs_key_properties_reach_every_schema_message(emulator):
+    emulator.reset(**FAST)
+    config = interactivity_config(emulator, account_ids=ACCOUNTS[:1])
+    catalog = select_only(discover(TAP, config), {"chapter_summary", "project_stream_raw"})
+    keys = {
+        "chapter_summary": ["account_id", "report_start", "report_end", "id"],
+        "project_stream_raw": ["account_id", "row_key"],
+    }
+    for entry in catalog["streams"]:
+        name = entry["tap_stream_id"]
+        if name not in keys:
+            continue
+        (root,) = [m["metadata"] for m in entry["metadata"] if m["breadcrumb"] == []]
+        root["table-key-properties"] = keys[name]
+        if name == "chapter_summary":
+            entry.pop("key_properties")  # a catalog may name them in its metadata only
+        else:
+            entry["key_properties"] = keys[name]
+    run = run_tap(TAP, config, catalog=catalog)
+    assert_ok(run)
+
+    schemas = [m for m in singer_messages(run) if m["type"] == "SCHEMA"]
+    for name, names in keys.items():
+        mine = [m for m in schemas if m["stream"] == name]
+        assert mine, name
+        assert [m.get("key_properties") for m in mine] == [names] * len(mine), name
+        assert run.records[name], name
+    # project_stream_raw's undeclared player_id is announced in a second SCHEMA, same keys.
+    assert any(
+        "player_id" in m["schema"]["properties"]
+        for m in schemas
+        if m["stream"] == "project_stream_raw"
+    )
+
+
+def test_stream_maps_apply_to_the_records_carrying_an_undeclared_column(emulator):
+    emulator.reset(**FAST)
+    maps = {
+        "project_stream_raw": {
+            "__alias__": "project_actions",
+            "player": "player_id",
+            "source": "'interactivity'",
+            "details": None,
+        }
+    }
+    run = sync(emulator, ["project_stream_raw"], account_ids=ACCOUNTS[:1], stream_maps=maps)
+    assert_ok(run)
+    messages = singer_messages(run)
+    assert not [m for m in messages if m.get("stream") == "project_stream_raw"]
+    records = run.records["project_actions"]
+    with_player = [r for r in records if r["player_id"]]
+    assert with_player, "the emulator served no player_id: the test proves nothing"
+    assert all(r["player"] == r["player_id"] for r in records)
+    assert {r["source"] for r in records} == {"interactivity"}
+    assert not [r for r in records if "details" in r]
+    # The SCHEMA announcing the new column is the mapped one, before its first record.
+    first_with = next(
+        i for i, m in enumerate(messages) if m["type"] == "RECORD" and "player_id" in m["record"]
+    )
+    (announcing,) = [
+        m
+        for m in messages[:first_with]
+        if m["type"] == "SCHEMA" and "player_id" in m["schema"]["properties"]
+    ]
+    assert announcing["stream"] == "project_actions"
+    properties = announcing["schema"]["properties"]
+    assert properties["player_id"] == {"type": ["string", "null"]}
+    assert {"player", "source"} <= set(properties)
+    assert "details" not in properties
+    assert announcing["key_properties"] == ["row_key"]
+
+
 def test_csv_and_json_give_identical_records(emulator):
     emulator.reset(**FAST)
     streams = ["signin_widget_detail", "poll_widget_summary", "user_stream_raw"]

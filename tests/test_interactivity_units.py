@@ -19,7 +19,7 @@ import pytest
 
 from tap_brightcove_interactivity import cells
 from tap_brightcove_interactivity.budget import ReportBudget
-from tap_brightcove_interactivity.client import ReportDataError, SpooledReport
+from tap_brightcove_interactivity.client import ReportDataError, ReportStream, SpooledReport
 from tap_brightcove_interactivity.row_keys import OccurrenceCounter
 from tap_brightcove_interactivity.scheduler import (
     BudgetSpentError,
@@ -27,6 +27,7 @@ from tap_brightcove_interactivity.scheduler import (
     ReportScheduler,
     ReportThrottledError,
 )
+from tap_brightcove_interactivity.streams import STREAMS
 from tap_brightcove_interactivity.tap import TapBrightcoveInteractivity
 
 CONFIG = {
@@ -56,6 +57,22 @@ def records(stream_, body: bytes, report_format: str = "csv") -> list[dict]:
     report = SpooledReport(io.BytesIO(body), len(body))
     req = request(stream_.name, report_format)
     return list(stream_.records_in_report(report, req))
+
+
+def test_each_report_spec_is_one_report_stream_with_the_specs_keys():
+    tap = TapBrightcoveInteractivity(config=CONFIG)
+    assert sorted(tap.streams) == sorted(spec.name for spec in STREAMS)
+    assert len(STREAMS) == 12
+    for spec in STREAMS:
+        report = tap.streams[spec.name]
+        assert type(report) is ReportStream
+        assert report.spec is spec
+        assert tuple(report.primary_keys) == spec.key_properties
+    entries = {entry["tap_stream_id"]: entry for entry in tap.catalog_dict["streams"]}
+    assert list(entries["user_stream_raw"]["key_properties"]) == ["row_key"]
+    assert list(entries["chapter_summary"]["key_properties"]) == [
+        "account_id", "report_start", "report_end", "row_key",
+    ]  # fmt: skip
 
 
 POLL_CSV = (
