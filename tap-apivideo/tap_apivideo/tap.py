@@ -190,11 +190,6 @@ class TapApiVideo(VideoTap):
     #: clock is off must never ask for a day the API refuses or has not finished.
     clock_from_token_answer = True
 
-    def sync_all(self) -> None:
-        """Prove the key and read the API's clock before any data request."""
-        _ = self.sync_started_at
-        super().sync_all()
-
     @cached_property
     def plays_dimensions(self) -> list[str]:
         """Configured dimensions; ``liveStreamId`` is the same dimension as ``videoId``."""

@@ -143,11 +143,10 @@ class TapIbmVideo(VideoTap):
             ]
         return []
 
-    def sync_all(self) -> None:
-        """Warn of bookmarks the configured content types leave unread, then sync."""
+    def prepare_run(self) -> None:
+        """Warn of bookmarks the configured content types leave unread."""
         for warning in self.ignored_bookmark_warnings():
             self.logger.warning("%s", warning)
-        super().sync_all()
 
     def ignored_bookmark_warnings(self) -> list[str]:
         """Bookmarks in the state that ``content_types`` makes the tap ignore.
