@@ -14,6 +14,9 @@ What it adds to the SDK's ``Tap``, so each tap inherits it instead of copying it
   summary, after every healthy partition was synced and checkpointed.
 - Output goes through :class:`BookmarkFlushingWriter`, and a summary per
   stream closes the log.
+- One run for every tap (:meth:`VideoTap.sync_all`); a tap adapts it through
+  :meth:`~VideoTap.prepare_run` and :meth:`~VideoTap.finish_run`, not by
+  overriding it.
 """
 
 from __future__ import annotations
