@@ -626,7 +626,16 @@ class VendorStream(RecordMessagesHook, ActivateVersionHook, RESTStream[_TToken])
 
 
 class BudgetedStream(VendorStream[_TToken]):
-    """Requests under the tap's shared rate budget, one JSON page at a time (:meth:`fetch_page`)."""
+    """Requests under the tap's shared rate budget, one JSON page at a time (:meth:`fetch_page`).
+
+    In place of the SDK's per-request path (its ``_request``, which this class
+    never calls): :meth:`fetch_page` builds the request with the SDK's
+    ``get_http_request`` and ``build_prepared_request``, retries it with
+    ``request_decorator`` (the ``backoff_*`` hooks), and each try takes a slot
+    of the budget and goes through :meth:`~VendorStream.send_request`, which
+    applies the authenticator, sends, validates and counts its sync cost as the
+    SDK does.
+    """
 
     @property
     def rate_budget(self) -> RequestBudget:
