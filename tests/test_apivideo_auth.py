@@ -8,7 +8,7 @@ import json
 import pytest
 import requests
 
-from video_taps_common.apivideo_auth import ApiVideoAuthenticator
+from tap_apivideo.auth import ApiVideoAuthenticator
 from video_taps_common.errors import CredentialsRejectedError
 
 KEY = "secret-api-key-123"
@@ -51,7 +51,7 @@ def auth() -> ApiVideoAuthenticator:
 
 
 def install(auth: ApiVideoAuthenticator, session: FakeSession) -> None:
-    auth._session = session  # type: ignore[assignment]  # noqa: SLF001
+    auth.token_session = session  # type: ignore[assignment]
 
 
 def test_renewal_uses_the_refresh_token_and_falls_back_to_the_key(auth):

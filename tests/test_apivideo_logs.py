@@ -9,6 +9,7 @@ most of a sync's log. The mechanism lives in the shared layer
 from __future__ import annotations
 
 import datetime
+import json
 import logging
 import os
 
@@ -45,6 +46,10 @@ def test_a_sync_with_a_partition_per_session_stays_short_at_info_and_names_parti
     # A fixed budget per stream, however many sessions (partitions) there are.
     assert len(run.stderr.splitlines()) < 4 * len(ALL_STREAMS)
     assert [line for line in info if "Summary session_events" in line]
+    assert "http_request_duration" not in run.stderr
+    # A child syncs once per parent; its SCHEMA (unchanged) goes out once.
+    schemas = [json.loads(line)["stream"] for line in run.stdout.splitlines() if '"SCHEMA"' in line]
+    assert sorted(schemas) == sorted(set(schemas)) == sorted(ALL_STREAMS)
 
     os.environ["TAP_APIVIDEO_LOGLEVEL"] = "DEBUG"
     try:
@@ -58,6 +63,9 @@ def test_a_sync_with_a_partition_per_session_stays_short_at_info_and_names_parti
         if f"{SDK_START} 'session_events' [sessionId=" in line and "| DEBUG " in line
     ]
     assert len(starts) == len(sessions)
+    durations = [line for line in debug.stderr.splitlines() if "http_request_duration" in line]
+    assert durations
+    assert all("| DEBUG " in line for line in durations)
     session_id = sessions[0]["session"]["sessionId"]
     assert [line for line in starts if f"[sessionId={session_id}]" in line]
     assert [

@@ -149,7 +149,8 @@ def ibm_headers(remaining: int, reset_epoch: float, limit: int = 10) -> FakeResp
 
 
 def header_budget(headers=None):
-    from video_taps_common.header_budget import IBM_HEADERS, HeaderRateBudget
+    from tap_ibm_video.tap import RATE_LIMIT_HEADERS as IBM_HEADERS
+    from video_taps_common.header_budget import HeaderRateBudget
 
     clock = FakeClock()
     wall = {"offset": 1_700_000_000.0 - clock.now}
@@ -211,7 +212,7 @@ def test_header_budget_429_holds_every_caller_until_the_reset():
 
 
 def test_header_budget_reads_retry_after_seconds_for_apivideo():
-    from video_taps_common.header_budget import APIVIDEO_HEADERS
+    from tap_apivideo.tap import RATE_LIMIT_HEADERS as APIVIDEO_HEADERS
 
     budget, clock, _ = header_budget(APIVIDEO_HEADERS)
     budget.acquire()

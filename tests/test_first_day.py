@@ -31,6 +31,8 @@ from tests.test_audience_tap import ACCOUNTS, tap_config
 from video_api_emulator import __main__ as emulator_cli
 from video_api_emulator.config import DEMO_PORT, demo_config
 from video_api_emulator.process import EmulatorProcess
+from video_taps_common.errors import CredentialsRejectedError, InvalidInputError
+from video_taps_common.tap_base import VideoTap
 
 AUDIENCE = "tap-brightcove-audience"
 
@@ -340,6 +342,58 @@ def test_a_state_written_by_another_tap_is_an_error_naming_the_file(emulator):
     assert "views" in last_line
     assert not run.records
     assert data_requests(emulator) == 0
+
+
+#: Each tap's wrong credential, and the emulator routes that only hand out tokens.
+WRONG_CREDENTIALS = {
+    "tap-brightcove-audience": {"client_secret": "wrong-secret"},
+    "tap-ibm-video": {"client_secret": "wrong-secret"},
+    "tap-apivideo": {"api_key": "wrong-secret"},
+    "tap-brightcove-interactivity": {"client_secret": "wrong-secret"},
+}
+TOKEN_APIS = ("brightcove_oauth.", "ibm_oauth.", "apivideo_auth.")
+
+
+def in_process_run(tap: VideoTap) -> BaseException | None:
+    """``sync_all`` of a tap built in this process: the error it ended with, if any."""
+    try:
+        tap.sync_all()
+    except Exception as error:  # noqa: BLE001 - the test looks at what it was
+        return error
+    return None
+
+
+@pytest.mark.parametrize("name", sorted(TAPS))
+def test_wrong_credentials_stop_every_tap_before_any_data_request(name, emulator, capsys):
+    tap_class, config = TAPS[name]
+
+    error = in_process_run(tap_class(config=config(emulator, **WRONG_CREDENTIALS[name])))
+
+    assert isinstance(error, CredentialsRejectedError), error
+    assert "wrong-secret" not in str(error)
+    routes = emulator.stats()["requests_by_route"]
+    assert routes, "the credentials were never tried"
+    assert [route for route in routes if not route.startswith(TOKEN_APIS)] == []
+    assert '"type":"RECORD"' not in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("name", sorted(TAPS))
+def test_a_state_of_another_tap_stops_every_tap_before_any_request(name, emulator):
+    """Checked before the credentials: Interactivity used to plan and submit reports first."""
+    tap_class, config = TAPS[name]
+    foreign = {"bookmarks": {"no_such_stream": {"replication_key_value": "2026-01-05"}}}
+
+    error = in_process_run(tap_class(config=config(emulator), state=foreign))
+
+    assert isinstance(error, InvalidInputError), error
+    assert f"cannot belong to {name}" in str(error)
+    assert data_requests(emulator) == 0
+
+
+def test_no_tap_overrides_the_run_template():
+    """Taps adapt the run through ``prepare_run``/``finish_run``, never by replacing it."""
+    for tap_class, _config in TAPS.values():
+        assert tap_class.sync_all is VideoTap.sync_all, tap_class.__name__
 
 
 def test_bookmarks_of_streams_the_tap_lacks_beside_its_own_get_a_warning(emulator):

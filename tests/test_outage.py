@@ -28,13 +28,14 @@ import requests
 from tap_apivideo.tap import TapApiVideo
 from tap_brightcove_audience.tap import TapBrightcoveAudience
 from tap_brightcove_interactivity.tap import TapBrightcoveInteractivity
+from tap_ibm_video.tap import RATE_LIMIT_HEADERS as IBM_HEADERS
 from tap_ibm_video.tap import TapIbmVideo
 from tests.support import apivideo as av
 from tests.support import ibm
 from tests.support import interactivity as inter
 from tests.test_audience_tap import ACCOUNTS, tap_config, truth
 from video_taps_common.concurrent_stream import VendorStream
-from video_taps_common.header_budget import IBM_HEADERS, HeaderRateBudget
+from video_taps_common.header_budget import HeaderRateBudget
 
 #: Tries per request (``VendorStream.backoff_max_tries``).
 TRIES = 8

@@ -10,7 +10,7 @@ API facts used here (FINDINGS.md §4 and the OpenAPI files it names):
   (analytics switched off for the project) and, on the endpoints the vendor
   retired, a 404 for the route itself, whose body names nothing.
 - The analytics endpoints serve only the last 30 days, counted on the API's
-  clock (see ``video_taps_common.apivideo_auth``).
+  clock (see ``tap_apivideo.auth``).
 """
 
 from __future__ import annotations
@@ -24,8 +24,8 @@ from http import HTTPStatus
 from singer_sdk.exceptions import FatalAPIError
 from singer_sdk.streams.rest import HTTPRequest
 
+from tap_apivideo.problems import describe_problem
 from video_taps_common import ConcurrentPagesStream, FetchedPage
-from video_taps_common.apivideo_auth import describe_problem
 from video_taps_common.errors import StreamUnavailableError
 from video_taps_common.settings import parse_datetime
 from video_taps_common.sync_window import ExplicitBookmarksMixin, SyncWindowMixin

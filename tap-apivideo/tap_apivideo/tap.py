@@ -9,9 +9,9 @@ from functools import cached_property
 from singer_sdk import typing as th
 
 from tap_apivideo import streams
+from tap_apivideo.auth import ApiVideoAuthenticator
 from tap_apivideo.client import MAX_PAGE_SIZE
-from video_taps_common.apivideo_auth import ApiVideoAuthenticator
-from video_taps_common.header_budget import APIVIDEO_HEADERS, HeaderRateBudget
+from video_taps_common.header_budget import HeaderRateBudget, RateLimitHeaders
 from video_taps_common.settings import (
     max_concurrent_requests_property,
     request_timeout_property,
@@ -27,7 +27,14 @@ DEFAULT_API_URL = "https://ws.api.video"
 DEFAULT_MAX_CONCURRENT_REQUESTS = 8
 #: The docs give no response-time figure; list and analytics calls are small.
 REQUEST_TIMEOUT_SECONDS = 60
-#: Token requests before the first data request: the same patience as data.
+#: OpenAPI 2024-07 response headers (FINDINGS §4): X-RateLimit-Limit/-Remaining,
+#: and X-RateLimit-Retry-After in seconds from now.
+RATE_LIMIT_HEADERS = RateLimitHeaders(
+    limit="X-RateLimit-Limit",
+    remaining="X-RateLimit-Remaining",
+    reset="X-RateLimit-Retry-After",
+    reset_is_timestamp=False,
+)
 
 #: Media id settings: the prefix and kind of their ids. The spec gives no
 #: pattern; every id it shows is its prefix (``vi`` videos, ``li`` live
@@ -183,11 +190,6 @@ class TapApiVideo(VideoTap):
     #: clock is off must never ask for a day the API refuses or has not finished.
     clock_from_token_answer = True
 
-    def sync_all(self) -> None:
-        """Prove the key and read the API's clock before any data request."""
-        _ = self.sync_started_at
-        super().sync_all()
-
     @cached_property
     def plays_dimensions(self) -> list[str]:
         """Configured dimensions; ``liveStreamId`` is the same dimension as ``videoId``."""
@@ -199,7 +201,7 @@ class TapApiVideo(VideoTap):
     @cached_property
     def rate_budget(self) -> HeaderRateBudget:
         """Paced by X-RateLimit-Limit/-Remaining/-Retry-After (500 reads a minute in production)."""
-        return HeaderRateBudget(APIVIDEO_HEADERS)
+        return HeaderRateBudget(RATE_LIMIT_HEADERS)
 
     @cached_property
     def authenticator(self) -> ApiVideoAuthenticator:

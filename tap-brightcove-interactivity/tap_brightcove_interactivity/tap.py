@@ -291,31 +291,35 @@ class TapBrightcoveInteractivity(VideoTap):
 
     # The run ---------------------------------------------------------------------------
 
-    def sync_all(self) -> None:
-        """Plan every report, submit them ahead under the budget, then sync stream by stream."""
-        self.check_bookmarks()
+    def prepare_run(self) -> None:
+        """Plan every report and start submitting them ahead under the budget."""
         self.start_run()
+
+    def finish_run(self) -> None:
+        """Stop submitting, keep the budget and the pending reports in the state, say what is left.
+
+        Also after a failed sync: reports submitted but not read are kept, so
+        the next run reads them instead of paying for them again.
+        """
         scheduler = self.scheduler
-        try:
-            super().sync_all()
-        finally:
-            scheduler.stop()
-            self.save_report_state()
-            self.state_writer.write_state(self.state)
-            if scheduler.budget_spent:
-                self.logger.warning(
-                    "The day's report budget is spent (reports_per_day=%d): %d planned "
-                    "report(s) were not requested. Every finished window is saved; the next "
-                    "run resumes from there.",
-                    int(self.config["reports_per_day"]),
-                    scheduler.remaining,
-                )
+        scheduler.stop()
+        self.save_report_state()
+        self.state_writer.write_state(self.state)
+        if scheduler.budget_spent:
+            self.logger.warning(
+                "The day's report budget is spent (reports_per_day=%d): %d planned "
+                "report(s) were not requested. Every finished window is saved; the next "
+                "run resumes from there.",
+                int(self.config["reports_per_day"]),
+                scheduler.remaining,
+            )
 
     def start_run(self) -> None:
-        """Prove the credentials, read the API's clock, plan and start submitting (once).
+        """Read the API's clock, plan and start submitting (once).
 
-        ``sync_all`` calls it first; a stream calls it too, for runs that do not
-        go through ``sync_all`` (the SDK's ``--test`` and its test runner's dry run).
+        ``prepare_run`` calls it, after the credentials were proven; a stream
+        calls it too, for runs that do not go through ``sync_all`` (the SDK's
+        ``--test`` and its test runner's dry run).
         """
         with self._run_lock:
             if self.run_started_at:

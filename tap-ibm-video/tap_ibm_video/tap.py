@@ -8,9 +8,9 @@ from functools import cached_property
 from singer_sdk import typing as th
 
 from tap_ibm_video import streams
+from tap_ibm_video.auth import IbmVideoOAuthAuthenticator
 from tap_ibm_video.client import MAX_PAGE_SIZE
-from video_taps_common.header_budget import IBM_HEADERS, HeaderRateBudget
-from video_taps_common.ibm_oauth import IbmVideoOAuthAuthenticator
+from video_taps_common.header_budget import HeaderRateBudget, RateLimitHeaders
 from video_taps_common.settings import (
     client_credentials_properties,
     max_concurrent_requests_property,
@@ -32,6 +32,14 @@ DEFAULT_MAX_CONCURRENT_REQUESTS = 4
 #: finish, so a short look-back covers a delay of minutes. Raise it if views
 #: appear later than that.
 DEFAULT_LOOKBACK_HOURS = 2
+#: api-basics-rate-limits (FINDINGS §3): X-RateLimit-Limit/-Remaining, and
+#: X-RateLimit-Reset as a Unix timestamp; the docs give no numbers.
+RATE_LIMIT_HEADERS = RateLimitHeaders(
+    limit="X-RateLimit-Limit",
+    remaining="X-RateLimit-Remaining",
+    reset="X-RateLimit-Reset",
+    reset_is_timestamp=True,
+)
 
 
 class TapIbmVideo(VideoTap):
@@ -135,11 +143,10 @@ class TapIbmVideo(VideoTap):
             ]
         return []
 
-    def sync_all(self) -> None:
-        """Warn of bookmarks the configured content types leave unread, then sync."""
+    def prepare_run(self) -> None:
+        """Warn of bookmarks the configured content types leave unread."""
         for warning in self.ignored_bookmark_warnings():
             self.logger.warning("%s", warning)
-        super().sync_all()
 
     def ignored_bookmark_warnings(self) -> list[str]:
         """Bookmarks in the state that ``content_types`` makes the tap ignore.
@@ -192,7 +199,7 @@ class TapIbmVideo(VideoTap):
     @cached_property
     def rate_budget(self) -> HeaderRateBudget:
         """Paced by the API's X-RateLimit headers; it publishes no numbers."""
-        return HeaderRateBudget(IBM_HEADERS)
+        return HeaderRateBudget(RATE_LIMIT_HEADERS)
 
     #: Windows end at the API's "now": views the API holds end there, and a
     #: machine clock ahead of it would read empty windows against the rate limit.

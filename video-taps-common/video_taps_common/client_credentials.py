@@ -89,8 +89,13 @@ class ClientCredentialsAuthenticator(OAuthAuthenticator):
             auth_endpoint=auth_endpoint,
             client_id=client_id,
             client_secret=client_secret,
-            oauth_headers=oauth_headers or basic_client_auth_headers(client_id, client_secret),
         )
+        #: Headers of every token request (client authentication, content type).
+        self.token_request_headers: dict[str, str] = oauth_headers or basic_client_auth_headers(
+            client_id, client_secret
+        )
+        #: The session token requests go through (data requests use the stream's).
+        self.token_session = requests.Session()
         self._timeout_seconds = timeout_seconds
         self._lock = threading.Lock()
         self._renew_at = 0.0
@@ -99,7 +104,7 @@ class ClientCredentialsAuthenticator(OAuthAuthenticator):
 
     def __repr__(self) -> str:
         """Never show the credentials, even in a debugger or a traceback."""
-        return f"{type(self).__name__}(auth_endpoint={self._auth_endpoint!r})"
+        return f"{type(self).__name__}(auth_endpoint={self.auth_endpoint!r})"
 
     # What subclasses adapt ---------------------------------------------------
 
@@ -125,9 +130,9 @@ class ClientCredentialsAuthenticator(OAuthAuthenticator):
 
     def send_token_request(self) -> requests.Response:
         """POST the token request; connection errors propagate to be retried."""
-        return self._session.post(
+        return self.token_session.post(
             self.auth_endpoint,
-            headers=self._oauth_headers,
+            headers=self.token_request_headers,
             data=self.oauth_request_body,
             timeout=self._timeout_seconds,
         )

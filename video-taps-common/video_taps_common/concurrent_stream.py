@@ -206,15 +206,6 @@ class VendorStream(RecordMessagesHook, ActivateVersionHook, RESTStream[_TToken])
                     singer.ActivateVersionMessage(stream=stream_map.stream_alias, version=version)
                 )
 
-    def _write_schema_message(self) -> None:
-        """Once per run: a child stream's ``sync`` runs once per parent record."""
-        if self._schema_written:
-            return
-        self._schema_written = True
-        super()._write_schema_message()
-
-    _schema_written = False
-
     def log(self, message: str, *args: t.Any, level: int = logging.INFO, **kwargs: t.Any) -> None:  # noqa: ANN401
         """Two SDK lines go to DEBUG: child streams' "Beginning sync", and "unhandled error".
 
@@ -347,7 +338,7 @@ class VendorStream(RecordMessagesHook, ActivateVersionHook, RESTStream[_TToken])
 
         The SDK's version installs the authenticator on the session, so preparing
         a request fetched a token outside the retry loop and a single 503 from
-        the token endpoint ended the sync. ``_request`` authenticates each try.
+        the token endpoint ended the sync. :meth:`send_request` authenticates each try.
         """
         request = requests.Request(*args, **kwargs)
         request.headers.setdefault("User-Agent", self.user_agent)
@@ -561,21 +552,90 @@ class VendorStream(RecordMessagesHook, ActivateVersionHook, RESTStream[_TToken])
             return describe_connection_failure(error)
         return str(error)
 
-    def _log_metric(self, point: metrics.Point) -> None:
-        """Per-request timings go to DEBUG: at INFO they were 98% of a sync's log.
+    # One try -----------------------------------------------------------------
 
-        ``<TAP>_LOGLEVEL=DEBUG`` (or the SDK's metrics logging config) shows
-        them again; the record and request counters stay at INFO.
+    def send_request(
+        self,
+        prepared: requests.PreparedRequest,
+        context: Context | None,
+        *,
+        stream: bool = False,
+    ) -> requests.Response:
+        """One try of one request: authenticate, send, time, validate, count its cost.
+
+        What the SDK's ``RESTStream`` does per try, through its public pieces,
+        so an SDK user's hooks keep working: the ``authenticator`` is applied
+        here, inside the retried call (a token fetched or renewed for this try),
+        the ``requests_session`` sends with ``timeout`` and ``allow_redirects``,
+        :meth:`log_request_duration` times it, ``validate_response`` judges it
+        and a valid answer goes to ``update_sync_costs`` (so
+        ``calculate_sync_cost`` and ``log_sync_costs`` work as in any SDK tap).
+        ``stream=True`` leaves the body unread (closed if the answer is refused).
         """
-        if point.metric is metrics.Metric.HTTP_REQUEST_DURATION:
-            if self.metrics_logger.isEnabledFor(logging.DEBUG):
-                self.metrics_logger.debug("METRIC: %s", point)
+        authenticated = self.authenticator(prepared)
+        response = self.requests_session.send(
+            authenticated,
+            timeout=self.timeout,
+            allow_redirects=self.allow_redirects,
+            stream=stream,
+        )
+        self.log_request_duration(response, context)
+        try:
+            self.validate_response(response)
+        except Exception:
+            if stream:
+                response.close()
+            raise
+        with self._sync_costs_lock:
+            # The SDK's tally is a read-modify-write; requests finish on many threads.
+            self.update_sync_costs(authenticated, response, context)
+        return response
+
+    @cached_property
+    def _sync_costs_lock(self) -> threading.Lock:
+        return threading.Lock()
+
+    def log_request_duration(self, response: requests.Response, context: Context | None) -> None:
+        """The SDK's ``http_request_duration`` METRIC line, at DEBUG.
+
+        At INFO these lines were 98% of a sync's log; ``<TAP>_LOGLEVEL=DEBUG``
+        (or the SDK's metrics logging config) shows them. The record and
+        request counters stay at INFO.
+        """
+        if not self.metrics_logger.isEnabledFor(logging.DEBUG):
             return
-        super()._log_metric(point)
+        tags: dict[str, t.Any] = {
+            metrics.Tag.STREAM: self.name,
+            metrics.Tag.ENDPOINT: self.path,
+            metrics.Tag.HTTP_STATUS_CODE: response.status_code,
+            metrics.Tag.STATUS: (
+                metrics.Status.SUCCEEDED
+                if response.status_code < HTTPStatus.BAD_REQUEST
+                else metrics.Status.FAILED
+            ),
+        }
+        if context:
+            tags[metrics.Tag.CONTEXT] = context
+        point = metrics.Point(
+            "timer",
+            metric=metrics.Metric.HTTP_REQUEST_DURATION,
+            value=response.elapsed.total_seconds(),
+            tags=tags,
+        )
+        self.metrics_logger.debug("METRIC: %s", point)
 
 
 class BudgetedStream(VendorStream[_TToken]):
-    """Requests under the tap's shared rate budget, one JSON page at a time (:meth:`fetch_page`)."""
+    """Requests under the tap's shared rate budget, one JSON page at a time (:meth:`fetch_page`).
+
+    In place of the SDK's per-request path (its ``_request``, which this class
+    never calls): :meth:`fetch_page` builds the request with the SDK's
+    ``get_http_request`` and ``build_prepared_request``, retries it with
+    ``request_decorator`` (the ``backoff_*`` hooks), and each try takes a slot
+    of the budget and goes through :meth:`~VendorStream.send_request`, which
+    applies the authenticator, sends, validates and counts its sync cost as the
+    SDK does.
+    """
 
     @property
     def rate_budget(self) -> RequestBudget:
@@ -632,7 +692,7 @@ class BudgetedStream(VendorStream[_TToken]):
         budget = self.rate_budget
         budget.acquire()
         try:
-            return self._request(prepared_request, context)
+            return self.send_request(prepared_request, context)
         finally:
             budget.release()
 

@@ -1,15 +1,15 @@
 """A request budget paced by the rate-limit headers the API sends back.
 
-IBM Video and api.video publish their limits only through response headers
+Some APIs publish their limits only through response headers
 (``X-RateLimit-Limit``/``-Remaining`` and a reset time) and a 429 once the
-window is spent; IBM publishes no numbers at all. A fixed budget would either
-waste the allowance or overrun it, so this one learns it: each response says
-how many requests the window has left and when it resets, and callers wait for
-the reset once the count runs out.
+window is spent, some with no numbers in their docs at all. A fixed budget
+would either waste the allowance or overrun it, so this one learns it: each
+response says how many requests the window has left and when it resets, and
+callers wait for the reset once the count runs out.
 
-The vendors differ only in how the reset is written: IBM sends
-``X-RateLimit-Reset`` as a Unix timestamp, api.video ``X-RateLimit-Retry-After``
-as seconds from now. :class:`RateLimitHeaders` names the headers and the form.
+APIs differ in the headers' names and in how the reset is written (a Unix
+timestamp, or seconds from now): :class:`RateLimitHeaders` names both, and each
+tap declares its API's (e.g. ``tap_ibm_video.tap.RATE_LIMIT_HEADERS``).
 
 Requests already sent when a response arrives are not in its ``Remaining``
 count yet (the server counts them when they reach it), so the budget subtracts
@@ -48,12 +48,6 @@ class RateLimitHeaders:
     reset: str = "X-RateLimit-Reset"
     #: ``True``: the reset header is a Unix timestamp; ``False``: seconds from now.
     reset_is_timestamp: bool = True
-
-
-#: IBM Video Streaming, api-basics-rate-limits (FINDINGS §3).
-IBM_HEADERS = RateLimitHeaders()
-#: api.video, OpenAPI 2024-07 response headers (FINDINGS §4).
-APIVIDEO_HEADERS = RateLimitHeaders(reset="X-RateLimit-Retry-After", reset_is_timestamp=False)
 
 
 class HeaderRateBudget(BlockingBudget):

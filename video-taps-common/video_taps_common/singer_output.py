@@ -11,6 +11,12 @@ whatever the outcome; not at interpreter exit, which printed records of
 long-finished in-process runs after everything else). A crash can only hold
 back records that no emitted bookmark covers, and the next run reads those
 again. It encodes with msgspec, which the SDK ships for this.
+
+It also writes each stream's SCHEMA once, not once per partition: the SDK's
+``Stream.sync`` announces the schema every time it runs, and a child stream's
+runs once per parent record (thousands of identical SCHEMA lines, each of which
+some targets answer by flushing their batch). A SCHEMA that differs from the
+last one written for its stream (a stream announcing new columns) goes out.
 """
 
 from __future__ import annotations
@@ -18,7 +24,7 @@ from __future__ import annotations
 import sys
 
 from singer_sdk.contrib.msgspec import MsgSpecWriter
-from singer_sdk.singerlib import RecordMessage
+from singer_sdk.singerlib import RecordMessage, SchemaMessage
 from singer_sdk.singerlib.encoding.simple import Message
 
 #: Records gathered before one write; large enough to make writes rare, small
@@ -27,15 +33,25 @@ CHUNK_BYTES = 1 << 16
 
 
 class BookmarkFlushingWriter(MsgSpecWriter):
-    """msgspec-encoded messages, written in chunks and flushed at every non-RECORD."""
+    """msgspec-encoded messages, written in chunks and flushed at every non-RECORD.
+
+    A SCHEMA identical to the last one written for its stream is not written again.
+    """
 
     def __init__(self) -> None:
         super().__init__()
         self._pending = bytearray()
+        #: The encoded SCHEMA last written for each stream (alias).
+        self._schemas_written: dict[str, bytes] = {}
 
     def write_message(self, message: Message) -> None:
         """Gather records; flush them with the next SCHEMA, STATE or other message."""
-        self._pending += self.format_message(message)
+        encoded = self.format_message(message)
+        if isinstance(message, SchemaMessage):
+            if self._schemas_written.get(message.stream) == encoded:
+                return
+            self._schemas_written[message.stream] = bytes(encoded)
+        self._pending += encoded
         if len(self._pending) >= CHUNK_BYTES or not isinstance(message, RecordMessage):
             self.flush_pending()
 

@@ -14,6 +14,9 @@ What it adds to the SDK's ``Tap``, so each tap inherits it instead of copying it
   summary, after every healthy partition was synced and checkpointed.
 - Output goes through :class:`BookmarkFlushingWriter`, and a summary per
   stream closes the log.
+- One run for every tap (:meth:`VideoTap.sync_all`); a tap adapts it through
+  :meth:`~VideoTap.prepare_run` and :meth:`~VideoTap.finish_run`, not by
+  overriding it.
 """
 
 from __future__ import annotations
@@ -181,19 +184,54 @@ class VideoTap(SettingsValidationHook, Tap):
         raise SystemExit(1)
 
     def sync_all(self) -> None:
-        """Check the input, sync, then report the partitions that failed.
+        """The run every tap of the family makes; a tap adapts it through the hooks, not here.
 
-        Whatever happens, every message is written out before this returns:
-        nothing of a run reaches stdout after it ended.
+        1. The input that needs no request: the state belongs to this tap, and
+           the catalog selects no stream it lacks.
+        2. The credentials proven (:meth:`prove_credentials`) and the API's
+           clock read (:attr:`sync_started_at`), before any data request.
+        3. The bookmarks checked, once, against the end of this run's range.
+        4. :meth:`prepare_run`, the tap's own start (e.g. planning its requests).
+        5. Every stream synced, then a summary per stream; failed partitions
+           end the run non-zero (:class:`PartitionsFailedError`).
+        6. :meth:`finish_run`, whatever the sync's outcome (once step 4 ran).
+        7. Every message the writer still holds is written out: nothing of a run
+           reaches stdout after it ended (no ``atexit``).
         """
         try:
             self.check_state_belongs_here()
             self.warn_unknown_catalog_streams()
+            self.prove_credentials()
+            _ = self.sync_started_at  # the API's clock, read once: the end of this run's range
             self.check_bookmarks()
-            quiet_partition_logs({stream.name: stream.logger for stream in self.streams.values()})
-            self._sync_and_summarize()
+            self.prepare_run()
+            try:
+                quiet_partition_logs(
+                    {stream.name: stream.logger for stream in self.streams.values()}
+                )
+                self._sync_and_summarize()
+            finally:
+                self.finish_run()
         finally:
             self.flush_output()
+
+    def prove_credentials(self) -> None:
+        """Get the first token now: wrong credentials stop the run before any data request.
+
+        For an authenticator with a token flow (``ensure_token``); an unavailable
+        token endpoint is retried, a refusal stops at once with a message naming
+        the settings. Credentials without a token (an API key sent as is) are
+        proven by the first request that carries them.
+        """
+        ensure_token = getattr(getattr(self, "authenticator", None), "ensure_token", None)
+        if callable(ensure_token):
+            ensure_token()
+
+    def prepare_run(self) -> None:
+        """Hook: the tap's own start of a run, after the input and credentials were checked."""
+
+    def finish_run(self) -> None:
+        """Hook: the tap's own end of a run (after the summary; also when the sync failed)."""
 
     def flush_output(self) -> None:
         """Write out messages the writer still holds (records after the last STATE)."""

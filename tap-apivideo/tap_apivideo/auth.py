@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import typing as t
 
+from tap_apivideo.problems import describe_problem
 from video_taps_common.client_credentials import (
     TRANSIENT_TOKEN_STATUSES,
     ClientCredentialsAuthenticator,
@@ -65,8 +66,8 @@ class ApiVideoAuthenticator(ClientCredentialsAuthenticator):
         return self._post(self.auth_endpoint, {"apiKey": self.client_secret})
 
     def _post(self, url: str, body: dict) -> requests.Response:
-        return self._session.post(
-            url, headers=self._oauth_headers, json=body, timeout=self._timeout_seconds
+        return self.token_session.post(
+            url, headers=self.token_request_headers, json=body, timeout=self._timeout_seconds
         )
 
     def token_received(self, payload: dict, response: requests.Response) -> None:
@@ -81,29 +82,3 @@ class ApiVideoAuthenticator(ClientCredentialsAuthenticator):
     def credential_hint(self) -> str:
         """The key is the whole credential: nothing of it may be shown."""
         return ""
-
-
-def describe_problem(response: requests.Response) -> str:
-    """``title: detail (name)`` of an api.video problem body (RFC 7807 style), else ``""``."""
-    try:
-        body = response.json()
-    except ValueError:
-        return ""
-    if not isinstance(body, dict):
-        return ""
-    text = ": ".join(str(body[key]) for key in ("title", "detail") if body.get(key))
-    name = body.get("name")
-    if name:
-        text = f"{text} ({name})" if text else str(name)
-    problems = body.get("problems")
-    if isinstance(problems, list) and problems:
-        text += "; " + "; ".join(
-            describe_problem_item(item) for item in problems if isinstance(item, dict)
-        )
-    return text
-
-
-def describe_problem_item(item: dict) -> str:
-    """One entry of a ``bad-request`` body's ``problems`` list."""
-    text = ": ".join(str(item[key]) for key in ("title", "detail") if item.get(key))
-    return f"{text} ({item['name']})" if item.get("name") else text
