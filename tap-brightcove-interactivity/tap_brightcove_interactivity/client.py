@@ -356,14 +356,8 @@ class ReportStream(ExplicitBookmarksMixin, SyncWindowMixin, VendorStream[None]):
             return self._send(prepared)
 
     def _send(self, prepared: requests.PreparedRequest) -> requests.Response:
-        authenticated = self.authenticator(prepared)
-        response = self.requests_session.send(authenticated, timeout=self.timeout, stream=True)
-        try:
-            self.validate_response(response)
-        except Exception:
-            response.close()
-            raise
-        return response
+        """One try through the family's ``send_request``; the body is left to stream."""
+        return self.send_request(prepared, None, stream=True)
 
     def validate_response(self, response: requests.Response) -> None:
         """429 goes to the scheduler, 403 (and 401 to a key) stops the run, 5xx is retried."""
