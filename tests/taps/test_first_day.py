@@ -27,7 +27,7 @@ from tests.support.ibm import ibm_config, views_truth
 from tests.support.interactivity import interactivity_config
 from tests.support.meltano import PROJECT_ROOT
 from tests.taprun import discover, run_tap
-from tests.test_audience_tap import ACCOUNTS, tap_config
+from tests.taps.test_audience_tap import ACCOUNTS, tap_config
 from video_api_emulator import __main__ as emulator_cli
 from video_api_emulator.config import DEMO_PORT, demo_config
 from video_api_emulator.process import EmulatorProcess

@@ -19,7 +19,7 @@ import yaml
 
 from tests.support.meltano import PROJECT_ROOT, isolated_env, meltano, meltano_install
 from tests.taprun import run_tap
-from tests.test_audience_tap import ACCOUNTS, tap_config
+from tests.taps.test_audience_tap import ACCOUNTS, tap_config
 from video_taps_common.progress import PartitionProgress, StreamSummary
 
 TAP = "tap-brightcove-audience"

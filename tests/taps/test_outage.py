@@ -32,7 +32,7 @@ from tap_ibm_video.tap import TapIbmVideo
 from tests.support import apivideo as av
 from tests.support import ibm
 from tests.support import interactivity as inter
-from tests.test_audience_tap import ACCOUNTS, tap_config, truth
+from tests.taps.test_audience_tap import ACCOUNTS, tap_config, truth
 from video_taps_common.concurrent_stream import VendorStream
 from video_taps_common.header_budget import IBM_HEADERS, HeaderRateBudget
 

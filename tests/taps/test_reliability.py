@@ -23,7 +23,7 @@ import pytest
 
 from tap_brightcove_audience.tap import TapBrightcoveAudience
 from tests.taprun import discover, run_tap, select_only
-from tests.test_audience_tap import (
+from tests.taps.test_audience_tap import (
     ACCOUNTS,
     START,
     as_api_record,

@@ -1,0 +1,29 @@
+"""The taps tier: each tap run in this process against the shared emulator.
+
+The emulator starts when this folder is collected: ``test_tap_standard.py``
+builds the SDK's test classes at import, with the emulator's URL in their config.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.support.emulator_session import emulator, ensure_emulator, session_emulator  # noqa: F401 - fixtures
+from tests.support.retries import quick_retries
+
+
+def pytest_configure(config: pytest.Config) -> None:  # noqa: ARG001
+    ensure_emulator()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_emulator_state(request: pytest.FixtureRequest, session_emulator) -> None:  # noqa: F811
+    """No test sees another's faults, volume or clock (``emulator`` resets it itself)."""
+    if "emulator" not in request.fixturenames:
+        session_emulator.reset()
+
+
+@pytest.fixture(autouse=True)
+def _quick_retries(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Taps retry here without waiting out their backoff (see tests/support/retries.py)."""
+    quick_retries(request, monkeypatch)
