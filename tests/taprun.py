@@ -197,9 +197,11 @@ def _write(folder: str, name: str, content: dict) -> str:
 
 def discover(executable: str, config: dict) -> dict:
     """The tap's catalog from ``--discover`` (in this process)."""
-    run = run_tap(executable, config, extra_args=("--discover",))
-    assert run.returncode == 0, f"{executable} --discover failed:\n{run.stderr[-4000:]}"
-    return json.loads(run.stdout)
+    with tempfile.TemporaryDirectory() as tmp:
+        args = _cli_args(tmp, config, None, None, ("--discover",))
+        code, stdout, stderr = _invoke_in_process(tap_class_for(executable), executable, args)
+    assert code == 0, f"{executable} --discover failed:\n{stderr[-4000:]}"
+    return json.loads(stdout)
 
 
 def select_only(catalog: dict, streams: set[str]) -> dict:

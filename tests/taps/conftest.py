@@ -6,6 +6,9 @@ builds the SDK's test classes at import, with the emulator's URL in their config
 
 from __future__ import annotations
 
+import logging
+import typing as t
+
 import pytest
 
 from tests.support.emulator_session import emulator, ensure_emulator, session_emulator  # noqa: F401 - fixtures
@@ -27,3 +30,18 @@ def _fresh_emulator_state(request: pytest.FixtureRequest, session_emulator) -> N
 def _quick_retries(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
     """Taps retry here without waiting out their backoff (see tests/support/retries.py)."""
     quick_retries(request, monkeypatch)
+
+
+@pytest.fixture(autouse=True)
+def _no_leaked_console_handlers() -> t.Iterator[None]:
+    """Drop the console handlers an in-process CLI run added to the root logger.
+
+    Each read of a tap's ``cli`` adds the SDK's console handler on the stderr of
+    the moment; left behind, it would write later tests' logs to a closed stream.
+    """
+    root = logging.getLogger()
+    before = set(root.handlers)
+    yield
+    for handler in root.handlers:
+        if type(handler) is logging.StreamHandler and handler not in before:
+            root.removeHandler(handler)

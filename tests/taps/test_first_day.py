@@ -15,7 +15,6 @@ import sys
 import textwrap
 
 import pytest
-import yaml
 from singer_sdk.exceptions import ConfigValidationError
 
 from tap_apivideo.tap import TapApiVideo
@@ -25,11 +24,8 @@ from tap_ibm_video.tap import TapIbmVideo
 from tests.support.apivideo import apivideo_config
 from tests.support.ibm import ibm_config, views_truth
 from tests.support.interactivity import interactivity_config
-from tests.support.meltano import PROJECT_ROOT
 from tests.taprun import discover, run_tap
 from tests.taps.test_audience_tap import ACCOUNTS, tap_config
-from video_api_emulator import __main__ as emulator_cli
-from video_api_emulator.config import DEMO_PORT, demo_config
 from video_api_emulator.process import EmulatorProcess
 
 AUDIENCE = "tap-brightcove-audience"
@@ -94,76 +90,6 @@ def test_an_unset_variable_in_the_url_stops_the_run_before_any_request(emulator)
     assert "No scheme supplied" not in run.stderr
     assert run.stdout == ""
     assert data_requests(emulator) == 0
-
-
-# Item 3: the demo's emulator by hand ----------------------------------------------------
-
-
-def _demo_environment() -> dict:
-    project = yaml.safe_load((PROJECT_ROOT / "meltano.yml").read_text())
-    (demo,) = [env for env in project["environments"] if env["name"] == "demo"]
-    return {plugin["name"]: plugin["config"] for plugin in demo["config"]["plugins"]["extractors"]}
-
-
-def test_the_demo_environment_points_every_url_at_the_demo_emulators_port():
-    environment = _demo_environment()
-
-    urls = {
-        (tap, setting): value
-        for tap, config in environment.items()
-        for setting, value in config.items()
-        if setting.endswith("_url")
-    }
-    assert {(tap, setting) for tap, setting in urls} == {
-        (tap, setting) for tap, settings in URL_SETTINGS.items() for setting in settings
-    }
-    for value in urls.values():
-        assert value.startswith(f"http://127.0.0.1:{DEMO_PORT}/"), value
-    accounts = demo_config()["brightcove_accounts"]
-    assert environment["tap-brightcove-audience"]["account_ids"] == accounts
-    assert environment["tap-brightcove-interactivity"]["account_ids"] == accounts
-
-
-def test_demo_flag_serves_the_demo_config_on_the_demo_port(monkeypatch):
-    """`python -m video_api_emulator --demo`: the file make demo reads, on port 8765."""
-    served: dict = {}
-
-    async def fake_serve(**kwargs):
-        served.update(kwargs)
-
-    monkeypatch.setattr(emulator_cli, "serve", fake_serve)
-
-    assert emulator_cli.main(["--demo"]) == 0
-    assert served["port"] == DEMO_PORT
-    assert served["config"] == demo_config()
-
-    assert emulator_cli.main(["--demo", "--port", "0"]) == 0
-    assert served["port"] == 0
-
-
-def test_demo_emulator_serves_what_the_demo_loads():
-    # Any free port: the demo's own 8765 may be taken (by hand, or by another test worker).
-    with EmulatorProcess(demo=True, port=0) as demo:
-        served = demo.admin("GET", "config")["config"]
-
-    for key, value in demo_config().items():
-        assert served[key] == value, key
-    assert demo_config()["ibm_views"] == 5_000  # the demo's volume, not the default 3,000
-
-
-def test_the_demo_script_reads_the_same_config_and_says_what_it_shows():
-    sys.path.insert(0, str(PROJECT_ROOT / "scripts"))
-    try:
-        import demo  # noqa: PLC0415 - scripts/demo.py, not a package
-    finally:
-        sys.path.remove(str(PROJECT_ROOT / "scripts"))
-
-    assert demo_config() == demo.EMULATOR_CONFIG
-    assert "player_id" in demo.WHAT_THE_DEMO_SHOWS
-    assert "python -m video_api_emulator --demo" in demo.WHAT_THE_DEMO_SHOWS
-    assert "meltano --environment demo run tap-ibm-video target-jsonl" in (
-        " ".join(demo.WHAT_THE_DEMO_SHOWS.split())
-    )
 
 
 # Item 4: start_date -----------------------------------------------------------------------
