@@ -24,7 +24,7 @@ from tap_ibm_video.tap import TapIbmVideo
 from tests.support.apivideo import apivideo_config
 from tests.support.ibm import ibm_config, views_truth
 from tests.support.interactivity import interactivity_config
-from tests.taprun import discover, run_tap
+from tests.taprun import discover, run_tap, run_tap_cli
 from tests.taps.test_audience_tap import ACCOUNTS, tap_config
 from video_api_emulator.process import EmulatorProcess
 
@@ -81,7 +81,7 @@ def test_a_url_setting_without_scheme_or_host_is_an_error_naming_it(name, settin
 
 def test_an_unset_variable_in_the_url_stops_the_run_before_any_request(emulator):
     """What `${EMULATOR_URL}/audience/v1` became with the variable unset."""
-    run = run_tap(AUDIENCE, tap_config(emulator, api_url="/audience/v1"))
+    run = run_tap_cli(AUDIENCE, tap_config(emulator, api_url="/audience/v1"))
 
     assert run.returncode == 1
     last_line = run.stderr.strip().splitlines()[-1]
@@ -108,7 +108,7 @@ def test_a_start_date_in_the_future_is_an_error_naming_the_setting(name, emulato
 
 
 def test_a_start_date_in_the_future_stops_the_cli_before_any_request(emulator):
-    run = run_tap(AUDIENCE, tap_config(emulator, start_date="2099-01-01"))
+    run = run_tap_cli(AUDIENCE, tap_config(emulator, start_date="2099-01-01"))
 
     assert run.returncode == 1
     assert "setting `start_date` (2099-01-01) is in the future" in run.stderr.splitlines()[-1]
@@ -185,7 +185,7 @@ def test_a_run_with_a_failed_partition_ends_with_its_final_state(emulator):
 
 
 def test_wrong_credentials_are_not_called_an_unhandled_error(emulator):
-    run = run_tap(AUDIENCE, tap_config(emulator, client_secret="wrong"))
+    run = run_tap_cli(AUDIENCE, tap_config(emulator, client_secret="wrong"))
 
     assert run.returncode == 1
     assert "unhandled error" not in run.stderr
