@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 UV     := $(BIN)/uv
 LOCAL_PACKAGES := -e ./video-taps-common -e ./emulator -e ./tap-brightcove-audience -e ./tap-ibm-video -e ./tap-apivideo -e ./tap-brightcove-interactivity
 
-.PHONY: dev demo test bench lint clean
+.PHONY: dev demo test check postgres test-sdk-next bench lint clean
 
 $(UV):
 	$(PYTHON) -m venv $(VENV)
@@ -21,7 +21,7 @@ $(VENV)/.installed: $(UV) requirements-dev.txt */pyproject.toml
 	touch $@
 
 # The api.video Python client (PyPI api-video, import apivideo) that the
-# emulator's fidelity tests drive (tests/test_emulator_apivideo.py), in its two
+# emulator's fidelity tests drive (tests/emulator/test_emulator_apivideo.py), in its two
 # versions: 1.3.0, the last with raw statistics and plays, and 1.4.7, with the
 # /data/* analytics. They can't share one environment: each gets its own
 # folder, which the tests put on PYTHONPATH.
@@ -49,10 +49,38 @@ dev: $(VENV)/.installed apivideo-clients $(DAGSTER_VENV)/.installed
 demo: $(VENV)/.installed apivideo-clients
 	$(BIN)/python scripts/demo.py
 
-test: dev
+# Every tier (CI runs this): tests/unit, tests/emulator, tests/taps, tests/e2e.
+test: dev postgres
 	$(BIN)/python -m pytest
 
-bench: dev
+# The inner loop: the unit tier and the taps run in process against the emulator.
+check: $(VENV)/.installed
+	$(BIN)/python -m pytest tests/unit tests/taps
+
+# PostgreSQL for the end-to-end tier (target-postgres, meltano's state backend):
+# the server binaries, found on the machine (or installed with apt-get when root
+# and missing), and one cluster initialised once under .venv/postgres. The tests'
+# fixture only copies that cluster and starts a server on it
+# (tests/support/postgres.py).
+PG_DIR := $(VENV)/postgres
+postgres: $(PG_DIR)/.provisioned
+
+$(PG_DIR)/.provisioned: tests/support/provision_postgres.sh
+	tests/support/provision_postgres.sh $(PG_DIR)
+	touch $@
+
+# The tap tests (unit and taps tiers) with the newest singer-sdk pre-release
+# swapped in: a copy of the dev environment in .venv-sdk-next, the SDK then
+# upgraded past the taps' pin (a warning about the pin is expected).
+SDK_NEXT_VENV := .venv-sdk-next
+test-sdk-next: $(UV)
+	$(UV) venv --quiet --allow-existing --python $(BIN)/python $(SDK_NEXT_VENV)
+	$(UV) pip install --quiet --python $(SDK_NEXT_VENV)/bin/python $(LOCAL_PACKAGES) -r requirements-dev.txt
+	$(UV) pip install --quiet --python $(SDK_NEXT_VENV)/bin/python --prerelease allow --upgrade 'singer-sdk[msgspec]'
+	$(SDK_NEXT_VENV)/bin/python -c "import importlib.metadata as m; print('singer-sdk', m.version('singer-sdk'))"
+	$(SDK_NEXT_VENV)/bin/python -m pytest tests/unit tests/taps
+
+bench: dev postgres
 	$(BIN)/python benchmarks/bench_audience.py
 	$(BIN)/python benchmarks/bench_ibm.py
 	$(BIN)/python benchmarks/bench_apivideo.py
@@ -67,4 +95,4 @@ lint: dev
 	$(BIN)/ruff format --check .
 
 clean:
-	rm -rf $(VENV) $(DAGSTER_VENV) .meltano output .pytest_cache
+	rm -rf $(VENV) $(DAGSTER_VENV) $(SDK_NEXT_VENV) .meltano output .pytest_cache
