@@ -1,6 +1,6 @@
 """One emulator process shared by the tiers that need it, started on first use.
 
-The unit tier never imports this, so ``pytest tests/unit`` starts no emulator.
+Nothing in the unit tier asks for it, so ``pytest tests/unit`` starts no emulator.
 The emulator, taps and end-to-end tiers import the fixtures below into their
 ``conftest.py``; whichever asks first starts the one process, and the root
 ``conftest.py`` stops it when the session ends.
