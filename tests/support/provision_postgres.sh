@@ -13,6 +13,13 @@ set -euo pipefail
 dest=${1:?usage: provision_postgres.sh DEST}
 service_user=postgres
 
+# Already provisioned, and the binaries are still there: nothing to do.
+if [ -f "$dest/template/PG_VERSION" ] && [ -f "$dest/bin-dir" ] \
+    && [ -x "$(cat "$dest/bin-dir")/postgres" ] \
+    && { [ "$(id -u)" -ne 0 ] || id -u "$service_user" >/dev/null 2>&1; }; then
+    exit 0
+fi
+
 has_server() {
     [ -x "$1/initdb" ] && [ -x "$1/pg_ctl" ] && [ -x "$1/postgres" ]
 }
