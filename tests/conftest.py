@@ -7,6 +7,8 @@ The emulator is a fixture of the tiers that talk to it (``tests/emulator``,
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 
 from tests.support.emulator_session import stop_emulator
@@ -18,11 +20,17 @@ def pytest_unconfigure(config: pytest.Config) -> None:  # noqa: ARG001
     stop_emulator()
 
 
-@pytest.fixture(scope="module")
-def postgres():
-    """A real PostgreSQL on loopback for one test module (started only where asked for)."""
+@pytest.fixture(scope="session")
+def postgres_session_server():
+    """One real PostgreSQL on loopback for the session, started when a test first needs it."""
     with postgres_server() as server:
         yield server
+
+
+@pytest.fixture(scope="module")
+def postgres(postgres_session_server):
+    """A fresh database of its own for one test module, on the session's PostgreSQL."""
+    return postgres_session_server.database(f"module_{uuid.uuid4().hex[:8]}")
 
 
 @pytest.fixture(scope="module")

@@ -25,6 +25,7 @@ Usage::
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 import pwd
 import shutil
@@ -219,6 +220,14 @@ class PostgresServer:
         shutil.rmtree(self.base_dir, ignore_errors=True)
         self.base_dir = None
 
+    def database(self, name: str) -> PostgresServer:
+        """A new, empty database ``name`` on this running server, as a server of its own.
+
+        The view shares the server: stopping it stops nothing (its owner stops the server).
+        """
+        self._run_client_on("createdb", name)
+        return dataclasses.replace(self, dbname=name, base_dir=None, _running=False)
+
     def __enter__(self) -> PostgresServer:
         return self.start()
 
@@ -255,9 +264,15 @@ class PostgresServer:
             )
         return result
 
-    def _run_client(self, name: str, *args: str) -> None:
+    def _run_client_on(self, name: str, dbname: str) -> None:
+        """Run a client program (createdb) for ``dbname`` against the started server."""
+        self._run_client(
+            name, "-h", self.host, "-p", str(self.port), "-U", self.user, dbname=dbname
+        )
+
+    def _run_client(self, name: str, *args: str, dbname: str | None = None) -> None:
         """Run a client program (createdb) against the started server."""
-        argv = [str(self._bin(name)), *args, self.dbname]
+        argv = [str(self._bin(name)), *args, dbname or self.dbname]
         result = subprocess.run(argv, capture_output=True, text=True, check=False)
         if result.returncode != 0:
             raise RuntimeError(f"{name} failed: {_tail(result.stdout + result.stderr)}")
