@@ -74,7 +74,7 @@ SDK_NEXT_VENV := .venv-sdk-next
 test-sdk-next: $(UV)
 	$(UV) venv --quiet --allow-existing --python $(BIN)/python $(SDK_NEXT_VENV)
 	$(UV) pip install --quiet --python $(SDK_NEXT_VENV)/bin/python $(LOCAL_PACKAGES) -r requirements-dev.txt
-	$(UV) pip install --quiet --python $(SDK_NEXT_VENV)/bin/python --prerelease allow --upgrade 'singer-sdk[msgspec]'
+	$(UV) pip install --quiet --python $(SDK_NEXT_VENV)/bin/python --prerelease allow --upgrade-package singer-sdk 'singer-sdk[msgspec]'
 	$(SDK_NEXT_VENV)/bin/python -c "import importlib.metadata as m; print('singer-sdk', m.version('singer-sdk'))"
 	$(SDK_NEXT_VENV)/bin/python -m pytest tests/unit tests/taps
 
