@@ -50,8 +50,19 @@ demo: $(VENV)/.installed apivideo-clients
 	$(BIN)/python scripts/demo.py
 
 # Every tier (CI runs this): tests/unit, tests/emulator, tests/taps, tests/e2e.
+# The end-to-end tier runs beside the other three, in a pytest process of its own:
+# it spends its time waiting on meltano, dbt, Dagster and pip processes, and it
+# alone runs meltano and PostgreSQL, so the two processes share nothing but the
+# machine (each starts its own emulator). Its report is printed after the others'.
+# (`.venv/bin/python -m pytest` runs all four tiers in one process.)
 test: dev postgres
-	$(BIN)/python -m pytest
+	@e2e_log=$$(mktemp); \
+	$(BIN)/python -m pytest -p no:cacheprovider tests/e2e >"$$e2e_log" 2>&1 & e2e=$$!; \
+	$(BIN)/python -m pytest tests/unit tests/emulator tests/taps; others=$$?; \
+	wait $$e2e; e2e_status=$$?; \
+	echo "======================== tests/e2e (run beside the others) ========================"; \
+	cat "$$e2e_log"; rm -f "$$e2e_log"; \
+	test $$others -eq 0 -a $$e2e_status -eq 0
 
 # The inner loop: the unit tier and the taps run in process against the emulator.
 check: $(VENV)/.installed
