@@ -65,8 +65,11 @@ test: dev postgres
 	test $$others -eq 0 -a $$e2e_status -eq 0
 
 # The inner loop: the unit tier and the taps run in process against the emulator.
+# Most of the taps tier's time is waiting (rate windows, token lifetimes, request
+# timeouts), so two pytest-xdist workers, each with its own emulator, halve it;
+# a module stays on one worker (--dist loadfile). No meltano runs in these tiers.
 check: $(VENV)/.installed
-	$(BIN)/python -m pytest tests/unit tests/taps
+	$(BIN)/python -m pytest -n 2 --dist loadfile tests/unit tests/taps
 
 # PostgreSQL for the end-to-end tier (target-postgres, meltano's state backend):
 # the server binaries, found on the machine (or installed with apt-get when root
@@ -87,7 +90,7 @@ test-sdk-next: $(UV)
 	$(UV) pip install --quiet --python $(SDK_NEXT_VENV)/bin/python $(LOCAL_PACKAGES) -r requirements-dev.txt
 	$(UV) pip install --quiet --python $(SDK_NEXT_VENV)/bin/python --prerelease allow --upgrade-package singer-sdk 'singer-sdk[msgspec]'
 	$(SDK_NEXT_VENV)/bin/python -c "import importlib.metadata as m; print('singer-sdk', m.version('singer-sdk'))"
-	$(SDK_NEXT_VENV)/bin/python -m pytest tests/unit tests/taps
+	$(SDK_NEXT_VENV)/bin/python -m pytest -n 2 --dist loadfile tests/unit tests/taps
 
 bench: dev postgres
 	$(BIN)/python benchmarks/bench_audience.py

@@ -15,8 +15,13 @@ from tests.support.emulator_session import emulator, ensure_emulator, session_em
 from tests.support.retries import quick_retries
 
 
-def pytest_configure(config: pytest.Config) -> None:  # noqa: ARG001
-    ensure_emulator()
+def pytest_configure(config: pytest.Config) -> None:
+    """Start the emulator, except in pytest-xdist's controller (it runs no test)."""
+    is_xdist_controller = bool(config.getoption("numprocesses", None)) and not hasattr(
+        config, "workerinput"
+    )
+    if not is_xdist_controller:
+        ensure_emulator()
 
 
 @pytest.fixture(autouse=True)
