@@ -44,7 +44,6 @@ same_list(LiveStreamsApi(c).list().data, lives)
 same_list(LiveStreamsApi(c).list(name=lives[2]["name"]).data, [lives[2]])
 
 analytics = AnalyticsApi(c)
-UTC = UTC
 DAY = "2026-01-20"
 FROM, TO = datetime(2026, 1, 20, tzinfo=UTC), datetime(2026, 1, 21, tzinfo=UTC)
 
