@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 UV     := $(BIN)/uv
 LOCAL_PACKAGES := -e ./video-taps-common -e ./emulator -e ./tap-brightcove-audience -e ./tap-ibm-video -e ./tap-apivideo -e ./tap-brightcove-interactivity
 
-.PHONY: dev demo test bench lint clean
+.PHONY: dev demo test check postgres test-sdk-next bench lint clean
 
 $(UV):
 	$(PYTHON) -m venv $(VENV)
@@ -21,7 +21,7 @@ $(VENV)/.installed: $(UV) requirements-dev.txt */pyproject.toml
 	touch $@
 
 # The api.video Python client (PyPI api-video, import apivideo) that the
-# emulator's fidelity tests drive (tests/test_emulator_apivideo.py), in its two
+# emulator's fidelity tests drive (tests/emulator/test_emulator_apivideo.py), in its two
 # versions: 1.3.0, the last with raw statistics and plays, and 1.4.7, with the
 # /data/* analytics. They can't share one environment: each gets its own
 # folder, which the tests put on PYTHONPATH.
@@ -49,10 +49,50 @@ dev: $(VENV)/.installed apivideo-clients $(DAGSTER_VENV)/.installed
 demo: $(VENV)/.installed apivideo-clients
 	$(BIN)/python scripts/demo.py
 
-test: dev
-	$(BIN)/python -m pytest
+# Every tier (CI runs this): tests/unit, tests/emulator, tests/taps, tests/e2e.
+# The end-to-end tier runs beside the other three, in a pytest process of its own:
+# it spends its time waiting on meltano, dbt, Dagster and pip processes, and it
+# alone runs meltano and PostgreSQL, so the two processes share nothing but the
+# machine (each starts its own emulator). Its report is printed after the others'.
+# (`.venv/bin/python -m pytest` runs all four tiers in one process.)
+test: dev postgres
+	@e2e_log=$$(mktemp); \
+	$(BIN)/python -m pytest -p no:cacheprovider tests/e2e >"$$e2e_log" 2>&1 & e2e=$$!; \
+	$(BIN)/python -m pytest tests/unit tests/emulator tests/taps; others=$$?; \
+	wait $$e2e; e2e_status=$$?; \
+	echo "======================== tests/e2e (run beside the others) ========================"; \
+	cat "$$e2e_log"; rm -f "$$e2e_log"; \
+	test $$others -eq 0 -a $$e2e_status -eq 0
 
-bench: dev
+# The inner loop: the unit tier and the taps run in process against the emulator.
+# Most of the taps tier's time is waiting (rate windows, token lifetimes, request
+# timeouts), so two pytest-xdist workers, each with its own emulator, halve it;
+# a module stays on one worker (--dist loadfile). No meltano runs in these tiers.
+check: $(VENV)/.installed
+	$(BIN)/python -m pytest -n 2 --dist loadfile tests/unit tests/taps
+
+# PostgreSQL for the end-to-end tier (target-postgres, meltano's state backend):
+# the server binaries, found on the machine (or installed with apt-get when root
+# and missing), and one cluster initialised once under .venv/postgres. The tests'
+# fixture only copies that cluster and starts a server on it
+# (tests/support/postgres.py).
+PG_DIR := $(VENV)/postgres
+# Quick when already done (the script checks what it provided is still there).
+postgres:
+	tests/support/provision_postgres.sh $(PG_DIR)
+
+# The tap tests (unit and taps tiers) with the newest singer-sdk pre-release
+# swapped in: a copy of the dev environment in .venv-sdk-next, the SDK then
+# upgraded past the taps' pin (a warning about the pin is expected).
+SDK_NEXT_VENV := .venv-sdk-next
+test-sdk-next: $(UV)
+	$(UV) venv --quiet --allow-existing --python $(BIN)/python $(SDK_NEXT_VENV)
+	$(UV) pip install --quiet --python $(SDK_NEXT_VENV)/bin/python $(LOCAL_PACKAGES) -r requirements-dev.txt
+	$(UV) pip install --quiet --python $(SDK_NEXT_VENV)/bin/python --prerelease allow --upgrade-package singer-sdk 'singer-sdk[msgspec]'
+	$(SDK_NEXT_VENV)/bin/python -c "import importlib.metadata as m; print('singer-sdk', m.version('singer-sdk'))"
+	$(SDK_NEXT_VENV)/bin/python -m pytest -n 2 --dist loadfile tests/unit tests/taps
+
+bench: dev postgres
 	$(BIN)/python benchmarks/bench_audience.py
 	$(BIN)/python benchmarks/bench_ibm.py
 	$(BIN)/python benchmarks/bench_apivideo.py
@@ -67,4 +107,4 @@ lint: dev
 	$(BIN)/ruff format --check .
 
 clean:
-	rm -rf $(VENV) $(DAGSTER_VENV) .meltano output .pytest_cache
+	rm -rf $(VENV) $(DAGSTER_VENV) $(SDK_NEXT_VENV) .meltano output .pytest_cache

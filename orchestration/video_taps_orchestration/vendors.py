@@ -1,7 +1,7 @@
 """What differs between the four taps when Dagster runs them: partitions, dates, rate budgets.
 
 The run-queue limits in ``dagster.yaml`` (``tag_concurrency_limits``) are the
-numbers below; ``tests/test_orchestration.py`` checks that they agree, so
+numbers below; ``tests/unit/test_orchestration_units.py`` checks that they agree, so
 change both together. Each limit comes from a documented API limit
 (``/work/shared/reference/api-docs``), and where several runs may share one
 budget, each run is given its share of it through the tap's own settings.

@@ -5,15 +5,16 @@ MERGE-style upserts), which no fake can stand in for.  The server lives in a
 fresh temporary folder, listens on 127.0.0.1 only, on a free port, with trust
 authentication, and is stopped and deleted by :meth:`PostgresServer.stop`.
 
-Finding the binaries: ``initdb``/``pg_ctl`` on PATH, else the newest
-``/usr/lib/postgresql/*/bin``; if neither exists and we run as root, Debian's
-``postgresql`` package is installed with apt-get (what a fresh CI machine of
-this image may need); otherwise :class:`PostgresUnavailableError` explains.
+Provisioning is not done here: ``make postgres`` (which ``make test`` runs,
+see ``tests/support/provision_postgres.sh``) locates or installs the server
+binaries and initialises one cluster under ``.venv/postgres``; each server
+started here runs on a fresh copy of that cluster. Without it,
+:class:`PostgresUnavailableError` says to run ``make postgres``.
 
-Running as root: ``initdb`` and ``postgres`` refuse to run as root, so when
-the tests run as root (as they do here and in CI) the server's commands run as
-the unprivileged ``postgres`` system user via ``runuser`` (the user is created
-if missing) and the data folder is chowned to it.
+Running as root: ``postgres`` refuses to run as root, so when the tests run
+as root (as they do here and in CI) the server runs as the unprivileged
+``postgres`` system user (which ``make postgres`` creates) via ``runuser``,
+and the copied data folder is chowned to it.
 
 Usage::
 
@@ -24,7 +25,7 @@ Usage::
 from __future__ import annotations
 
 import contextlib
-import glob
+import dataclasses
 import os
 import pwd
 import shutil
@@ -38,6 +39,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 __all__ = [
+    "PROVISIONED",
     "PostgresServer",
     "PostgresUnavailableError",
     "find_postgres_bin",
@@ -52,108 +54,55 @@ _START_ATTEMPTS = 3  # a free port can be taken between probing and binding
 
 
 class PostgresUnavailableError(RuntimeError):
-    """No PostgreSQL server binaries can be found or installed on this machine."""
+    """``make postgres`` has not provisioned PostgreSQL for the tests."""
+
+
+#: What ``make postgres`` provides (tests/support/provision_postgres.sh).
+PROVISIONED = Path(__file__).resolve().parents[2] / ".venv" / "postgres"
+_NOT_PROVISIONED = (
+    "PostgreSQL is not provisioned for the tests ({missing} is missing): run `make postgres` "
+    "(`make test` runs it), which finds or installs the server and initialises a cluster "
+    "under .venv/postgres."
+)
 
 
 def _is_root() -> bool:
-    """Whether we run as root, which initdb and postgres refuse."""
+    """Whether we run as root, which postgres refuses."""
     return os.geteuid() == 0
 
 
-def _bin_dir_has_server(directory: Path) -> bool:
-    """Whether ``directory`` holds the three executables the server needs."""
-    return all(os.access(directory / name, os.X_OK) for name in ("initdb", "pg_ctl", "postgres"))
-
-
-def _version_key(path: str) -> tuple[int, ...]:
-    """Sort key for /usr/lib/postgresql/<major>/bin so the newest major wins."""
-    major = Path(path).parent.name
-    return tuple(int(part) for part in major.split(".") if part.isdigit())
-
-
-def _locate_bin_dir() -> Path | None:
-    """The folder holding initdb/pg_ctl/postgres, or None when not installed."""
-    initdb = shutil.which("initdb")
-    if initdb:
-        # /usr/local/bin/initdb is a symlink into /usr/lib/postgresql/N/bin on
-        # this image; resolving it finds the postgres binary beside it too.
-        directory = Path(initdb).resolve().parent
-        if _bin_dir_has_server(directory):
-            return directory
-    candidates = sorted(glob.glob("/usr/lib/postgresql/*/bin"), key=_version_key, reverse=True)
-    for candidate in candidates:
-        if _bin_dir_has_server(Path(candidate)):
-            return Path(candidate)
-    return None
-
-
-def _apt_install_postgresql() -> None:
-    """Install Debian's postgresql package; raise PostgresUnavailableError on failure."""
-    if not _is_root() or shutil.which("apt-get") is None:
-        raise PostgresUnavailableError(
-            "PostgreSQL server binaries (initdb, pg_ctl, postgres) were not found on PATH or "
-            "under /usr/lib/postgresql/*/bin, and they cannot be installed automatically "
-            "(needs root and apt-get). Install them, e.g. `apt-get install -y postgresql`."
-        )
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    for command in (
-        ["apt-get", "update"],
-        ["apt-get", "install", "-y", "--no-install-recommends", "postgresql"],
-    ):
-        result = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
-        if result.returncode != 0:
-            raise PostgresUnavailableError(
-                f"`{' '.join(command)}` failed with exit code {result.returncode} while "
-                f"installing PostgreSQL for the tests:\n{_tail(result.stdout + result.stderr)}"
-            )
-
-
-def find_postgres_bin(*, install: bool = True) -> Path:
-    """Return the PostgreSQL server bin folder, installing the server if allowed.
+def find_postgres_bin() -> Path:
+    """The server's bin folder that ``make postgres`` found.
 
     Raises:
-        PostgresUnavailableError: nothing found and installing is impossible.
+        PostgresUnavailableError: not provisioned, or the binaries went away since.
     """
-    directory = _locate_bin_dir()
-    if directory is None and install:
-        _apt_install_postgresql()
-        directory = _locate_bin_dir()
-    if directory is None:
-        raise PostgresUnavailableError(
-            "PostgreSQL server binaries (initdb, pg_ctl, postgres) were not found on PATH or "
-            "under /usr/lib/postgresql/*/bin."
-        )
+    recorded = PROVISIONED / "bin-dir"
+    if not recorded.is_file():
+        raise PostgresUnavailableError(_NOT_PROVISIONED.format(missing=recorded))
+    directory = Path(recorded.read_text().strip())
+    for name in ("pg_ctl", "postgres", "createdb"):
+        if not os.access(directory / name, os.X_OK):
+            raise PostgresUnavailableError(_NOT_PROVISIONED.format(missing=directory / name))
     return directory
 
 
-def _ensure_service_user() -> pwd.struct_passwd:
-    """The unprivileged account for the server when running as root (created if missing)."""
+def _template_cluster() -> Path:
+    """The cluster ``make postgres`` initialised, copied for every server."""
+    template = PROVISIONED / "template"
+    if not (template / "PG_VERSION").is_file():
+        raise PostgresUnavailableError(_NOT_PROVISIONED.format(missing=template))
+    return template
+
+
+def _service_user() -> pwd.struct_passwd:
+    """The unprivileged account the server runs as when we are root."""
     try:
         return pwd.getpwnam(SERVICE_USER)
     except KeyError:
-        pass
-    result = subprocess.run(
-        [
-            "useradd",
-            "--system",
-            "--user-group",
-            "--no-create-home",
-            "--home-dir",
-            "/nonexistent",
-            "--shell",
-            "/usr/sbin/nologin",
-            SERVICE_USER,
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if result.returncode != 0:
         raise PostgresUnavailableError(
-            f"initdb refuses to run as root and creating the {SERVICE_USER!r} user failed: "
-            f"{_tail(result.stderr)}"
-        )
-    return pwd.getpwnam(SERVICE_USER)
+            _NOT_PROVISIONED.format(missing=f"the {SERVICE_USER!r} system user")
+        ) from None
 
 
 def _free_port() -> int:
@@ -240,13 +189,14 @@ class PostgresServer:
         if self._running:
             return self
         self.bin_dir = self.bin_dir or find_postgres_bin()
+        template = _template_cluster()
         if _is_root():
-            self._service_user = _ensure_service_user()
+            self._service_user = _service_user()
         # Directly under the system temp dir (not pytest's 0700 tmp_path) so the
         # unprivileged service user can reach it.
         self.base_dir = Path(tempfile.mkdtemp(prefix="pgtest-"))
         try:
-            self._initdb()
+            self._copy_cluster(template)
             self._start_server()
             self._run_client("createdb", "-h", self.host, "-p", str(self.port), "-U", self.user)
         except BaseException:
@@ -269,6 +219,14 @@ class PostgresServer:
         self._running = False
         shutil.rmtree(self.base_dir, ignore_errors=True)
         self.base_dir = None
+
+    def database(self, name: str) -> PostgresServer:
+        """A new, empty database ``name`` on this running server, as a server of its own.
+
+        The view shares the server: stopping it stops nothing (its owner stops the server).
+        """
+        self._run_client_on("createdb", name)
+        return dataclasses.replace(self, dbname=name, base_dir=None, _running=False)
 
     def __enter__(self) -> PostgresServer:
         return self.start()
@@ -306,36 +264,32 @@ class PostgresServer:
             )
         return result
 
-    def _run_client(self, name: str, *args: str) -> None:
+    def _run_client_on(self, name: str, dbname: str) -> None:
+        """Run a client program (createdb) for ``dbname`` against the started server."""
+        self._run_client(
+            name, "-h", self.host, "-p", str(self.port), "-U", self.user, dbname=dbname
+        )
+
+    def _run_client(self, name: str, *args: str, dbname: str | None = None) -> None:
         """Run a client program (createdb) against the started server."""
-        argv = [str(self._bin(name)), *args, self.dbname]
+        argv = [str(self._bin(name)), *args, dbname or self.dbname]
         result = subprocess.run(argv, capture_output=True, text=True, check=False)
         if result.returncode != 0:
             raise RuntimeError(f"{name} failed: {_tail(result.stdout + result.stderr)}")
 
-    def _initdb(self) -> None:
-        base = self._base
+    def _copy_cluster(self, template: Path) -> None:
+        """A fresh copy of the provisioned cluster, owned by whoever runs the server."""
         self.socket_dir.mkdir()
+        shutil.copytree(template, self.data_dir, symlinks=True)
         if self._service_user is not None:
-            for path in (base, self.socket_dir):
-                os.chown(path, self._service_user.pw_uid, self._service_user.pw_gid)
-        self._run_server_cmd(
-            [
-                str(self._bin("initdb")),
-                "-D",
-                str(self.data_dir),
-                "-U",
-                self.user,
-                "--auth=trust",
-                "--encoding=UTF8",
-                "--locale=C",
-                "--no-sync",  # throwaway data: skip fsyncs, initdb is ~3x faster
-            ]
-        )
-        # Only this machine may connect: the unix socket and 127.0.0.1.
-        (self.data_dir / "pg_hba.conf").write_text(
-            "local all all trust\nhost all all 127.0.0.1/32 trust\n"
-        )
+            uid, gid = self._service_user.pw_uid, self._service_user.pw_gid
+            os.chown(self._base, uid, gid)
+            os.chown(self.socket_dir, uid, gid)
+            for folder, folders, files in os.walk(self.data_dir):
+                os.chown(folder, uid, gid)
+                for name in folders + files:
+                    os.chown(os.path.join(folder, name), uid, gid, follow_symlinks=False)
+        self.data_dir.chmod(0o700)
 
     def _start_server(self) -> None:
         last_error: Exception | None = None

@@ -287,19 +287,6 @@ def _postgres_rows(dsn: str, stream: str) -> list[dict[str, Any]]:
 # -- tests -------------------------------------------------------------------
 
 
-def test_synthetic_revisions_share_keys_and_differ_in_values() -> None:
-    """Guards the upsert tests: revision 2 must re-send revision 1's keys, changed."""
-    first = synthetic_records(50, revision=1)
-    second = synthetic_records(50, revision=2)
-    for stream, keys in STREAM_KEYS.items():
-        assert [tuple(r[k] for k in keys) for r in first[stream]] == [
-            tuple(r[k] for k in keys) for r in second[stream]
-        ]
-        assert all(a != b for a, b in zip(first[stream], second[stream], strict=True))
-    lines = list(singer_messages(10))
-    assert sum('"type": "RECORD"' in line for line in lines) == 20
-
-
 @pytest.mark.e2e
 def test_target_duckdb_loads_every_row_and_upserts(tmp_path: Path, loaders_installed: None) -> None:
     # Small batches: the broken pins lose the first row of EVERY batch, so

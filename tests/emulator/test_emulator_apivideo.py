@@ -5,8 +5,8 @@ test starts from a reset. The official Python client (PyPI ``api-video``,
 import ``apivideo``) runs in subprocesses from the folders ``make dev``
 installs it into (``.venv/apivideo-client-<version>``): 1.3.0 reads the raw
 statistics and plays endpoints, 1.4.7 the ``/data/*`` ones; both read
-``/videos`` and ``/live-streams``. The driver scripts below check every
-deserialised model against the emulator's truth.
+``/videos`` and ``/live-streams``. The driver scripts in ``apivideo_client_drivers/``
+check every deserialised model against the emulator's truth.
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ import json
 import os
 import subprocess
 import sys
-import textwrap
 import time
 from collections import Counter
 from datetime import date
@@ -29,7 +28,7 @@ from video_api_emulator.config import ConfigError, build_config
 from video_api_emulator.process import EmulatorError, EmulatorProcess
 
 KEY, KEY2 = "emulator-apivideo-key", "emulator-apivideo-key-2"
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 CLIENTS = {v: ROOT / ".venv" / f"apivideo-client-{v}" for v in ("1.3.0", "1.4.7")}
 # Defaults: data_start 2026-01-01, thirty days and 777 ms -> horizon 2026-01-31T00:00:00.777Z.
 TODAY = date(2026, 1, 31)
@@ -734,531 +733,17 @@ def test_benchmark_scale_is_fast(emu, http):
 
 # ----------------------------------------------------------------------------- official client
 
-COMMON = textwrap.dedent(
-    '''
-    import json, re, sys, urllib.parse, urllib.request
-    from datetime import date, datetime, timedelta, timezone
-
-    import apivideo
-    from apivideo.exceptions import ApiException
-    from apivideo.model_utils import model_to_dict
-
-    URL = sys.argv[1]
-    KEY, KEY2 = "emulator-apivideo-key", "emulator-apivideo-key-2"
-    CHECKS = [0]
-    ISO = re.compile(r"^\\d{4}-\\d{2}-\\d{2}T\\d{2}")
+#: The driver scripts (real files, linted): each runs with one client version on PYTHONPATH.
+DRIVERS = Path(__file__).parent / "apivideo_client_drivers"
 
 
-    def admin(method, path, body=None):
-        data = None if body is None else json.dumps(body).encode()
-        req = urllib.request.Request(
-            f"{URL}/_emulator/{path}", data=data, method=method,
-            headers={"Content-Type": "application/json"},
-        )
-        with urllib.request.urlopen(req) as resp:
-            return json.loads(resp.read())
-
-
-    def truth(**params):
-        if "from_" in params:
-            params["from"] = params.pop("from_")
-        query = urllib.parse.urlencode(params)
-        return admin("GET", f"truth/apivideo?{query}")["records"]
-
-
-    def client(key=KEY, strict=True, connect=True):
-        c = apivideo.AuthenticatedApiClient(key)
-        c.configuration.host = f"{URL}/apivideo"
-        c.configuration.discard_unknown_keys = not strict
-        if connect:
-            c.connect()
-        return c
-
-
-    def norm(value):
-        """JSON-ish values with every date-time as UTC ISO with milliseconds."""
-        if isinstance(value, dict):
-            return {k: norm(v) for k, v in value.items()}
-        if isinstance(value, list):
-            return [norm(v) for v in value]
-        if isinstance(value, datetime):
-            return value.astimezone(timezone.utc).isoformat(timespec="milliseconds")
-        if isinstance(value, str) and ISO.match(value):
-            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-            return parsed.astimezone(timezone.utc).isoformat(timespec="milliseconds")
-        return value
-
-
-    def same(model, record, subset=False):
-        """Assert a deserialised model carries exactly the record's values."""
-        got = norm(model_to_dict(model, serialize=True))
-        want = norm(record)
-        if subset:
-            assert set(got) <= set(want), (set(got) - set(want))
-            want = {k: v for k, v in want.items() if k in got}
-        assert got == want, (got, want)
-        CHECKS[0] += 1
-
-
-    def same_list(models, records, subset=False):
-        assert len(models) == len(records), (len(models), len(records))
-        for m, r in zip(models, records):
-            same(m, r, subset)
-
-
-    def page_of(records, page, size):
-        return records[(page - 1) * size : page * size]
-
-
-    def check_pagination(p, total, page, size):
-        assert (p.items_total, p.current_page, p.page_size) == (total, page, size)
-        assert p.pages_total == max(1, -(-total // size))
-        rels = [link.rel for link in p.links]
-        assert rels[:2] == ["self", "first"] and rels[-1] == "last"
-        assert ("previous" in rels) == (page > 1) and ("next" in rels) == (page < p.pages_total)
-        CHECKS[0] += 1
-
-
-    class Raw:
-        def __init__(self, data):
-            self.data = data.encode() if isinstance(data, str) else data
-            self.status = 200
-
-        def getheader(self, name, default=None):
-            return "application/json"
-
-
-    def error_model(c, exc, model, status):
-        """The ApiException's status, and its body deserialised into the client's error model."""
-        assert exc.status == status, (exc.status, exc.body)
-        obj = c.deserialize(Raw(exc.body), (model,))
-        assert obj.status == status
-        CHECKS[0] += 1
-        return obj
-
-
-    def expect_error(call, status):
-        try:
-            call()
-        except ApiException as exc:
-            assert exc.status == status, (exc.status, exc.body)
-            return exc
-        raise AssertionError(f"expected HTTP {status}")
-    '''
-)
-
-DRIVER_130 = COMMON + textwrap.dedent(
-    """
-    from apivideo.apis import AnalyticsApi, LiveStreamsApi, RawStatisticsApi, VideosApi
-    from apivideo.model.analytics_plays400_error import AnalyticsPlays400Error
-    from apivideo.model.bad_request import BadRequest
-    from apivideo.model.model403_error_schema import Model403ErrorSchema
-    from apivideo.model.not_found import NotFound
-
-    strict = client()
-    # 1.3.0's Video model predates discarded/discardedAt/deletesAt/language
-    # (2024): with its default discard_unknown_keys=False it can't read
-    # today's /videos; the lenient client drops them.
-    lenient = client(strict=False)
-
-    # ---- /videos and /live-streams
-    videos, lives = truth(stream="videos"), truth(stream="live_streams")
-    resp = VideosApi(lenient).list()
-    same_list(resp.data, videos, subset=True)
-    check_pagination(resp.pagination, len(videos), 1, 25)
-    resp = VideosApi(lenient).list(current_page=2, page_size=5)
-    same_list(resp.data, page_of(videos, 2, 5), subset=True)
-    check_pagination(resp.pagination, len(videos), 2, 5)
-    author = videos[0]["metadata"][0]["value"]
-    resp = VideosApi(lenient).list(metadata={"Author": author}, sort_by="title", sort_order="desc")
-    wanted = [v for v in videos if {"key": "Author", "value": author} in v["metadata"]]
-    same_list(resp.data, sorted(wanted, key=lambda v: v["title"], reverse=True), subset=True)
-    resp = VideosApi(lenient).list(tags=[videos[1]["tags"][0]])
-    same_list(resp.data, [v for v in videos if videos[1]["tags"][0] in v["tags"]], subset=True)
-    resp = LiveStreamsApi(strict).list()
-    same_list(resp.data, lives)
-    resp = LiveStreamsApi(strict).list(current_page=2, page_size=3, sort_order="desc")
-    same_list(resp.data, page_of(lives[::-1], 2, 3))
-
-    # ---- raw statistics: sessions of a video / live stream, events of a session
-    raw = RawStatisticsApi(strict)
-    for video in (videos[0], videos[3]):
-        vid = video["videoId"]
-        month = [
-            {k: v for k, v in s.items() if k != "videoId"}
-            for s in truth(stream="video_sessions", from_="2026-01-01", to="2026-01-31",
-                           media_id=vid)
-        ]
-        resp = raw.list_video_sessions(vid, "2026-01", page_size=100)
-        same_list(resp.data, month)
-        check_pagination(resp.pagination, len(month), 1, 100)
-        resp = raw.list_video_sessions(vid, "2026-01", current_page=2, page_size=7)
-        same_list(resp.data, page_of(month, 2, 7))
-        check_pagination(resp.pagination, len(month), 2, 7)
-        week = [s for s in month if "2026-01-05" <= s["session"]["loadedAt"][:10] <= "2026-01-11"]
-        same_list(raw.list_video_sessions(vid, "2026-W02", page_size=100).data, week)
-        span = [s for s in month if "2026-01-10" <= s["session"]["loadedAt"][:10] <= "2026-01-12"]
-        same_list(raw.list_video_sessions(vid, "2026-01-10/2026-01-12", page_size=100).data, span)
-        day = [s for s in month if s["session"]["loadedAt"].startswith("2026-01-15")]
-        same_list(raw.list_video_sessions(vid, "2026-01-15").data, day)
-        pairs = {m["key"]: m["value"] for m in video["metadata"]}
-        same_list(raw.list_video_sessions(vid, "2026", metadata=pairs, page_size=100).data, month)
-        assert raw.list_video_sessions(vid, "2026", metadata={"Author": "Nobody"}).data == []
-    lid = lives[1]["liveStreamId"]
-    live_sessions = [
-        {k: v for k, v in s.items() if k != "liveStreamId"}
-        for s in truth(stream="live_stream_sessions", from_="2026-01-01", to="2026-01-31",
-                       media_id=lid)
-    ]
-    resp = raw.list_live_stream_sessions(lid, "2026-01-01/2026-01-31", page_size=100)
-    same_list(resp.data, live_sessions)
-    same_list(raw.list_live_stream_sessions(lid, "2026", current_page=3, page_size=4).data,
-              page_of(live_sessions, 3, 4))
-    events = truth(stream="session_events", from_="2026-01-14", to="2026-01-14")
-    for kind_sessions in (month[:2], live_sessions[:2]):
-        for s in kind_sessions:
-            sid = s["session"]["sessionId"]
-            mine = [{k: v for k, v in e.items() if k not in ("sessionId", "position")}
-                    for e in truth(stream="session_events", from_=s["session"]["loadedAt"][:10],
-                                   to=s["session"]["loadedAt"][:10])
-                    if e["sessionId"] == sid]
-            assert len(mine) == 8
-            same_list(raw.list_session_events(sid).data, mine)
-            resp = raw.list_session_events(sid, current_page=2, page_size=3)
-            same_list(resp.data, page_of(mine, 2, 3))
-            check_pagination(resp.pagination, 8, 2, 3)
-            seeks = [e for e in resp.data if e.type.startswith("seek")]
-            for e in seeks:
-                assert isinstance(e._from, int) and isinstance(e.to, int)
-    assert events
-
-    # ---- plays
-    analytics = AnalyticsApi(strict)
-
-    def plays_truth(live, first, last, dimension):
-        days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
-        stream = "live_stream_plays" if live else "video_plays"
-        per_day = {d: truth(stream=stream, day=d.isoformat(), dimension=dimension) for d in days}
-        if dimension == "emittedAt":
-            if len(days) <= 2:
-                return [r for d in days for r in per_day[d]]
-            return [
-                {"value": f"{d}T00:00:00.000Z", "plays": sum(r["plays"] for r in per_day[d])}
-                for d in days
-                if per_day[d]
-            ]
-        totals = {}
-        for d in days:
-            for r in per_day[d]:
-                totals[r["value"]] = totals.get(r["value"], 0) + r["plays"]
-        return [{"value": v, "plays": totals[v]} for v in sorted(totals)]
-
-    video_dims = ("videoId", "emittedAt", "country", "deviceType", "operatingSystem", "browser")
-    live_dims = ("liveStreamId", "emittedAt", "country", "deviceType", "operatingSystem", "browser")
-    ranges = ((date(2026, 1, 20), date(2026, 1, 20)), (date(2026, 1, 18), date(2026, 1, 19)),
-              (date(2026, 1, 10), date(2026, 1, 16)))
-    for first, last in ranges:
-        for dim in video_dims:
-            resp = analytics.get_videos_plays(first, dim, to=last, page_size=100)
-            same_list(resp.data, plays_truth(False, first, last, dim))
-        for dim in live_dims:
-            resp = analytics.get_live_streams_plays(first, dim, to=last, page_size=100)
-            same_list(resp.data, plays_truth(True, first, last, dim))
-    rows = plays_truth(False, date(2026, 1, 10), date(2026, 1, 16), "country")
-    resp = analytics.get_videos_plays(date(2026, 1, 10), "country", to=date(2026, 1, 16),
-                                      current_page=2, page_size=3)
-    same_list(resp.data, page_of(rows, 2, 3))
-    check_pagination(resp.pagination, len(rows), 2, 3)
-    # Default to: yesterday.
-    resp = analytics.get_videos_plays(date(2026, 1, 25), "browser", page_size=100)
-    same_list(resp.data, plays_truth(False, date(2026, 1, 25), date(2026, 1, 30), "browser"))
-    # One video: its sessions of the day.
-    vid = videos[2]["videoId"]
-    count = len(truth(stream="video_sessions", from_="2026-01-20", to="2026-01-20", media_id=vid))
-    resp = analytics.get_videos_plays(date(2026, 1, 20), "videoId", to=date(2026, 1, 20),
-                                      filter=f"videoId:{vid}")
-    same_list(resp.data, [{"value": vid, "plays": count}] if count else [])
-    resp = analytics.get_live_streams_plays(date(2026, 1, 20), "liveStreamId", to=date(2026, 1, 21),
-                                            filter=f"liveStreamId:{lid}")
-    assert [r.value for r in resp.data] in ([lid], [])
-
-    # ---- errors
-    # The client checks dimension against its enum before sending: bypass it.
-    exc = expect_error(lambda: strict.call_api("/analytics/videos/plays", "GET", query_params=[
-        ("from", "2026-01-20"), ("dimension", "city")], auth_settings=["apiKey"]), 400)
-    err = error_model(strict, exc, AnalyticsPlays400Error, 400)
-    assert (err.name, err.type) == ("dimension", "https://docs.api.video/reference/request-invalid-query-parameter")
-    exc = expect_error(lambda: analytics.get_videos_plays(date(2025, 12, 1), "country"), 400)
-    assert error_model(strict, exc, AnalyticsPlays400Error, 400).name == "from"
-    exc = expect_error(lambda: analytics.get_videos_plays(date(2026, 1, 20), "country",
-                                                          filter="videoId:viNOPE"), 400)
-    err = error_model(strict, exc, AnalyticsPlays400Error, 400)
-    assert err.detail == "This value must refer to an existing video"
-    exc = expect_error(lambda: raw.list_video_sessions("viNOPE", "2026-01"), 404)
-    assert error_model(strict, exc, NotFound, 404).name == "videoId"
-    exc = expect_error(lambda: raw.list_live_stream_sessions(lid, "2026-13"), 400)
-    assert error_model(strict, exc, BadRequest, 400).name == "period"
-    exc = expect_error(lambda: raw.list_session_events("psNOPE"), 404)
-    assert error_model(strict, exc, NotFound, 404).title == "The requested resource was not found."
-    exc = expect_error(lambda: VideosApi(lenient).list(page_size=101), 400)
-    assert error_model(lenient, exc, BadRequest, 400).name == "pageSize"
-
-    admin("POST", "reset", {"apivideo_analytics_disabled": [KEY]})
-    strict = client()
-    exc = expect_error(lambda: AnalyticsApi(strict).get_videos_plays(date(2026, 1, 20), "country"),
-                       403)
-    err = error_model(strict, exc, Model403ErrorSchema, 403)
-    assert err.title == "You cannot get analytics from this project."
-    vid = videos[0]["videoId"]
-    exc = expect_error(lambda: RawStatisticsApi(strict).list_video_sessions(vid, "2026"), 403)
-    error_model(strict, exc, Model403ErrorSchema, 403)
-    assert LiveStreamsApi(strict).list().data
-
-    admin("POST", "reset", {"apivideo_rate_limit_per_minute": 2,
-                            "apivideo_rate_limit_window_seconds": 30})
-    strict = client()
-    LiveStreamsApi(strict).list()
-    LiveStreamsApi(strict).list()
-    exc = expect_error(lambda: LiveStreamsApi(strict).list(), 429)
-    # 1.3.0 has no model for 429 (the spec documents it from 2024-07 on).
-    assert json.loads(exc.body)["title"] == "Too many requests."
-    assert exc.headers["X-RateLimit-Remaining"] == "0"
-    assert 1 <= int(exc.headers["X-RateLimit-Retry-After"]) <= 30
-    print(f"OK {CHECKS[0]}")
-    """
-)
-
-DRIVER_147 = COMMON + textwrap.dedent(
-    """
-    from apivideo.apis import AnalyticsApi, LiveStreamsApi, VideosApi
-    from apivideo.exceptions import ApiValueError
-    from apivideo.model.analytics_aggregated_metrics_response import (
-        AnalyticsAggregatedMetricsResponse,
-    )
-    from apivideo.model.analytics_plays400_error import AnalyticsPlays400Error
-    from apivideo.model.filter_by2 import FilterBy2
-    from apivideo.model.model403_error_schema import Model403ErrorSchema
-    from apivideo.model.too_many_requests import TooManyRequests
-    from apivideo.model.unrecognized_request_url import UnrecognizedRequestUrl
-
-    c = client()
-    videos, lives = truth(stream="videos"), truth(stream="live_streams")
-    resp = VideosApi(c).list(page_size=100)
-    same_list(resp.data, videos)
-    check_pagination(resp.pagination, len(videos), 1, 100)
-    resp = VideosApi(c).list(current_page=3, page_size=4, sort_by="publishedAt")
-    same_list(resp.data, page_of(sorted(videos, key=lambda v: v["publishedAt"]), 3, 4))
-    same_list(LiveStreamsApi(c).list().data, lives)
-    same_list(LiveStreamsApi(c).list(name=lives[2]["name"]).data, [lives[2]])
-
-    analytics = AnalyticsApi(c)
-    UTC = timezone.utc
-    DAY = "2026-01-20"
-    FROM, TO = datetime(2026, 1, 20, tzinfo=UTC), datetime(2026, 1, 21, tzinfo=UTC)
-
-
-    def raw_json(call):
-        resp = call(_preload_content=False)
-        assert resp.status == 200
-        return json.loads(resp.data)
-
-
-    # Pairs the spec's descriptions allow ([OAS-2025-01]); the client reads the
-    # context's aggregation only from {count, rate, total, average, sum}.
-    pairs = [("play", "count"), ("play", "rate"), ("play", "total"), ("start", "count"),
-             ("end", "count"), ("impression", "count"), ("impression-time", "average"),
-             ("impression-time", "sum"), ("watch-time", "average"), ("watch-time", "sum"),
-             ("ccv", "peak"), ("ccv", "live"), ("view", "count")]
-    for metric, aggregation in pairs:
-        want = truth(stream="metrics", day=DAY, metric=metric, aggregation=aggregation)
-        want = want[0]["metricValue"]
-
-        def call(**kw):
-            return analytics.get_aggregated_metrics(metric, aggregation, _from=FROM, to=TO, **kw)
-
-        if aggregation in ("peak", "live"):
-            # Not in the response schema's aggregation enum: the client refuses
-            # the context; the body itself is what the truth says.
-            try:
-                call()
-                raise AssertionError("the 1.4.7 client accepted aggregation " + aggregation)
-            except ApiValueError:
-                pass
-            body = raw_json(call)
-            assert body["context"]["aggregation"] == aggregation and body["data"] == want, body
-            CHECKS[0] += 1
-            continue
-        resp = call()
-        assert isinstance(resp, AnalyticsAggregatedMetricsResponse)
-        assert resp.data == want, (metric, aggregation, resp.data, want)
-        assert resp.context.aggregation == aggregation
-        if aggregation != "total":
-            assert norm(model_to_dict(resp.context.timeframe)) == norm({"from": FROM, "to": TO})
-        CHECKS[0] += 1
-    extras = ({"unique": True}, {"view_duration": "30s"}, {"unique": True, "view_duration": "3s"})
-    for extra in extras:
-        params = {"unique": "true"} if extra.get("unique") else {}
-        if "view_duration" in extra:
-            params["viewDuration"] = extra["view_duration"]
-        want = truth(stream="metrics", day=DAY, metric="view", aggregation="count", **params)
-        want = want[0]["metricValue"]
-        resp = analytics.get_aggregated_metrics("view", "count", _from=FROM, to=TO, **extra)
-        assert resp.data == want
-        seconds = extra.get("view_duration", "5s")[:-1]
-        assert resp.context.metric == ("unique-" if extra.get("unique") else "") + f"view-{seconds}"
-        CHECKS[0] += 1
-    resp = analytics.get_aggregated_metrics("ccv", "live", _preload_content=False)
-    assert json.loads(resp.data)["context"]["metric"] == "ccv"
-
-    bucket_metrics = ("play", "play-rate", "start", "end", "impression", "ccv-peak", "ccv-average",
-                      "view")
-    breakdowns = ("media-id", "media-type", "continent", "country", "device-type",
-                  "operating-system", "browser", "referrer")
-    combos = [(m, b) for m in bucket_metrics for b in breakdowns] + [("play-total", "media-id")]
-    for metric, breakdown in combos:
-        want = truth(stream="buckets", day=DAY, metric=metric, breakdown=breakdown)
-
-        def call(**kw):
-            return analytics.get_metrics_breakdown(metric, breakdown, _from=FROM, to=TO,
-                                                   page_size=100, **kw)
-
-        if metric == "play-total" or breakdown == "referrer":
-            # Not in the response schema's enums (context.metric has no
-            # play-total, context.breakdown no referrer): read the JSON.
-            try:
-                call()
-                raise AssertionError(f"the 1.4.7 client accepted {metric}/{breakdown}")
-            except ApiValueError:
-                pass
-            body = raw_json(call)
-            assert body["data"] == want, (metric, breakdown)
-            CHECKS[0] += 1
-            continue
-        resp = call()
-        same_list(resp.data, want)
-        check_pagination(resp.pagination, len(want), 1, 100)
-        assert resp.context.breakdown == breakdown
-    want = truth(stream="buckets", day=DAY, metric="play", breakdown="country",
-                 sortBy="metricValue", sortOrder="desc")
-    resp = analytics.get_metrics_breakdown("play", "country", _from=FROM, to=TO,
-                                           sort_by="metricValue", sort_order="desc",
-                                           current_page=2, page_size=3)
-    same_list(resp.data, page_of(want, 2, 3))
-    check_pagination(resp.pagination, len(want), 2, 3)
-    vid = videos[0]["videoId"]
-    filters = {"filterBy[mediaId][]": vid, "filterBy[mediaType]": "video"}
-    want = truth(stream="buckets", day=DAY, metric="play-total", breakdown="media-id", **filters)
-    # context.metric play-total is outside the client's enum (see above): read the JSON.
-    body = raw_json(lambda **kw: analytics.get_metrics_breakdown(
-        "play-total", "media-id", _from=FROM, to=TO,
-        filter_by=FilterBy2(media_id=[vid], media_type="video"), **kw))
-    assert body["data"] == want
-    assert [row["dimensionValue"] for row in want] == [vid]
-    # Elsewhere the spec refuses them: "only ... when you call /data/metrics/play/total or
-    # /data/buckets/play-total/media-id".
-    exc = expect_error(lambda: analytics.get_metrics_breakdown(
-        "play", "device-type", _from=FROM, to=TO, filter_by=FilterBy2(media_id=[vid])), 400)
-    assert error_model(c, exc, AnalyticsPlays400Error, 400).name == "filterBy[mediaId]"
-    everything = truth(stream="buckets", day=DAY, metric="play", breakdown="country")
-    want = truth(stream="buckets", day=DAY, metric="play", breakdown="country",
-                 **{"filterBy[continent][]": "EU"})
-    resp = analytics.get_metrics_breakdown("play", "country", _from=FROM, to=TO,
-                                           filter_by=FilterBy2(continent=["EU"]))
-    same_list(resp.data, want)
-    assert {r["dimensionValue"] for r in want} == {
-        r["dimensionValue"] for r in everything if r["dimensionValue"] in ("FR", "ES", "DE", "GB")}
-
-    for metric in bucket_metrics:
-        want = truth(stream="timeseries", day=DAY, metric=metric)
-        assert len(want) == 24
-        resp = analytics.get_metrics_over_time(metric, _from=FROM, to=TO, interval="hour",
-                                               page_size=100)
-        same_list(resp.data, want)
-        assert resp.context.interval == "hour"
-        # Default interval for a one-day timeframe: hour.
-        resp = analytics.get_metrics_over_time(metric, _from=FROM, to=TO, page_size=30)
-        same_list(resp.data, want)
-    resp = analytics.get_metrics_over_time("play", _from=FROM, to=TO, current_page=2, page_size=10,
-                                           sort_by="metricValue", sort_order="desc")
-    want = truth(stream="timeseries", day=DAY, metric="play", sortBy="metricValue",
-                 sortOrder="desc")
-    same_list(resp.data, page_of(want, 2, 10))
-    week = analytics.get_metrics_over_time("play", _from=datetime(2026, 1, 14, tzinfo=UTC), to=TO)
-    assert week.context.interval == "day" and len(week.data) == 7
-    for row, day in zip(week.data, range(14, 21)):
-        hourly = truth(stream="timeseries", day=f"2026-01-{day}", metric="play")
-        assert row.metric_value == sum(r["metricValue"] for r in hourly), row
-        assert row.emitted_at == f"2026-01-{day}T00:00:00+00:00"
-    minutes = analytics.get_metrics_over_time("play", _from=FROM, to=FROM + timedelta(minutes=60),
-                                              interval="minute", page_size=100)
-    assert len(minutes.data) == 60 and minutes.context.interval == "minute"
-
-    # ---- errors
-    exc = expect_error(lambda: analytics.get_aggregated_metrics("start", "sum"), 400)
-    assert error_model(c, exc, AnalyticsPlays400Error, 400).name == "aggregation"
-    exc = expect_error(lambda: analytics.get_metrics_over_time("play", _from=FROM, to=TO,
-                                                               interval="minute"), 400)
-    err = error_model(c, exc, AnalyticsPlays400Error, 400)
-    assert err.detail == "This interval cannot be used with a timeframe over 60 minutes."
-    exc = expect_error(lambda: analytics.get_aggregated_metrics(
-        "play", "count", _from=datetime(2025, 12, 1, tzinfo=UTC)), 400)
-    assert error_model(c, exc, AnalyticsPlays400Error, 400).name == "from"
-    exc = expect_error(lambda: analytics.get_metrics_breakdown("play-total", "country"), 400)
-    assert error_model(c, exc, AnalyticsPlays400Error, 400).name == "breakdown"
-
-    admin("POST", "reset", {"apivideo_retired": True, "apivideo_analytics_disabled": [KEY2]})
-    c = client()
-    exc = expect_error(lambda: c.call_api("/analytics/videos/plays", "GET", query_params=[
-        ("from", "2026-01-20"), ("dimension", "country")], auth_settings=["apiKey"]), 404)
-    assert error_model(c, exc, UnrecognizedRequestUrl, 404).title == "Unrecognized request URL."
-    assert AnalyticsApi(c).get_aggregated_metrics("play", "count").context.metric == "play"
-    c2 = client(KEY2)
-    exc = expect_error(lambda: AnalyticsApi(c2).get_metrics_over_time("play"), 403)
-    assert error_model(c2, exc, Model403ErrorSchema, 403).status == 403
-    assert VideosApi(c2).list().data
-
-    admin("POST", "reset", {"apivideo_rate_limit_per_minute": 1,
-                            "apivideo_rate_limit_window_seconds": 30})
-    c = client()
-    AnalyticsApi(c).get_aggregated_metrics("play", "count")
-    exc = expect_error(lambda: AnalyticsApi(c).get_aggregated_metrics("play", "count"), 429)
-    assert error_model(c, exc, TooManyRequests, 429).type == "https://docs.api.video/reference/too-many-requests"
-    print(f"OK {CHECKS[0]}")
-    """
-)
-
-DRIVER_REFRESH = COMMON + textwrap.dedent(
-    """
-    import time
-
-    from apivideo.apis import AnalyticsApi, VideosApi
-
-    # 1.4.7 refreshes 10 s before expires_in runs out ([FND §4 "Auth"]); tokens
-    # here live 11 s, so it refreshes every second or two, and the calls go on
-    # past the first token's life.
-    c = client(connect=False)
-    with c:
-        first = c._access_token
-        tokens = {first}
-        started = time.monotonic()
-        while time.monotonic() - started < 12.5:
-            assert VideosApi(c).list().data
-            assert AnalyticsApi(c).get_aggregated_metrics("play", "count").context.metric == "play"
-            tokens.add(c._access_token)
-            time.sleep(0.5)
-    assert len(tokens) >= 3, len(tokens)
-    print(json.dumps({"first": first, "tokens": len(tokens)}))
-    """
-)
-
-
-def run_driver(emu, version: str, source: str, timeout: float = 60) -> str:
+def run_driver(emu, version: str, driver: str, timeout: float = 60) -> str:
     folder = CLIENTS[version]
     if not (folder / "apivideo").is_dir():
         pytest.fail(f"api-video {version} is not installed in {folder}: run `make dev`")
     env = {**os.environ, "PYTHONPATH": str(folder)}
     proc = subprocess.run(
-        [sys.executable, "-c", source, emu.url],
+        [sys.executable, str(DRIVERS / driver), emu.url],
         env=env,
         capture_output=True,
         text=True,
@@ -1271,21 +756,21 @@ def run_driver(emu, version: str, source: str, timeout: float = 60) -> str:
 
 def test_client_1_3_0_reads_raw_statistics_plays_and_lists(emu):
     emu.reset(**RICH, apivideo_rate_limit_per_minute=0)
-    out = run_driver(emu, "1.3.0", DRIVER_130)
+    out = run_driver(emu, "1.3.0", "client_1_3_0.py")
     assert out.startswith("OK "), out
     assert int(out.split()[1]) > 150, out
 
 
 def test_client_1_4_7_reads_data_endpoints_and_lists(emu):
     emu.reset(**RICH, apivideo_rate_limit_per_minute=0)
-    out = run_driver(emu, "1.4.7", DRIVER_147)
+    out = run_driver(emu, "1.4.7", "client_1_4_7.py")
     assert out.startswith("OK "), out
     assert int(out.split()[1]) > 80, out
 
 
 def test_client_1_4_7_refreshes_short_lived_tokens(emu, http):
     emu.reset(apivideo_token_ttl_seconds=11)
-    out = json.loads(run_driver(emu, "1.4.7", DRIVER_REFRESH))
+    out = json.loads(run_driver(emu, "1.4.7", "client_1_4_7_refresh.py"))
     assert out["tokens"] >= 3
     # The first token has expired by now; the client never used an expired one.
     resp = http.get(url(emu, "/videos"), headers=bearer(out["first"]))

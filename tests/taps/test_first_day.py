@@ -15,7 +15,6 @@ import sys
 import textwrap
 
 import pytest
-import yaml
 from singer_sdk.exceptions import ConfigValidationError
 
 from tap_apivideo.tap import TapApiVideo
@@ -25,11 +24,8 @@ from tap_ibm_video.tap import TapIbmVideo
 from tests.support.apivideo import apivideo_config
 from tests.support.ibm import ibm_config, views_truth
 from tests.support.interactivity import interactivity_config
-from tests.support.meltano import PROJECT_ROOT
-from tests.taprun import discover, run_tap
-from tests.test_audience_tap import ACCOUNTS, tap_config
-from video_api_emulator import __main__ as emulator_cli
-from video_api_emulator.config import DEMO_PORT, demo_config
+from tests.taprun import discover, run_tap, run_tap_cli
+from tests.taps.test_audience_tap import ACCOUNTS, tap_config
 from video_api_emulator.process import EmulatorProcess
 from video_taps_common.errors import CredentialsRejectedError, InvalidInputError
 from video_taps_common.tap_base import VideoTap
@@ -87,7 +83,7 @@ def test_a_url_setting_without_scheme_or_host_is_an_error_naming_it(name, settin
 
 def test_an_unset_variable_in_the_url_stops_the_run_before_any_request(emulator):
     """What `${EMULATOR_URL}/audience/v1` became with the variable unset."""
-    run = run_tap(AUDIENCE, tap_config(emulator, api_url="/audience/v1"))
+    run = run_tap_cli(AUDIENCE, tap_config(emulator, api_url="/audience/v1"))
 
     assert run.returncode == 1
     last_line = run.stderr.strip().splitlines()[-1]
@@ -96,76 +92,6 @@ def test_an_unset_variable_in_the_url_stops_the_run_before_any_request(emulator)
     assert "No scheme supplied" not in run.stderr
     assert run.stdout == ""
     assert data_requests(emulator) == 0
-
-
-# Item 3: the demo's emulator by hand ----------------------------------------------------
-
-
-def _demo_environment() -> dict:
-    project = yaml.safe_load((PROJECT_ROOT / "meltano.yml").read_text())
-    (demo,) = [env for env in project["environments"] if env["name"] == "demo"]
-    return {plugin["name"]: plugin["config"] for plugin in demo["config"]["plugins"]["extractors"]}
-
-
-def test_the_demo_environment_points_every_url_at_the_demo_emulators_port():
-    environment = _demo_environment()
-
-    urls = {
-        (tap, setting): value
-        for tap, config in environment.items()
-        for setting, value in config.items()
-        if setting.endswith("_url")
-    }
-    assert {(tap, setting) for tap, setting in urls} == {
-        (tap, setting) for tap, settings in URL_SETTINGS.items() for setting in settings
-    }
-    for value in urls.values():
-        assert value.startswith(f"http://127.0.0.1:{DEMO_PORT}/"), value
-    accounts = demo_config()["brightcove_accounts"]
-    assert environment["tap-brightcove-audience"]["account_ids"] == accounts
-    assert environment["tap-brightcove-interactivity"]["account_ids"] == accounts
-
-
-def test_demo_flag_serves_the_demo_config_on_the_demo_port(monkeypatch):
-    """`python -m video_api_emulator --demo`: the file make demo reads, on port 8765."""
-    served: dict = {}
-
-    async def fake_serve(**kwargs):
-        served.update(kwargs)
-
-    monkeypatch.setattr(emulator_cli, "serve", fake_serve)
-
-    assert emulator_cli.main(["--demo"]) == 0
-    assert served["port"] == DEMO_PORT
-    assert served["config"] == demo_config()
-
-    assert emulator_cli.main(["--demo", "--port", "0"]) == 0
-    assert served["port"] == 0
-
-
-def test_demo_emulator_serves_what_the_demo_loads():
-    # Any free port: the demo's own 8765 may be taken (by hand, or by another test worker).
-    with EmulatorProcess(demo=True, port=0) as demo:
-        served = demo.admin("GET", "config")["config"]
-
-    for key, value in demo_config().items():
-        assert served[key] == value, key
-    assert demo_config()["ibm_views"] == 5_000  # the demo's volume, not the default 3,000
-
-
-def test_the_demo_script_reads_the_same_config_and_says_what_it_shows():
-    sys.path.insert(0, str(PROJECT_ROOT / "scripts"))
-    try:
-        import demo  # noqa: PLC0415 - scripts/demo.py, not a package
-    finally:
-        sys.path.remove(str(PROJECT_ROOT / "scripts"))
-
-    assert demo_config() == demo.EMULATOR_CONFIG
-    assert "player_id" in demo.WHAT_THE_DEMO_SHOWS
-    assert "python -m video_api_emulator --demo" in demo.WHAT_THE_DEMO_SHOWS
-    assert "meltano --environment demo run tap-ibm-video target-jsonl" in (
-        " ".join(demo.WHAT_THE_DEMO_SHOWS.split())
-    )
 
 
 # Item 4: start_date -----------------------------------------------------------------------
@@ -184,7 +110,7 @@ def test_a_start_date_in_the_future_is_an_error_naming_the_setting(name, emulato
 
 
 def test_a_start_date_in_the_future_stops_the_cli_before_any_request(emulator):
-    run = run_tap(AUDIENCE, tap_config(emulator, start_date="2099-01-01"))
+    run = run_tap_cli(AUDIENCE, tap_config(emulator, start_date="2099-01-01"))
 
     assert run.returncode == 1
     assert "setting `start_date` (2099-01-01) is in the future" in run.stderr.splitlines()[-1]
@@ -261,7 +187,7 @@ def test_a_run_with_a_failed_partition_ends_with_its_final_state(emulator):
 
 
 def test_wrong_credentials_are_not_called_an_unhandled_error(emulator):
-    run = run_tap(AUDIENCE, tap_config(emulator, client_secret="wrong"))
+    run = run_tap_cli(AUDIENCE, tap_config(emulator, client_secret="wrong"))
 
     assert run.returncode == 1
     assert "unhandled error" not in run.stderr

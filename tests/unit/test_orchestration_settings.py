@@ -6,7 +6,6 @@ these run in the test venv; one test asks the real meltano for the same values.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
@@ -14,7 +13,7 @@ import yaml
 
 from orchestration.video_taps_orchestration.meltano_project import MeltanoProject, env_var_name
 from tests.support.audience import ACCOUNTS
-from tests.support.meltano import PROJECT_ROOT, meltano
+from tests.support.meltano import PROJECT_ROOT
 
 TAP = "tap-brightcove-audience"
 CHILD = "tap-brightcove-audience--eu"
@@ -68,14 +67,3 @@ def test_an_array_variable_that_is_not_a_list_names_the_variable(tmp_path):
     project = project_with_child(tmp_path)
     with pytest.raises(ValueError, match="AUDIENCE_ACCOUNT_IDS must be a JSON array"):
         project.setting(TAP, "account_ids", {"TAP_BRIGHTCOVE_AUDIENCE_ACCOUNT_IDS": "{}"})
-
-
-@pytest.mark.e2e
-def test_meltano_resolves_the_same_accounts(tmp_path):
-    """The real meltano, on the same project and variables, prints the same account_ids."""
-    project = project_with_child(tmp_path)
-    environ = {"TAP_BRIGHTCOVE_AUDIENCE_ACCOUNT_IDS": '["11", "12"]'}
-    printed = meltano(
-        "config", "print", CHILD, env={**environ, "MELTANO_PROJECT_ROOT": str(tmp_path)}
-    ).stdout
-    assert json.loads(printed)["account_ids"] == project.setting(CHILD, "account_ids", environ)

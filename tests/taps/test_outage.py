@@ -28,14 +28,12 @@ import requests
 from tap_apivideo.tap import TapApiVideo
 from tap_brightcove_audience.tap import TapBrightcoveAudience
 from tap_brightcove_interactivity.tap import TapBrightcoveInteractivity
-from tap_ibm_video.tap import RATE_LIMIT_HEADERS as IBM_HEADERS
 from tap_ibm_video.tap import TapIbmVideo
 from tests.support import apivideo as av
 from tests.support import ibm
 from tests.support import interactivity as inter
-from tests.test_audience_tap import ACCOUNTS, tap_config, truth
+from tests.taps.test_audience_tap import ACCOUNTS, tap_config, truth
 from video_taps_common.concurrent_stream import VendorStream
-from video_taps_common.header_budget import HeaderRateBudget
 
 #: Tries per request (``VendorStream.backoff_max_tries``).
 TRIES = 8
@@ -261,42 +259,12 @@ def test_each_retry_is_logged_once(emulator, tmp_path, instant_retries, caplog, 
     assert not [line for line in lines if "Backing off" in line or "Giving up" in line]
 
 
-class FakeClock:
-    """A clock that only moves when the budget sleeps."""
-
-    def __init__(self) -> None:
-        self.now = 1_000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.now += seconds
-
-
 def throttled_response(reset_in_seconds: float, wall_now: float) -> requests.Response:
     response = requests.Response()
     response.status_code = 429
     response.headers["X-RateLimit-Reset"] = str(int(wall_now + reset_in_seconds))
     response.headers["X-RateLimit-Remaining"] = "0"
     return response
-
-
-def test_a_wait_for_the_rate_window_is_logged_once_with_its_real_length(caplog):
-    clock = FakeClock()
-    wall = 1_700_000_000.0
-    budget = HeaderRateBudget(IBM_HEADERS, clock=clock, wall_clock=lambda: wall, sleep=clock.sleep)
-    budget.throttled(throttled_response(45, wall))
-
-    with caplog.at_level(logging.INFO):
-        for _caller in range(3):
-            budget.acquire()
-
-    waits = [line for line in log_lines(caplog) if "Rate limit" in line]
-    assert len(waits) == 1
-    seconds = float(waits[0].split("wait ")[1].split(" s")[0])
-    assert 45.0 <= seconds <= 46.0
-    assert clock.now >= 1_045.0
 
 
 def test_a_retry_after_a_429_names_the_wait_for_the_rate_window(emulator, caplog):

@@ -375,23 +375,6 @@ def test_a_400_names_the_jsonapi_title_detail_and_pointer(emulator):
     assert any("400" in line and "/views" in line for line in error_lines), error_lines
 
 
-def test_jsonapi_error_body_is_read_into_the_message():
-    """A single behaviour, mocked at the HTTP boundary: the doc's BadRequest body."""
-    import requests
-
-    from tap_ibm_video.client import describe_jsonapi_errors
-
-    response = requests.Response()
-    response.status_code = 400
-    response._content = (  # noqa: SLF001 - building a response by hand
-        b'{"errors": [{"status": 400, "title": "Validation failed", '
-        b'"detail": "date_time_from is required", "source": {"pointer": "date_time_from"}}]}'
-    )
-    assert describe_jsonapi_errors(response) == (
-        "Validation failed: date_time_from is required (at date_time_from)"
-    )
-
-
 def test_an_unavailable_token_endpoint_is_retried(emulator):
     emulator.reset(ibm_views=300)
     emulator.configure_faults([{"kind": "status", "status": 503, "path": "oauth2", "count": 2}])

@@ -2,10 +2,11 @@
 
 Each test shows one failure mode of video-taps-common (token endpoint outages,
 one bad account, impossible state and dates, failures that must end in bounded
-time) through tap-brightcove-audience, the tap that uses all of it. Most run
-the real CLI as a subprocess; the few that need retries to give up quickly run
-the same CLI in-process with the backoff waits set to zero, so they count
-requests instead of waiting minutes.
+time) through tap-brightcove-audience, the tap that uses all of it. They run
+the tap's CLI in this process with the backoff waits set to zero (see
+tests/taps/conftest.py), so they count requests instead of waiting minutes; the
+ones about what the executable prints last (and the corrupt state files) run it
+as a subprocess.
 """
 
 from __future__ import annotations
@@ -22,8 +23,8 @@ import backoff
 import pytest
 
 from tap_brightcove_audience.tap import TapBrightcoveAudience
-from tests.taprun import discover, run_tap, select_only
-from tests.test_audience_tap import (
+from tests.taprun import discover, run_tap, run_tap_cli, select_only
+from tests.taps.test_audience_tap import (
     ACCOUNTS,
     START,
     as_api_record,
@@ -200,7 +201,7 @@ def test_missing_required_settings_are_named_on_the_last_line(emulator):
     config = {"client_id": "emulator-client-id", "api_url": f"{emulator.url}/audience/v1"}
 
     for extra in ((), ("--test",)):
-        run = run_tap(TAP, config, extra_args=extra)
+        run = run_tap_cli(TAP, config, extra_args=extra)
 
         assert run.returncode != 0
         last_line = run.stderr.strip().splitlines()[-1]

@@ -1,6 +1,6 @@
 """Tests of the emulated Brightcove Interactivity reporting API (asynchronous reports).
 
-Real HTTP over loopback against the session's emulator (tests/conftest.py);
+Real HTTP over loopback against the session's emulator (tests/support/emulator_session.py);
 each test resets it to the knobs it needs. Most tests switch the report budget
 off and make generation instant, so they are about one thing each.
 """

@@ -1,0 +1,34 @@
+"""The end-to-end tier: real meltano, real targets, real PostgreSQL, Dagster and dbt.
+
+The taps run as meltano runs them (subprocesses), against the shared emulator.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.support.emulator_session import emulator, session_emulator  # noqa: F401 - fixtures
+
+
+@pytest.fixture(autouse=True)
+def _fresh_emulator_state(request: pytest.FixtureRequest, session_emulator) -> None:  # noqa: F811
+    """No test sees another's faults, volume or clock (``emulator`` resets it itself)."""
+    if "emulator" not in request.fixturenames:
+        session_emulator.reset()
+
+
+_HERE = Path(__file__).parent
+
+#: Per test, setup included (pytest-timeout), in this tier: its first test pays for
+#: `meltano install` (minutes in a fresh clone with an empty cache), and the Dagster
+#: module's first test for a deployment and eleven runs. Other tiers keep 300 s.
+E2E_TIMEOUT_S = 900
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test of this tier gets ``E2E_TIMEOUT_S`` unless it sets its own."""
+    for item in items:
+        if item.path.is_relative_to(_HERE) and item.get_closest_marker("timeout") is None:
+            item.add_marker(pytest.mark.timeout(E2E_TIMEOUT_S))
