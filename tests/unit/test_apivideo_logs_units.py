@@ -58,3 +58,26 @@ def test_a_stream_of_one_partition_shows_the_total_the_api_announced(caplog):
     assert [record.getMessage() for record in caplog.records] == [
         "Progress buckets: 1,000 of 6,000 records (16.7%), 100 records/s, ETA 50 s"
     ]
+
+
+def test_a_stream_logger_wrapped_in_an_adapter_is_tracked_as_its_logger(caplog):
+    """singer-sdk 0.55 gives streams a ``LoggerAdapter``: progress must still aggregate."""
+    clock = StepClock()
+    logger = logging.getLogger("progress-test.adapted")
+    adapter = logging.LoggerAdapter(logger, {})
+    quiet_partition_logs({"adapted": adapter}, interval=10, clock=clock)
+
+    with caplog.at_level(logging.INFO, logger="progress-test.adapted"):
+        for number in range(4):  # 4 partitions of 10 records, 2.5 s each
+            partition = PartitionProgress(
+                "adapted", f"sessionId=se{number}", logging.LoggerAdapter(logger, {}), clock=clock
+            )
+            partition.expect(10)
+            for _ in range(10):
+                clock.now += 0.25
+                partition.add()
+
+    assert [record.getMessage() for record in caplog.records] == [
+        "Progress adapted: 40 records from 4 partitions, 4 records/s; "
+        "now [sessionId=se3]: 10 of 10 records",
+    ]

@@ -61,7 +61,7 @@ class PartitionProgress:
     def __post_init__(self) -> None:
         self.started = self.clock()
         self._next_log = self.started + self.interval
-        self._stream_progress = _TRACKED.get(self.logger)
+        self._stream_progress = _TRACKED.get(underlying_logger(self.logger))
         if self._stream_progress is not None:
             self._stream_progress.partition_started(self)
 
@@ -231,8 +231,19 @@ class PartitionMetricsToDebug(logging.Filter):
 _TRACKED: dict[logging.Logger, StreamProgress] = {}
 
 
+def underlying_logger(logger: logging.Logger | logging.LoggerAdapter) -> logging.Logger:
+    """The ``Logger`` itself: filters and trackers belong to it, not to an adapter.
+
+    singer-sdk 0.55 hands streams a ``LoggerAdapter`` (0.54 a ``Logger``); an
+    adapter has no filters of its own, and each may be a new wrapper object.
+    """
+    while isinstance(logger, logging.LoggerAdapter):
+        logger = logger.logger
+    return logger
+
+
 def quiet_partition_logs(
-    stream_loggers: t.Mapping[str, logging.Logger],
+    stream_loggers: t.Mapping[str, logging.Logger | logging.LoggerAdapter],
     *,
     interval: float = PROGRESS_INTERVAL_SECONDS,
     clock: t.Callable[[], float] = time.monotonic,
@@ -244,7 +255,8 @@ def quiet_partition_logs(
     trackers by stream name.
     """
     tracked: dict[str, StreamProgress] = {}
-    for stream, logger in stream_loggers.items():
+    for stream, stream_logger in stream_loggers.items():
+        logger = underlying_logger(stream_logger)
         previous = _TRACKED.pop(logger, None)
         if previous is not None:
             logger.removeFilter(previous)
