@@ -67,11 +67,6 @@ _TToken = t.TypeVar("_TToken")
 _TResult = t.TypeVar("_TResult")
 
 DEFAULT_MAX_CONCURRENT_REQUESTS = 8
-#: Response bytes of pages running or waiting ahead of the consumer. Decoded, a
-#: page takes several times its size in memory; this keeps a sync of 10,000-row
-#: pages (about 8 MB each) under a few hundred MB while small pages still get
-#: every worker.
-MAX_BUFFERED_PAGE_BYTES = 8 * 2**20
 #: Used when a tap declares no ``request_timeout_seconds`` setting.
 DEFAULT_REQUEST_TIMEOUT_SECONDS = 60
 #: Seconds to open a connection: a host that does not answer a SYN in this long
@@ -86,6 +81,17 @@ class FetchedPage(t.Generic[_TToken]):
     token: _TToken
     response: requests.Response
     body: t.Any
+
+
+@dataclass(frozen=True, slots=True)
+class PartitionTotal:
+    """Not a record: the number of records the partition being read holds, as the API said.
+
+    Travels in-band with the records from :meth:`VendorStream.records_for_partition`
+    to the partition loop, so no per-partition progress is kept on the stream.
+    """
+
+    records: int
 
 
 class UnauthorizedError(FatalAPIError):
@@ -268,9 +274,6 @@ class VendorStream(RecordMessagesHook, ActivateVersionHook, RESTStream[_TToken])
         """The tap's one authenticator: one token for every stream and thread."""
         return self.video_tap.authenticator  # type: ignore[attr-defined]
 
-    #: The partition being synced, so the first page can announce its total.
-    _progress: PartitionProgress | None = None
-
     @property
     def timeout(self) -> tuple[float, float]:  # type: ignore[override]
         """Connect and read timeouts; the read one is ``request_timeout_seconds``."""
@@ -304,10 +307,12 @@ class VendorStream(RecordMessagesHook, ActivateVersionHook, RESTStream[_TToken])
             # Already reported once for the stream; the same answer would follow.
             return
         progress = PartitionProgress(self.name, describe_partition(context), self.logger)
-        self._progress = progress
         failure: Exception | None = None
         try:
             for record in self.records_for_partition(context):
+                if isinstance(record, PartitionTotal):
+                    progress.expect(record.records)
+                    continue
                 progress.add()
                 yield record
         except RunAbortingError as error:
@@ -337,7 +342,12 @@ class VendorStream(RecordMessagesHook, ActivateVersionHook, RESTStream[_TToken])
     unavailable_reason: str | None = None
 
     def records_for_partition(self, context: Context | None) -> t.Iterable[dict]:
-        """Every record of one partition, in the order they are emitted."""
+        """Every record of one partition, in the order they are emitted.
+
+        May also yield a :class:`PartitionTotal` when the API announces how many
+        records the partition holds (progress shows a percentage); it goes no
+        further than :meth:`get_records`.
+        """
         raise NotImplementedError
 
     # Requests -----------------------------------------------------------------
