@@ -29,7 +29,6 @@ COMPAT_MODULE = ROOT / "video-taps-common" / "video_taps_common" / "sdk_compat.p
 PENDING_REDESIGN = {
     "tap-brightcove-interactivity/tap_brightcove_interactivity/client.py",
     "video-taps-common/video_taps_common/apivideo_auth.py",
-    "video-taps-common/video_taps_common/child_batches.py",
     "video-taps-common/video_taps_common/client_credentials.py",
     "video-taps-common/video_taps_common/concurrent_stream.py",
 }

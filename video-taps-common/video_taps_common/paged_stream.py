@@ -319,6 +319,7 @@ class ConcurrentPagesStream(BudgetedStream[_TToken], abc.ABC):
                 request_counter.increment()
                 run.check(page)
                 yield from self._page_records(context, run, page, children)
+                del page  # not held while the next one is awaited
         finally:
             pages.close()
 
