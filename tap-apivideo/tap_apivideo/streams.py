@@ -15,7 +15,7 @@ import datetime
 import re
 import typing as t
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, partial
 from http import HTTPStatus
 
 from singer_sdk.exceptions import FatalAPIError
@@ -52,6 +52,7 @@ if t.TYPE_CHECKING:
     from singer_sdk.helpers.types import Context
 
     from video_taps_common import FetchedPage, PageRun
+    from video_taps_common.concurrent_stream import PartitionRecords
 
 #: The plays endpoints' dimensions (spec ``dimension`` enum). ``videoId`` names
 #: the media-id dimension in settings; the live-stream endpoint calls it ``liveStreamId``.
@@ -223,10 +224,16 @@ class SessionsStream(ExplicitBookmarksMixin, SyncWindowMixin, ApiVideoStream):
             params["period"] = f"{period[0].isoformat()}/{period[1].isoformat()}"
         return params
 
-    def records_for_partition(self, context: Context | None) -> t.Iterable[dict]:
+    def records_for_partition(self, context: Context | None) -> PartitionRecords:
         """The period's sessions; a media deleted since it was listed is skipped."""
+        records = super().records_for_partition(context)
+        return records.through(partial(self._unless_parent_gone, context))
+
+    def _unless_parent_gone(
+        self, context: Context | None, records: t.Iterator[dict]
+    ) -> t.Iterator[dict]:
         try:
-            yield from super().records_for_partition(context)
+            yield from records
         except ParentGoneError as gone:
             self.logger.warning(
                 "%s [%s]: the %s was deleted after it was listed (%s); skipped",

@@ -83,15 +83,33 @@ class FetchedPage(t.Generic[_TToken]):
     body: t.Any
 
 
-@dataclass(frozen=True, slots=True)
-class PartitionTotal:
-    """Not a record: the number of records the partition being read holds, as the API said.
+class PartitionRecords:
+    """The records of one partition's read, and how many it holds once the API said so.
 
-    Travels in-band with the records from :meth:`VendorStream.records_for_partition`
-    to the partition loop, so no per-partition progress is kept on the stream.
+    What :meth:`VendorStream.records_for_partition` may return instead of a
+    plain iterable: the partition loop then shows progress as "N of total".
+    The total travels with this read's own iterator, so nothing of the
+    partition is kept on the stream.
     """
 
-    records: int
+    def __init__(self, read: t.Callable[[PartitionRecords], t.Iterator[dict]]) -> None:
+        """``read(self)`` yields the records and calls :meth:`announce_total` when it knows."""
+        self.on_total: t.Callable[[int], None] | None = None
+        self._records = read(self)
+
+    def announce_total(self, total: int) -> None:
+        """The partition holds ``total`` records, as the API said."""
+        if self.on_total is not None:
+            self.on_total(total)
+
+    def through(self, wrap: t.Callable[[t.Iterator[dict]], t.Iterator[dict]]) -> PartitionRecords:
+        """The same read with its records passed through ``wrap`` (e.g. to catch an error)."""
+        self._records = wrap(self._records)
+        return self
+
+    def __iter__(self) -> t.Iterator[dict]:
+        """The records themselves (no wrapper per record)."""
+        return self._records
 
 
 class UnauthorizedError(FatalAPIError):
@@ -309,12 +327,15 @@ class VendorStream(RecordMessagesHook, ActivateVersionHook, RESTStream[_TToken])
         progress = PartitionProgress(self.name, describe_partition(context), self.logger)
         failure: Exception | None = None
         try:
-            for record in self.records_for_partition(context):
-                if isinstance(record, PartitionTotal):
-                    progress.expect(record.records)
-                    continue
+            records = self.records_for_partition(context)
+            if isinstance(records, PartitionRecords):
+                records.on_total = progress.expect
+            fill = self._all_fields_null
+            for record in records:
                 progress.add()
-                yield record
+                # Every declared field from here on: the SDK evaluates a stream
+                # map's filter (before the output step) on the record as it is.
+                yield {**fill, **record}
         except RunAbortingError as error:
             failure = error
             raise
@@ -344,9 +365,8 @@ class VendorStream(RecordMessagesHook, ActivateVersionHook, RESTStream[_TToken])
     def records_for_partition(self, context: Context | None) -> t.Iterable[dict]:
         """Every record of one partition, in the order they are emitted.
 
-        May also yield a :class:`PartitionTotal` when the API announces how many
-        records the partition holds (progress shows a percentage); it goes no
-        further than :meth:`get_records`.
+        A :class:`PartitionRecords` lets it say how many records the partition
+        holds once the API announced it (progress shows a percentage).
         """
         raise NotImplementedError
 

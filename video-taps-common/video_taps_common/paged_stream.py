@@ -35,9 +35,10 @@ from singer_sdk.exceptions import FatalAPIError
 from video_taps_common.concurrent_stream import (
     BudgetedStream,
     FetchedPage,
-    PartitionTotal,
+    PartitionRecords,
     page_bytes,
 )
+from video_taps_common.errors import StreamUnavailableError
 from video_taps_common.ordered import PendingBudget, PrefetchQueue
 from video_taps_common.progress import describe_partition
 
@@ -179,13 +180,13 @@ class ConcurrentPagesStream(BudgetedStream[_TToken], abc.ABC):
         msg = f"{self.name} [{describe_partition(context)}]: {shift}; the result set moved"
         raise FatalAPIError(msg) from shift
 
-    def records_for_partition(self, context: Context | None) -> t.Iterable[dict]:
+    def records_for_partition(self, context: Context | None) -> PartitionRecords:
         """Every record of one partition (the records of :meth:`request_records`)."""
         return self.request_records(context)
 
     # Requests -----------------------------------------------------------------
 
-    def request_records(self, context: Context | None) -> t.Iterable[dict]:
+    def request_records(self, context: Context | None) -> PartitionRecords:
         """Every record of every run of :meth:`paging`, in order, pages fetched ahead.
 
         Overrides the SDK's sequential ``RESTStream.request_records`` and so
@@ -200,10 +201,14 @@ class ConcurrentPagesStream(BudgetedStream[_TToken], abc.ABC):
         still applies ``post_process``, ``get_child_context``/
         ``generate_child_contexts``, stream maps and state.
 
-        Also yields a :class:`~video_taps_common.concurrent_stream.PartitionTotal`
-        when a first answer announces the partition's size (the partition loop
-        turns it into progress, it never reaches the SDK).
+        Returns a :class:`~video_taps_common.concurrent_stream.PartitionRecords`,
+        which also carries the partition's size when a first answer announces it.
         """
+        return PartitionRecords(partial(self._paged_records, context))
+
+    def _paged_records(
+        self, context: Context | None, partition: PartitionRecords
+    ) -> t.Iterator[dict]:
         workers = self.max_concurrent_requests
         # One budget for the partition: its runs' first pages and the current
         # run's later pages together hold at most MAX_BUFFERED_PAGE_BYTES. The
@@ -225,7 +230,7 @@ class ConcurrentPagesStream(BudgetedStream[_TToken], abc.ABC):
             try:
                 for started in self._started_runs(context, runs_ahead):
                     yield from self._read_run(
-                        context, started, budget, runs_ahead, children, request_counter
+                        context, started, budget, runs_ahead, children, request_counter, partition
                     )
             finally:
                 runs_ahead.close()
@@ -262,6 +267,7 @@ class ConcurrentPagesStream(BudgetedStream[_TToken], abc.ABC):
         runs_ahead: PrefetchQueue[PageRun[_TToken], _StartedRun[_TToken]],
         children: list[ConcurrentPagesStream[t.Any]],
         request_counter: t.Any,  # noqa: ANN401
+        partition: PartitionRecords,
     ) -> t.Iterator[dict]:
         """One run's records; read again (:meth:`run_shifted`) if its result set moves."""
         rereads = 0
@@ -269,10 +275,9 @@ class ConcurrentPagesStream(BudgetedStream[_TToken], abc.ABC):
             last_record: dict | None = None
             try:
                 for record in self._records_of_run(
-                    context, started, budget, runs_ahead, children, request_counter
+                    context, started, budget, runs_ahead, children, request_counter, partition
                 ):
-                    if not isinstance(record, PartitionTotal):
-                        last_record = record
+                    last_record = record
                     yield record
             except ResultSetShiftedError as shift:
                 rereads += 1
@@ -290,13 +295,14 @@ class ConcurrentPagesStream(BudgetedStream[_TToken], abc.ABC):
         runs_ahead: PrefetchQueue[PageRun[_TToken], _StartedRun[_TToken]],
         children: list[ConcurrentPagesStream[t.Any]],
         request_counter: t.Any,  # noqa: ANN401
+        partition: PartitionRecords,
     ) -> t.Iterator[dict]:
         run, first = started.run, t.cast("FetchedPage[_TToken]", started.first)
         started.first = None  # released once its records are out
         request_counter.increment()
         total = run.total(first)
         if total is not None:
-            yield t.cast("dict", PartitionTotal(total))
+            partition.announce_total(total)
         later = list(run.following(first))
         pages: PrefetchQueue[_TToken, FetchedPage[_TToken]] = PrefetchQueue(
             partial(self.fetch_page_in_slot, context),
@@ -409,13 +415,20 @@ class ConcurrentPagesStream(BudgetedStream[_TToken], abc.ABC):
         """
         workers = self.max_concurrent_requests
         return PrefetchQueue(
-            lambda item: self._start_run(*item),
+            self._start_queued_run,
             max_workers=workers,
             budget=PendingBudget(max_pending=2 * workers, max_weight=MAX_BUFFERED_PAGE_BYTES),
             weigh=_started_run_bytes,
             thread_name_prefix=f"{self.name}-first-pages",
             max_queued=MAX_QUEUED_CHILD_CONTEXTS,
         )
+
+    def _start_queued_run(self, item: tuple[Context, PageRun[_TToken]]) -> _StartedRun[_TToken]:
+        """A queued partition's first page, unless the stream was found unreadable meanwhile."""
+        if self.unavailable_reason is not None:
+            # Its sync will not even ask (``get_records`` returns at once): no request.
+            raise StreamUnavailableError(self.unavailable_reason)
+        return self._start_run(*item)
 
 
 def _chain_first(
