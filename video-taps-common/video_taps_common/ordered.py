@@ -158,6 +158,7 @@ MISSING = MissingType()
 class _Entry(t.Generic[_In, _Out]):
     item: _In
     future: Future[_Out] | None = None
+    announced: bool = False
 
 
 class PrefetchQueue(t.Generic[_In, _Out]):
@@ -280,6 +281,24 @@ class PrefetchQueue(t.Generic[_In, _Out]):
             entry = self._entries[key]
             self._budget.started()
             entry.future = self._submit(entry.item)
+
+    def announce_ready(self, announce: t.Callable[[_In, _Out], bool]) -> None:
+        """Call ``announce(item, result)`` once for each leading call already done, in order.
+
+        Stops at the first call not done yet (or failed), and where ``announce``
+        answers ``False``. Lets a consumer act on results ahead of their turn
+        (a parent's pages fetched ahead queue their own children) without
+        changing the order anything is taken in.
+        """
+        for entry in self._entries.values():
+            future = entry.future
+            if future is None or not future.done() or future.exception() is not None:
+                return
+            if entry.announced:
+                continue
+            entry.announced = True
+            if not announce(entry.item, future.result()):
+                return
 
     def clear(self) -> None:
         """Drop every queued key, cancelling calls not yet started."""

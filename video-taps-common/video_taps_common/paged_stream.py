@@ -105,7 +105,11 @@ class PageRun(abc.ABC, t.Generic[_TToken]):
 
     @abc.abstractmethod
     def records(self, page: FetchedPage[_TToken]) -> t.Iterable[dict]:
-        """The records one page holds, in the API's order."""
+        """The records one page holds, in the API's order.
+
+        A parent stream's pages may be read twice (once to queue its children
+        ahead): keep this free of side effects there.
+        """
 
     def check(self, page: FetchedPage[_TToken]) -> None:
         """Raise :class:`ResultSetShiftedError` if ``page`` contradicts its run's first page."""
@@ -122,6 +126,18 @@ class _StartedRun(t.Generic[_TToken]):
 
     run: PageRun[_TToken]
     first: FetchedPage[_TToken] | None
+
+
+@dataclass
+class _PartitionRead:
+    """What the runs of one partition's read share: a local of the read, never on the stream."""
+
+    context: Context | None
+    partition: PartitionRecords
+    budget: PendingBudget
+    runs_ahead: PrefetchQueue[t.Any, t.Any]
+    children: list[ConcurrentPagesStream[t.Any]]
+    request_counter: t.Any
 
 
 def context_key(context: Context | None) -> str:
@@ -215,7 +231,6 @@ class ConcurrentPagesStream(BudgetedStream[_TToken], abc.ABC):
         # current run goes first: later runs start only when it has nothing
         # left waiting for room (``autofill=False``, see ``top_up``).
         budget = PendingBudget(max_pending=2 * workers, max_weight=MAX_BUFFERED_PAGE_BYTES)
-        children = self.children_to_feed()
         runs_ahead: PrefetchQueue[PageRun[_TToken], _StartedRun[_TToken]] = PrefetchQueue(
             partial(self._start_run, context),
             max_workers=workers,
@@ -227,122 +242,114 @@ class ConcurrentPagesStream(BudgetedStream[_TToken], abc.ABC):
         )
         with self.get_http_request_counter() as request_counter:
             request_counter.with_context(context)
+            read = _PartitionRead(
+                context, partition, budget, runs_ahead, self.children_to_feed(), request_counter
+            )
             try:
-                for started in self._started_runs(context, runs_ahead):
-                    yield from self._read_run(
-                        context, started, budget, runs_ahead, children, request_counter, partition
-                    )
+                for started in self._started_runs(read):
+                    yield from self._read_run(read, started)
             finally:
                 runs_ahead.close()
-                for child in children:
-                    child.first_pages_ahead.close()
+                if self.parent_stream_type is None:
+                    self.close_descendant_queues()
 
-    def _started_runs(
-        self,
-        context: Context | None,
-        runs_ahead: PrefetchQueue[PageRun[_TToken], _StartedRun[_TToken]],
-    ) -> t.Iterator[_StartedRun[_TToken]]:
+    def _started_runs(self, read: _PartitionRead) -> t.Iterator[_StartedRun[_TToken]]:
         """Each run with its first page: the parent's prefetch for the first, then ahead."""
-        handed = self.first_pages_ahead.take(context_key(context))
-        runs = iter(self.paging(context))
+        handed = self.first_pages_ahead.take(context_key(read.context))
+        runs = iter(self.paging(read.context))
         if isinstance(handed, _StartedRun):
             first_run = next(runs, None)
             if first_run is None:
                 return
             if handed.run == first_run:
-                runs_ahead.feed(runs)
+                read.runs_ahead.feed(runs)
                 yield handed
             else:
-                runs_ahead.feed(_chain_first(first_run, runs))
+                read.runs_ahead.feed(_chain_first(first_run, runs))
         else:
-            runs_ahead.feed(runs)
-        while runs_ahead.has_more():
-            yield t.cast("_StartedRun[_TToken]", runs_ahead.take_next())
+            read.runs_ahead.feed(runs)
+        while read.runs_ahead.has_more():
+            yield t.cast("_StartedRun[_TToken]", read.runs_ahead.take_next())
 
-    def _read_run(
-        self,
-        context: Context | None,
-        started: _StartedRun[_TToken],
-        budget: PendingBudget,
-        runs_ahead: PrefetchQueue[PageRun[_TToken], _StartedRun[_TToken]],
-        children: list[ConcurrentPagesStream[t.Any]],
-        request_counter: t.Any,  # noqa: ANN401
-        partition: PartitionRecords,
-    ) -> t.Iterator[dict]:
+    def _read_run(self, read: _PartitionRead, started: _StartedRun[_TToken]) -> t.Iterator[dict]:
         """One run's records; read again (:meth:`run_shifted`) if its result set moves."""
         rereads = 0
         while True:
             last_record: dict | None = None
             try:
-                for record in self._records_of_run(
-                    context, started, budget, runs_ahead, children, request_counter, partition
-                ):
+                for record in self._records_of_run(read, started):
                     last_record = record
                     yield record
             except ResultSetShiftedError as shift:
                 rereads += 1
-                run = self.run_shifted(context, started.run, shift, last_record, rereads)
-                started = self._start_run(context, run)
+                run = self.run_shifted(read.context, started.run, shift, last_record, rereads)
+                started = self._start_run(read.context, run)
                 continue
-            self.run_done(context, started.run)
+            self.run_done(read.context, started.run)
             return
 
-    def _records_of_run(  # noqa: PLR0913 - the pieces of one partition's read
-        self,
-        context: Context | None,
-        started: _StartedRun[_TToken],
-        budget: PendingBudget,
-        runs_ahead: PrefetchQueue[PageRun[_TToken], _StartedRun[_TToken]],
-        children: list[ConcurrentPagesStream[t.Any]],
-        request_counter: t.Any,  # noqa: ANN401
-        partition: PartitionRecords,
+    def _records_of_run(
+        self, read: _PartitionRead, started: _StartedRun[_TToken]
     ) -> t.Iterator[dict]:
+        """The first page's records, then the later pages', fetched concurrently."""
         run, first = started.run, t.cast("FetchedPage[_TToken]", started.first)
         started.first = None  # released once its records are out
-        request_counter.increment()
+        read.request_counter.increment()
         total = run.total(first)
         if total is not None:
-            partition.announce_total(total)
-        later = list(run.following(first))
+            read.partition.announce_total(total)
         pages: PrefetchQueue[_TToken, FetchedPage[_TToken]] = PrefetchQueue(
-            partial(self.fetch_page_in_slot, context),
+            partial(self.fetch_page_in_slot, read.context),
             max_workers=self.max_concurrent_requests,
-            budget=budget,
+            budget=read.budget,
             weigh=page_bytes,
             thread_name_prefix=self.name,
             stop_after_failure=True,
         )
         try:
-            pages.feed(later)
+            pages.feed(list(run.following(first)))
             if pages.all_started():
-                runs_ahead.top_up()
-            yield from self._page_records(context, run, first, children)
+                read.runs_ahead.top_up()
+            yield from self._page_records(read, run, first, last=self._last_page(read, pages))
             del first
             while pages.has_more():
                 page = t.cast("FetchedPage[_TToken]", pages.take_next())
                 if pages.all_started():
-                    runs_ahead.top_up()
-                request_counter.increment()
+                    read.runs_ahead.top_up()
+                read.request_counter.increment()
                 run.check(page)
-                yield from self._page_records(context, run, page, children)
+                yield from self._page_records(read, run, page, last=self._last_page(read, pages))
                 del page  # not held while the next one is awaited
         finally:
             pages.close()
 
     def _page_records(
         self,
-        context: Context | None,
+        read: _PartitionRead,
         run: PageRun[_TToken],
         page: FetchedPage[_TToken],
-        children: list[ConcurrentPagesStream[t.Any]],
+        *,
+        last: bool,
     ) -> t.Iterable[dict]:
-        """A page's records; a parent first queues its children's partitions."""
+        """A page's records; a parent first queues its children's partitions.
+
+        After the partition's last page, the partitions that follow it (queued
+        by this stream's own parent) whose first pages are already here queue
+        their children too, in order: grandchildren are fetched ahead across
+        parents, not only within one.
+        """
         records = run.records(page)
-        if not children:
+        if not read.children:
             return records
         records = list(records)
-        self.queue_child_partitions(records, context, children)
+        self.queue_child_partitions(records, read.context, read.children)
+        if last:
+            self.first_pages_ahead.announce_ready(partial(self._queue_children_ahead, read))
         return records
+
+    @staticmethod
+    def _last_page(read: _PartitionRead, pages: PrefetchQueue[t.Any, t.Any]) -> bool:
+        return not pages.has_more() and not read.runs_ahead.has_more()
 
     def _start_run(self, context: Context | None, run: PageRun[_TToken]) -> _StartedRun[_TToken]:
         return _StartedRun(run, self.fetch_page_in_slot(context, run.first))
@@ -368,6 +375,19 @@ class ConcurrentPagesStream(BudgetedStream[_TToken], abc.ABC):
             and (child.selected or child.has_selected_descendents)
             and child.unavailable_reason is None
         ]
+
+    def close_descendant_queues(self) -> None:
+        """Drop what children and grandchildren still hold queued, and stop their pools.
+
+        At the end of a top-level partition: every child partition it led to
+        has synced, so anything left was never asked for (a record a stream
+        map filtered out). A child's own partitions leave the queues alone:
+        they hold its siblings' grandchildren, queued ahead.
+        """
+        for child in self.child_streams:
+            if isinstance(child, ConcurrentPagesStream):
+                child.first_pages_ahead.close()
+                child.close_descendant_queues()
 
     def queue_child_partitions(
         self,
@@ -422,6 +442,24 @@ class ConcurrentPagesStream(BudgetedStream[_TToken], abc.ABC):
             thread_name_prefix=f"{self.name}-first-pages",
             max_queued=MAX_QUEUED_CHILD_CONTEXTS,
         )
+
+    def _queue_children_ahead(
+        self,
+        read: _PartitionRead,
+        item: tuple[Context, PageRun[_TToken]],
+        started: _StartedRun[_TToken],
+    ) -> bool:
+        """Queue the children of a later partition's prefetched first page, if it is its only.
+
+        A partition with later pages stops the walk: their children are queued
+        when those pages are emitted, and must not come after a later partition's.
+        """
+        context, run = item
+        first = started.first
+        if first is None or run.following(first):
+            return False
+        self.queue_child_partitions(run.records(first), context, read.children)
+        return True
 
     def _start_queued_run(self, item: tuple[Context, PageRun[_TToken]]) -> _StartedRun[_TToken]:
         """A queued partition's first page, unless the stream was found unreadable meanwhile."""
