@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import json
 import re
 from collections import Counter
 
@@ -456,3 +457,50 @@ def test_two_partitions_read_side_by_side_keep_their_own_days_and_bookmarks(emul
     last_day = (today(emulator) - datetime.timedelta(days=1)).isoformat()
     for context in (first, second):
         assert stream.get_context_state(context).get("replication_key_value") == last_day
+
+
+def test_children_get_their_first_pages_ahead_each_asked_once_in_the_sdks_order(emulator, catalog):
+    """Parents queue their children's partitions as they emit a page; the SDK syncs as usual.
+
+    Sessions (children of media) and events (grandchildren) are fetched
+    several at once, each asked once, and records come in the SDK's order (a
+    record's children are written before it): a session's events, then the
+    session; a medium's sessions, then the medium.
+    """
+    emulator.reset(**{**VOLUME, "latency_ms": 20})
+    config = apivideo_config(emulator, days=3, max_concurrent_requests=8)
+    streams = ("videos", "live_streams", "video_sessions", "live_stream_sessions")
+    run = run_tap(TAP, config, catalog=selected(catalog, *streams, "session_events"))
+    assert run.returncode == 0, run.stderr[-3000:]
+
+    sessions = run.records["video_sessions"] + run.records["live_stream_sessions"]
+    assert run.records["video_sessions"]
+    assert run.records["live_stream_sessions"]
+    stats = emulator.stats()
+    asked = [r["path"] for r in stats["recent_requests"] if r["path"].endswith("/events")]
+    assert sorted(asked) == sorted(
+        f"/apivideo/analytics/sessions/{s['sessionId']}/events" for s in sessions
+    )
+    assert stats["max_concurrent"] > 1, "children's first pages should be fetched ahead"
+
+    # The SDK syncs a record's children before writing the record itself.
+    events_of: str | None = None  # the session whose events are being written
+    sessions_of: str | None = None  # the medium whose sessions are being written
+    for line in run.stdout.splitlines():
+        message = json.loads(line)
+        if message.get("type") != "RECORD":
+            continue
+        record, stream = message["record"], message["stream"]
+        if stream == "session_events":
+            assert events_of in (None, record["sessionId"])
+            events_of = record["sessionId"]
+        elif stream in ("video_sessions", "live_stream_sessions"):
+            assert events_of in (None, record["sessionId"])
+            events_of = None
+            medium = record.get("videoId") or record["liveStreamId"]
+            assert sessions_of in (None, medium)
+            sessions_of = medium
+        else:
+            assert events_of is None
+            assert sessions_of in (None, record.get("videoId") or record.get("liveStreamId"))
+            sessions_of = None
