@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import datetime
 import typing as t
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from http import HTTPStatus
 
@@ -25,7 +25,7 @@ from singer_sdk.exceptions import FatalAPIError
 from singer_sdk.streams.rest import HTTPRequest
 
 from tap_apivideo.problems import describe_problem
-from video_taps_common import ConcurrentPagesStream, FetchedPage
+from video_taps_common import ConcurrentPagesStream, FetchedPage, PageRun
 from video_taps_common.errors import StreamUnavailableError
 from video_taps_common.settings import parse_datetime
 from video_taps_common.sync_window import ExplicitBookmarksMixin, SyncWindowMixin
@@ -61,13 +61,60 @@ class DayRequest:
 
 @dataclass(frozen=True, slots=True)
 class ApiVideoPage:
-    """A page number, and for per-day streams the day and request it belongs to."""
+    """A page number; for per-day streams its day and request; for sessions their period."""
 
     number: int
     day: datetime.date | None = None
     request: DayRequest | None = None
     #: The last request of its day: once its rows are out, the day is done.
     closes_day: bool = False
+    #: First and last day of a sessions request (``period=first/last``).
+    period: tuple[datetime.date, datetime.date] | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class ApiVideoPaging(PageRun[ApiVideoPage]):
+    """``currentPage``/``pageSize`` paging: pages 2 to ``pagesTotal`` known from page 1."""
+
+    first: ApiVideoPage
+    page_size: int
+    #: Whether the endpoint pages at all (``/data/metrics`` answers one number).
+    paged: bool = True
+
+    def following(self, first: FetchedPage[ApiVideoPage]) -> list[ApiVideoPage]:
+        """Pages 2 to ``pagesTotal``."""
+        if not self.paged:
+            return []
+        return [replace(first.token, number=n) for n in range(2, pages_total(first.body) + 1)]
+
+    def total(self, first: FetchedPage[ApiVideoPage]) -> int | None:
+        """``pagination.itemsTotal``."""
+        total = (first.body.get("pagination") or {}).get("itemsTotal")
+        return total if isinstance(total, int) else None
+
+    def records(self, page: FetchedPage[ApiVideoPage]) -> t.Iterable[dict]:
+        """The items under ``data``."""
+        return items_under_data(page.body)
+
+
+@dataclass(frozen=True, kw_only=True)
+class DayRequestPaging(ApiVideoPaging):
+    """The pages of one request of one day: its rows, labelled with the day and request."""
+
+    #: The stream's reading of one response body (a list under ``data`` by default).
+    rows_in_body: t.Callable[[t.Any], list[dict]] = field(compare=False)
+
+    def total(self, first: FetchedPage[ApiVideoPage]) -> int | None:  # noqa: ARG002
+        """Totals are per request; the partition's is not known up front."""
+        return None
+
+    def records(self, page: FetchedPage[ApiVideoPage]) -> t.Iterable[dict]:
+        """The request's rows with its labels (the day, metric, breakdown...)."""
+        token = page.token
+        request = t.cast("DayRequest", token.request)
+        labels = {"day": t.cast("datetime.date", token.day).isoformat(), **dict(request.labels)}
+        for row in self.rows_in_body(page.body):
+            yield {**row, **labels}
 
 
 class ApiVideoStream(ConcurrentPagesStream[ApiVideoPage]):
@@ -99,27 +146,9 @@ class ApiVideoStream(ConcurrentPagesStream[ApiVideoPage]):
         number = next_page_token.number if next_page_token else 1
         return {"currentPage": number, "pageSize": self.page_size}
 
-    # Paging -----------------------------------------------------------------
-
-    def first_page_token(self, context: Context | None) -> ApiVideoPage | None:  # noqa: ARG002
-        """Page 1."""
-        return ApiVideoPage(number=1)
-
-    def following_page_tokens(
-        self, first: FetchedPage[ApiVideoPage], context: Context | None
-    ) -> t.Iterable[ApiVideoPage]:
-        """Pages 2 to ``pagesTotal``."""
-        for number in range(2, pages_total(first.body) + 1):
-            yield replace(first.token, number=number)
-
-    def announced_total(self, first: FetchedPage[ApiVideoPage]) -> int | None:
-        """``pagination.itemsTotal``."""
-        total = (first.body.get("pagination") or {}).get("itemsTotal")
-        return total if isinstance(total, int) else None
-
-    def records_in_page(self, page: FetchedPage[ApiVideoPage]) -> t.Iterable[dict]:
-        """The items under ``data``."""
-        return items_under_data(page.body)
+    def paging(self, context: Context | None) -> t.Iterable[ApiVideoPaging]:  # noqa: ARG002
+        """One run from page 1."""
+        return [ApiVideoPaging(first=ApiVideoPage(number=1), page_size=self.page_size)]
 
     # Errors -----------------------------------------------------------------
 
@@ -216,9 +245,6 @@ class DailyStream(ExplicitBookmarksMixin, SyncWindowMixin, ApiVideoStream):
     #: Whether the endpoint pages (``/data/metrics`` answers one number).
     is_paged = True
 
-    _plan: list[ApiVideoPage]
-    _partition_context: Context | None = None
-
     def requests_for_day(self, context: Context | None, day: datetime.date) -> list[DayRequest]:
         """The requests one day of one partition needs."""
         raise NotImplementedError
@@ -275,38 +301,25 @@ class DailyStream(ExplicitBookmarksMixin, SyncWindowMixin, ApiVideoStream):
 
     # Requests -----------------------------------------------------------------
 
-    def records_for_partition(self, context: Context | None) -> t.Iterable[dict]:
-        """Every request of every day, in order."""
-        plan: list[ApiVideoPage] = []
+    def paging(self, context: Context | None) -> t.Iterator[DayRequestPaging]:
+        """Every request of every day, in order; each day's last closes it."""
         for day in self.days(context):
             requests_ = self.requests_for_day(context, day)
-            plan += [
-                ApiVideoPage(
+            for index, request in enumerate(requests_):
+                token = ApiVideoPage(
                     number=1, day=day, request=request, closes_day=index == len(requests_) - 1
                 )
-                for index, request in enumerate(requests_)
-            ]
-        if not plan:
-            return
-        self._plan = plan
-        self._partition_context = context
-        yield from self.request_records(context)
+                yield DayRequestPaging(
+                    first=token,
+                    page_size=self.page_size,
+                    paged=self.is_paged,
+                    rows_in_body=self.rows_in_body,
+                )
 
-    def first_page_token(self, context: Context | None) -> ApiVideoPage | None:  # noqa: ARG002
-        """The first day's first request."""
-        return self._plan[0]
-
-    def following_page_tokens(
-        self,
-        first: FetchedPage[ApiVideoPage],  # noqa: ARG002
-        context: Context | None,  # noqa: ARG002
-    ) -> t.Iterable[ApiVideoPage]:
-        """Every other request of the plan; later pages of one are read with its rows."""
-        return iter(self._plan[1:])
-
-    def announced_total(self, first: FetchedPage[ApiVideoPage]) -> int | None:  # noqa: ARG002
-        """Totals are per request; the partition's is not known up front."""
-        return None
+    def run_done(self, context: Context | None, run: PageRun[ApiVideoPage]) -> None:
+        """The day's last request is out: the day is done, the bookmark moves to it."""
+        if run.first.closes_day:
+            self.save_bookmark(context, t.cast("datetime.date", run.first.day).isoformat())
 
     def get_http_request(self, *, page: PageContext) -> HTTPRequest:
         """The token's own path and query."""
@@ -321,24 +334,6 @@ class DailyStream(ExplicitBookmarksMixin, SyncWindowMixin, ApiVideoStream):
             headers=self.http_headers,
             params=params,
         )
-
-    def records_in_page(self, page: FetchedPage[ApiVideoPage]) -> t.Iterable[dict]:
-        """The request's rows with its labels, all its pages; then the day's bookmark."""
-        token = page.token
-        request = t.cast("DayRequest", token.request)
-        labels = {"day": t.cast("datetime.date", token.day).isoformat(), **dict(request.labels)}
-        for row in self.rows_in_body(page.body):
-            yield {**row, **labels}
-        for number in range(2, pages_total(page.body) + 1 if self.is_paged else 1):
-            later = self.fetch_page(self._partition_context, replace(token, number=number))
-            for row in self.rows_in_body(later.body):
-                yield {**row, **labels}
-        if token.closes_day:
-            self.save_bookmark(self._partition_context, labels["day"])
-
-    def post_process(self, row: dict, context: Context | None = None) -> dict:  # noqa: ARG002
-        """Every declared field present."""
-        return self.keep_declared_fields(row)
 
 
 def api_datetime(moment: datetime.datetime) -> str:

@@ -14,7 +14,8 @@ from __future__ import annotations
 import datetime
 import re
 import typing as t
-from functools import cached_property
+from dataclasses import dataclass
+from functools import cached_property, partial
 from http import HTTPStatus
 
 from singer_sdk.exceptions import FatalAPIError
@@ -22,6 +23,7 @@ from singer_sdk.exceptions import FatalAPIError
 from tap_apivideo.client import (
     DATA_STREAMS,
     ApiVideoPage,
+    ApiVideoPaging,
     ApiVideoStream,
     DailyStream,
     DayRequest,
@@ -42,7 +44,6 @@ from tap_apivideo.schemas import (
     VIDEO_SESSION_SCHEMA,
 )
 from video_taps_common import stable_key
-from video_taps_common.child_batches import BatchedChildrenMixin
 from video_taps_common.settings import parse_datetime
 from video_taps_common.sync_window import ExplicitBookmarksMixin, SyncWindowMixin
 
@@ -50,7 +51,8 @@ if t.TYPE_CHECKING:
     import requests
     from singer_sdk.helpers.types import Context
 
-    from video_taps_common import FetchedPage
+    from video_taps_common import FetchedPage, PageRun
+    from video_taps_common.concurrent_stream import PartitionRecords
 
 #: The plays endpoints' dimensions (spec ``dimension`` enum). ``videoId`` names
 #: the media-id dimension in settings; the live-stream endpoint calls it ``liveStreamId``.
@@ -127,7 +129,7 @@ def bucket_pairs() -> list[tuple[str, str]]:
 # Media lists -------------------------------------------------------------------
 
 
-class MediaListStream(BatchedChildrenMixin, ApiVideoStream):
+class MediaListStream(ApiVideoStream):
     """``/videos`` or ``/live-streams``: a full table, parent of a sessions stream.
 
     Listed by ``createdAt`` ascending so media created while paging land on
@@ -146,11 +148,11 @@ class MediaListStream(BatchedChildrenMixin, ApiVideoStream):
         return params
 
     def post_process(self, row: dict, context: Context | None = None) -> dict | None:  # noqa: ARG002
-        """Only the configured ids, if any; every declared field present."""
+        """Only the configured ids, if any."""
         wanted = self.config.get(self.ids_setting)
         if wanted and row.get(self.id_field) not in wanted:
             return None
-        return self.keep_declared_fields(row)
+        return row
 
     def get_child_context(self, record: dict, context: Context | None) -> dict:  # noqa: ARG002
         """The media id, for its sessions."""
@@ -182,7 +184,7 @@ class LiveStreamsStream(MediaListStream):
 # Player sessions ---------------------------------------------------------------
 
 
-class SessionsStream(ExplicitBookmarksMixin, BatchedChildrenMixin, SyncWindowMixin, ApiVideoStream):
+class SessionsStream(ExplicitBookmarksMixin, SyncWindowMixin, ApiVideoStream):
     """One media's player sessions over a ``period`` of whole days (raw statistics).
 
     State is per media. Each sync asks ``period=<bookmark day>/<yesterday>``:
@@ -206,25 +208,32 @@ class SessionsStream(ExplicitBookmarksMixin, BatchedChildrenMixin, SyncWindowMix
         last = self.window_end.date() - datetime.timedelta(days=1)
         return (first, last) if first <= last else None
 
-    def first_page_token(self, context: Context | None) -> ApiVideoPage | None:
-        """Page 1, unless there is no whole new day."""
-        return ApiVideoPage(number=1) if self.period(context) else None
+    def paging(self, context: Context | None) -> list[ApiVideoPaging]:
+        """One run over the period, or none when no whole day is new."""
+        period = self.period(context)
+        if period is None:
+            return []
+        first = ApiVideoPage(number=1, period=period)
+        return [ApiVideoPaging(first=first, page_size=self.page_size)]
 
     def get_url_params(self, context: Context | None, next_page_token: ApiVideoPage | None) -> dict:
-        """Paging and ``period=first/last``."""
+        """Paging and ``period=first/last`` (the token's)."""
         params = super().get_url_params(context, next_page_token)
-        period = self.period(context)
+        period = next_page_token.period if next_page_token else None
         if period:
             params["period"] = f"{period[0].isoformat()}/{period[1].isoformat()}"
         return params
 
-    def records_for_partition(self, context: Context | None) -> t.Iterable[dict]:
-        """The period's sessions; then the bookmark moves to its last day."""
-        period = self.period(context)
-        if period is None:
-            return
+    def records_for_partition(self, context: Context | None) -> PartitionRecords:
+        """The period's sessions; a media deleted since it was listed is skipped."""
+        records = super().records_for_partition(context)
+        return records.through(partial(self._unless_parent_gone, context))
+
+    def _unless_parent_gone(
+        self, context: Context | None, records: t.Iterator[dict]
+    ) -> t.Iterator[dict]:
         try:
-            yield from self.request_records(context)
+            yield from records
         except ParentGoneError as gone:
             self.logger.warning(
                 "%s [%s]: the %s was deleted after it was listed (%s); skipped",
@@ -233,7 +242,10 @@ class SessionsStream(ExplicitBookmarksMixin, BatchedChildrenMixin, SyncWindowMix
                 self.parent_field,
                 gone,
             )
-            return
+
+    def run_done(self, context: Context | None, run: PageRun[ApiVideoPage]) -> None:
+        """Every session of the period is out: the bookmark moves to its last day."""
+        period = t.cast("tuple[datetime.date, datetime.date]", run.first.period)
         self.save_bookmark(context, day_start(period[1]).isoformat())
 
     def validate_response(self, response: requests.Response) -> None:
@@ -245,7 +257,6 @@ class SessionsStream(ExplicitBookmarksMixin, BatchedChildrenMixin, SyncWindowMix
     def post_process(self, row: dict, context: Context | None = None) -> dict:
         """The parent's id, and ``sessionId``/``loadedAt`` at the top level."""
         session = row.get("session") if isinstance(row.get("session"), dict) else {}
-        row = self.keep_declared_fields(row)
         row["sessionId"] = session.get("sessionId")
         row["loadedAt"] = session.get("loadedAt")
         row[self.parent_field] = (context or {}).get(self.parent_field)
@@ -303,18 +314,26 @@ class SessionEventsStream(ExplicitBookmarksMixin, ApiVideoStream):
     parent_stream_type = VideoSessionsStream
     retired_in_favour_of = DATA_STREAMS
 
-    def records_in_page(self, page: FetchedPage[ApiVideoPage]) -> t.Iterable[dict]:
-        """Events with their position across pages."""
-        offset = (page.token.number - 1) * self.page_size
-        for index, event in enumerate(super().records_in_page(page)):
-            event["position"] = offset + index
-            yield event
+    def paging(self, context: Context | None) -> list[EventsPaging]:  # noqa: ARG002
+        """One run from page 1."""
+        return [EventsPaging(first=ApiVideoPage(number=1), page_size=self.page_size)]
 
     def post_process(self, row: dict, context: Context | None = None) -> dict:
-        """The session id, every declared field present."""
-        row = self.keep_declared_fields(row)
+        """The session id."""
         row["sessionId"] = (context or {}).get("sessionId")
         return row
+
+
+@dataclass(frozen=True, kw_only=True)
+class EventsPaging(ApiVideoPaging):
+    """A session's events, each with its position in the session's list across pages."""
+
+    def records(self, page: FetchedPage[ApiVideoPage]) -> t.Iterable[dict]:
+        """Events with their position across pages."""
+        offset = (page.token.number - 1) * self.page_size
+        for index, event in enumerate(super().records(page)):
+            event["position"] = offset + index
+            yield event
 
 
 # Analytics by day --------------------------------------------------------------
@@ -547,3 +566,19 @@ def rfc3339_emitted_at(value: t.Any) -> str:  # noqa: ANN401
         msg = f"timeseries emittedAt {text!r} is neither ATOM nor the spec example's form"
         raise FatalAPIError(msg) from None
     return text
+
+
+#: Every stream of the tap: a new stream is one class here and one schema.
+#: (``session_events`` is also attached to ``live_stream_sessions`` by the tap.)
+STREAMS: tuple[type[ApiVideoStream], ...] = (
+    VideosStream,
+    LiveStreamsStream,
+    VideoSessionsStream,
+    LiveStreamSessionsStream,
+    SessionEventsStream,
+    VideoPlaysStream,
+    LiveStreamPlaysStream,
+    MetricsStream,
+    BucketsStream,
+    TimeseriesStream,
+)

@@ -158,19 +158,8 @@ class TapApiVideo(VideoTap):
         ]
 
     def discover_streams(self) -> list[Stream]:
-        """Media, sessions and events, plays, and the /data analytics."""
-        return [
-            streams.VideosStream(self),
-            streams.LiveStreamsStream(self),
-            streams.VideoSessionsStream(self),
-            streams.LiveStreamSessionsStream(self),
-            streams.SessionEventsStream(self),
-            streams.VideoPlaysStream(self),
-            streams.LiveStreamPlaysStream(self),
-            streams.MetricsStream(self),
-            streams.BucketsStream(self),
-            streams.TimeseriesStream(self),
-        ]
+        """Every stream of ``streams.STREAMS``: media, sessions and events, plays, ``/data``."""
+        return [stream_class(self) for stream_class in streams.STREAMS]
 
     def load_streams(self) -> list[Stream]:
         """The SDK's, with ``session_events`` also a child of ``live_stream_sessions``.

@@ -14,11 +14,16 @@ from __future__ import annotations
 import datetime
 import typing as t
 from dataclasses import dataclass, replace
-from functools import cached_property
 
 from singer_sdk.exceptions import FatalAPIError
 
-from video_taps_common import ConcurrentPagesStream, FetchedPage, stable_key
+from video_taps_common import (
+    ConcurrentPagesStream,
+    FetchedPage,
+    PageRun,
+    ResultSetShiftedError,
+    stable_key,
+)
 from video_taps_common.settings import parse_datetime
 from video_taps_common.sync_window import SyncWindowMixin
 
@@ -37,15 +42,48 @@ class AudiencePage:
     from_ms: int
     to_ms: int
     offset: int
+    #: ``count`` of the window's first answer, on later pages: what they must report too.
+    count: t.Any = None
 
 
-class ResultSetShiftedError(Exception):
-    """The window's ``count`` changed mid-sync, so offsets no longer line up.
+@dataclass(frozen=True)
+class AudiencePaging(PageRun[AudiencePage]):
+    """``limit``/``offset`` paging: every offset up to the ``count`` of the first answer.
 
     An event updated while we page leaves our frozen window; every later item
-    moves one offset down and one would be skipped. Restarting from the last
-    emitted ``updated_at`` (inclusive) picks up everything after it again.
+    moves one offset down and one would be skipped. A page whose ``count``
+    differs from the first's raises :class:`ResultSetShiftedError`, and the
+    stream restarts from the last emitted ``updated_at`` (inclusive).
     """
+
+    first: AudiencePage
+    page_size: int
+
+    def following(self, first: FetchedPage[AudiencePage]) -> list[AudiencePage]:
+        """Every further offset up to ``count``, each carrying that ``count``."""
+        count = first.body.get("count")
+        return [
+            replace(first.token, offset=offset, count=count)
+            for offset in range(self.page_size, int(count or 0), self.page_size)
+        ]
+
+    def total(self, first: FetchedPage[AudiencePage]) -> int | None:
+        """``count``: the items of the whole window, so progress can show a percentage."""
+        count = first.body.get("count")
+        return int(count) if isinstance(count, int) else None
+
+    def records(self, page: FetchedPage[AudiencePage]) -> t.Iterable[dict]:
+        """The ``result`` array of the response envelope."""
+        return page.body.get("result") or []
+
+    def check(self, page: FetchedPage[AudiencePage]) -> None:
+        """A different ``count`` means items moved between offsets since the first page."""
+        if page.body.get("count") != page.token.count:
+            msg = (
+                f"count changed from {page.token.count} to {page.body.get('count')} "
+                f"at offset {page.token.offset}"
+            )
+            raise ResultSetShiftedError(msg)
 
 
 def epoch_ms(moment: datetime.datetime) -> int:
@@ -88,12 +126,12 @@ class AudienceStream(SyncWindowMixin, ConcurrentPagesStream[AudiencePage]):
 
     # Paging -----------------------------------------------------------------
 
-    def first_page_token(self, context: Context | None) -> AudiencePage:
-        """Offset 0 of the window from the bookmark (or restart point) to ``window_end``."""
-        restart = self._restart_points.get(self._partition_id(context))
-        start = restart or self.window_start(context)
+    def paging(self, context: Context | None) -> list[AudiencePaging]:
+        """One run: offset 0 of the window from the bookmark to ``window_end``."""
+        start = self.window_start(context)
         start_ms = epoch_ms(start) if start else 0
-        return AudiencePage(from_ms=start_ms, to_ms=epoch_ms(self.window_end), offset=0)
+        first = AudiencePage(from_ms=start_ms, to_ms=epoch_ms(self.window_end), offset=0)
+        return [AudiencePaging(first=first, page_size=self.page_size)]
 
     def window_start(self, context: Context | None) -> datetime.datetime | None:
         """The bookmark minus ``lookback_minutes``, never before ``start_date``.
@@ -107,35 +145,39 @@ class AudienceStream(SyncWindowMixin, ConcurrentPagesStream[AudiencePage]):
         lookback = datetime.timedelta(minutes=int(self.config.get("lookback_minutes") or 0))
         return self.resume_point(context, lookback)
 
-    def following_page_tokens(
-        self, first: FetchedPage[AudiencePage], context: Context | None
-    ) -> t.Iterable[AudiencePage]:
-        """Every further offset up to the ``count`` the first response reported."""
-        total = int(first.body.get("count") or 0)
-        for offset in range(self.page_size, total, self.page_size):
-            yield replace(first.token, offset=offset)
-
-    def announced_total(self, first: FetchedPage[AudiencePage]) -> int | None:
-        """``count``: the items of the whole window, so progress can show a percentage."""
-        count = first.body.get("count")
-        return int(count) if isinstance(count, int) else None
-
-    def records_in_page(self, page: FetchedPage[AudiencePage]) -> t.Iterable[dict]:
-        """The ``result`` array of the response envelope."""
-        return page.body.get("result") or []
-
-    def check_page(self, first: FetchedPage[AudiencePage], page: FetchedPage[AudiencePage]) -> None:
-        """A different ``count`` means items moved between offsets since page one."""
-        if page.body.get("count") != first.body.get("count"):
+    def run_shifted(
+        self,
+        context: Context | None,
+        run: PageRun[AudiencePage],
+        shift: ResultSetShiftedError,
+        last_record: dict | None,
+        rereads: int,
+    ) -> PageRun[AudiencePage]:
+        """Restart the window from the last emitted value (inclusive), at most 20 times."""
+        partition = self._partition_id(context)
+        if rereads > MAX_WINDOW_RESTARTS:
             msg = (
-                f"count changed from {first.body.get('count')} to {page.body.get('count')} "
-                f"at offset {page.token.offset}"
+                f"{self.name} for account {partition}: the result set kept changing while "
+                f"paging ({MAX_WINDOW_RESTARTS} restarts); records up to the last bookmark "
+                "were kept"
             )
-            raise ResultSetShiftedError(msg)
+            raise FatalAPIError(msg) from shift
+        last_value = (last_record or {}).get(self.replication_key)
+        self.logger.warning(
+            "%s for account %s: %s; restarting the window from %s",
+            self.name,
+            partition,
+            shift,
+            last_value or "its start",
+        )
+        if not last_value:
+            return run
+        restart = replace(run.first, from_ms=epoch_ms(parse_datetime(last_value)), offset=0)
+        return replace(t.cast("AudiencePaging", run), first=restart)
 
     def get_url_params(self, context: Context | None, next_page_token: AudiencePage | None) -> dict:
         """``from``/``to`` in epoch ms, ascending sort on the replication key, paging."""
-        token = next_page_token or self.first_page_token(context)
+        token = next_page_token or self.paging(context)[0].first
         params: dict[str, t.Any] = {
             "from": token.from_ms,
             "to": token.to_ms,
@@ -149,37 +191,9 @@ class AudienceStream(SyncWindowMixin, ConcurrentPagesStream[AudiencePage]):
 
     # Records ------------------------------------------------------------------
 
-    def records_for_partition(self, context: Context | None) -> t.Iterable[dict]:
-        """Page through the window; restart after the last emitted value if it shifts."""
-        partition = self._partition_id(context)
-        self._restart_points.pop(partition, None)
-        for _attempt in range(MAX_WINDOW_RESTARTS + 1):
-            last_value: str | None = None
-            try:
-                for record in self.request_records(context):
-                    last_value = record.get(self.replication_key) or last_value
-                    yield record
-            except ResultSetShiftedError as shift:
-                if last_value:
-                    self._restart_points[partition] = parse_datetime(last_value)
-                self.logger.warning(
-                    "%s for account %s: %s; restarting the window from %s",
-                    self.name,
-                    partition,
-                    shift,
-                    last_value or "its start",
-                )
-                continue
-            return
-        msg = (
-            f"{self.name} for account {partition}: the result set kept changing while paging "
-            f"({MAX_WINDOW_RESTARTS} restarts); records up to the last bookmark were kept"
-        )
-        raise FatalAPIError(msg)
-
     def post_process(self, row: dict, context: Context | None = None) -> dict:
         """Add the account and a primary key; leave every API value as it came."""
-        row = self.keep_declared_fields(self.merge_field_aliases(row))
+        row = self.merge_field_aliases(row)
         row["account_id"] = self._partition_id(context)
         row[self.primary_keys[0]] = stable_key(row, self.identity_fields)
         return row
@@ -195,10 +209,6 @@ class AudienceStream(SyncWindowMixin, ConcurrentPagesStream[AudiencePage]):
                 if row.get(name) is None:
                     row[name] = value
         return row
-
-    @cached_property
-    def _restart_points(self) -> dict[str, datetime.datetime]:
-        return {}
 
     @staticmethod
     def _partition_id(context: Context | None) -> str:

@@ -47,3 +47,7 @@ class LeadsStream(AudienceStream):
     replication_key = "created_at"
     identity_fields = LEAD_IDENTITY
     schema = LEAD_SCHEMA
+
+
+#: Every stream of the tap: a new stream is one class here and one schema.
+STREAMS: tuple[type[AudienceStream], ...] = (ViewEventsStream, LeadsStream)

@@ -103,8 +103,8 @@ class TapBrightcoveAudience(VideoTap):
     config_jsonschema["properties"]["account_ids"]["minItems"] = 1
 
     def discover_streams(self) -> list[streams.AudienceStream]:
-        """View events and leads."""
-        return [streams.ViewEventsStream(self), streams.LeadsStream(self)]
+        """Every stream of ``streams.STREAMS``: view events and leads."""
+        return [stream_class(self) for stream_class in streams.STREAMS]
 
     @cached_property
     def account_ids(self) -> list[str]:

@@ -28,7 +28,7 @@ from dataclasses import dataclass, replace
 
 from singer_sdk.exceptions import FatalAPIError
 
-from video_taps_common import ConcurrentPagesStream, FetchedPage
+from video_taps_common import ConcurrentPagesStream, FetchedPage, PageRun
 
 if t.TYPE_CHECKING:
     import datetime
@@ -62,6 +62,42 @@ class IbmPage:
 
     number: int
     window: Window | None = None
+    #: ``pagination.count`` of its run's page 1, on later pages: what they must report too.
+    count: t.Any = None
+
+
+@dataclass(frozen=True)
+class IbmPaging(PageRun[IbmPage]):
+    """``_page``/``_limit`` paging: page 1 says how many pages follow.
+
+    The hrefs are relative and lack ``/v1``, so they are never followed; a
+    missing or null ``next`` on page 1 ends the result whatever ``count``
+    says, the safe reading of a disagreement.
+    """
+
+    first: IbmPage
+    page_size: int
+
+    def following(self, first: FetchedPage[IbmPage]) -> list[IbmPage]:
+        """Pages 2 to ``ceil(count / _limit)``, each carrying page 1's ``count``."""
+        pagination = first.body.get("pagination") or {}
+        if not pagination.get("next"):
+            return []
+        count = pagination.get("count")
+        pages = math.ceil(int(count or 0) / self.page_size)
+        return [replace(first.token, number=number, count=count) for number in range(2, pages + 1)]
+
+    def total(self, first: FetchedPage[IbmPage]) -> int | None:
+        """``pagination.count``, the items of the whole request."""
+        count = (first.body.get("pagination") or {}).get("count")
+        return int(count) if isinstance(count, int) else None
+
+    def records(self, page: FetchedPage[IbmPage]) -> t.Iterable[dict]:
+        """Each item's ``attributes``, from ``data`` or ``resources``."""
+        for item in items_of(page.body):
+            attributes = item.get("attributes") if isinstance(item, dict) else None
+            if isinstance(attributes, dict):
+                yield attributes
 
 
 def format_api_time(moment: datetime.datetime) -> str:
@@ -97,7 +133,7 @@ class IbmVideoStream(ConcurrentPagesStream[IbmPage]):
 
     def get_url_params(self, context: Context | None, next_page_token: IbmPage | None) -> dict:
         """Paging, the unfinished-segments flag and, on typed paths, ``content_id``."""
-        token = next_page_token or self.first_page_token(context)
+        token = next_page_token or IbmPage(number=1)
         params: dict[str, t.Any] = {
             "_page": token.number,
             "_limit": self.page_size,
@@ -111,39 +147,9 @@ class IbmVideoStream(ConcurrentPagesStream[IbmPage]):
             params["content_id"] = ",".join(str(content_id) for content_id in content_ids)
         return params
 
-    # Paging -----------------------------------------------------------------
-
-    def first_page_token(self, context: Context | None) -> IbmPage:  # noqa: ARG002
-        """Page 1."""
-        return IbmPage(number=1)
-
-    def following_page_tokens(
-        self, first: FetchedPage[IbmPage], context: Context | None
-    ) -> t.Iterable[IbmPage]:
-        """Pages 2 to ``ceil(count / _limit)``, unless page 1 says there is no next.
-
-        The hrefs are relative and lack ``/v1``, so they are never followed;
-        a missing or null ``next`` on page 1 ends the result whatever ``count``
-        says, the safe reading of a disagreement.
-        """
-        pagination = first.body.get("pagination") or {}
-        if not pagination.get("next"):
-            return
-        pages = math.ceil(int(pagination.get("count") or 0) / self.page_size)
-        for number in range(2, pages + 1):
-            yield replace(first.token, number=number)
-
-    def announced_total(self, first: FetchedPage[IbmPage]) -> int | None:
-        """``pagination.count``, the items of the whole request."""
-        count = (first.body.get("pagination") or {}).get("count")
-        return int(count) if isinstance(count, int) else None
-
-    def records_in_page(self, page: FetchedPage[IbmPage]) -> t.Iterable[dict]:
-        """Each item's ``attributes``, from ``data`` or ``resources``."""
-        for item in items_of(page.body):
-            attributes = item.get("attributes") if isinstance(item, dict) else None
-            if isinstance(attributes, dict):
-                yield attributes
+    def paging(self, context: Context | None) -> t.Iterable[IbmPaging]:  # noqa: ARG002
+        """One run from page 1."""
+        return [IbmPaging(first=IbmPage(number=1), page_size=self.page_size)]
 
     # Errors -------------------------------------------------------------------
 

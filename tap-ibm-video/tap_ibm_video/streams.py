@@ -11,6 +11,7 @@ from singer_sdk.exceptions import FatalAPIError
 
 from tap_ibm_video.client import (
     IbmPage,
+    IbmPaging,
     IbmVideoStream,
     Window,
     content_type_of,
@@ -18,25 +19,17 @@ from tap_ibm_video.client import (
     normalise_segment,
 )
 from tap_ibm_video.schemas import VIEW_SCHEMA, VIEWER_SCHEMA
+from video_taps_common import ResultSetShiftedError
 from video_taps_common.settings import parse_datetime
 from video_taps_common.sync_window import ExplicitBookmarksMixin, SyncWindowMixin
 
 if t.TYPE_CHECKING:
     from singer_sdk.helpers.types import Context
 
-    from video_taps_common import FetchedPage
+    from video_taps_common import FetchedPage, PageRun
 
 #: A window is read again at most this often when its result set moves while paging.
 MAX_WINDOW_REREADS = 3
-
-
-class ResultSetShiftedError(Exception):
-    """``pagination.count`` changed between pages of one window.
-
-    Views finish or get processed while we page; the one that appears can push
-    every later item one page on, so the window is read again (views already
-    emitted are skipped) instead of trusting page boundaries that moved.
-    """
 
 
 @dataclass
@@ -112,8 +105,6 @@ class ViewsStream(ExplicitBookmarksMixin, SyncWindowMixin, IbmVideoStream):
     check_sorted = False
     STATE_MSG_FREQUENCY = 1000
 
-    _window: Window | None = None
-
     def windows(self, context: Context | None) -> list[Window]:
         """The sync's range cut into ``window_hours`` pieces, oldest first."""
         lookback = datetime.timedelta(hours=int(self.config.get("lookback_hours") or 0))
@@ -128,35 +119,8 @@ class ViewsStream(ExplicitBookmarksMixin, SyncWindowMixin, IbmVideoStream):
             start = end
         return windows
 
-    def first_page_token(self, context: Context | None) -> IbmPage:  # noqa: ARG002
-        """Page 1 of the window being read."""
-        return IbmPage(number=1, window=self._window)
-
-    def get_url_params(self, context: Context | None, next_page_token: IbmPage | None) -> dict:
-        """The window as ``date_time_from``/``date_time_to`` with explicit UTC offsets."""
-        token = next_page_token or self.first_page_token(context)
-        params = super().get_url_params(context, token)
-        if token.window is not None:
-            params["date_time_from"] = format_api_time(token.window.start)
-            params["date_time_to"] = format_api_time(token.window.end)
-        return params
-
-    def announced_total(self, first: FetchedPage[IbmPage]) -> int | None:  # noqa: ARG002
-        """Counts are per window; the range's total is not known up front."""
-        return None
-
-    def check_page(self, first: FetchedPage[IbmPage], page: FetchedPage[IbmPage]) -> None:
-        """A different ``count`` means items moved between pages since page one."""
-        counts = (
-            (first.body.get("pagination") or {}).get("count"),
-            (page.body.get("pagination") or {}).get("count"),
-        )
-        if counts[0] != counts[1]:
-            msg = f"count changed from {counts[0]} to {counts[1]} at page {page.token.number}"
-            raise ResultSetShiftedError(msg)
-
-    def records_for_partition(self, context: Context | None) -> t.Iterable[dict]:
-        """Each window in turn, each view once; the bookmark moves to each window's end.
+    def paging(self, context: Context | None) -> list[WindowPaging]:
+        """One run of pages per window, oldest first, sharing one :class:`ViewTracker`.
 
         A view still running is emitted as the API shows it, and is not waited
         for: the API returns a view that "started before the date range and
@@ -167,50 +131,104 @@ class ViewsStream(ExplicitBookmarksMixin, SyncWindowMixin, IbmVideoStream):
         views since, for as long as the view ran.
         """
         tracker = ViewTracker()
-        for window in self.windows(context):
-            self._window = window
-            tracker.window_end = window.end
-            yield from self._read_window(context, window, tracker)
-            tracker.window_done(window.end)
-            self.save_bookmark(context, format_api_time(window.end))
-        if tracker.unfinished_emitted:
+        windows = self.windows(context)
+        return [
+            WindowPaging(
+                first=IbmPage(number=1, window=window),
+                page_size=self.page_size,
+                tracker=tracker,
+                last=index == len(windows) - 1,
+            )
+            for index, window in enumerate(windows)
+        ]
+
+    def get_url_params(self, context: Context | None, next_page_token: IbmPage | None) -> dict:
+        """The window as ``date_time_from``/``date_time_to`` with explicit UTC offsets."""
+        params = super().get_url_params(context, next_page_token)
+        window = next_page_token.window if next_page_token else None
+        if window is not None:
+            params["date_time_from"] = format_api_time(window.start)
+            params["date_time_to"] = format_api_time(window.end)
+        return params
+
+    def run_done(self, context: Context | None, run: PageRun[IbmPage]) -> None:
+        """The window is read: forget its views, move the bookmark to its end."""
+        paging = t.cast("WindowPaging", run)
+        window = t.cast("Window", paging.first.window)
+        paging.tracker.window_done(window.end)
+        self.save_bookmark(context, format_api_time(window.end))
+        if paging.last and paging.tracker.unfinished_emitted:
             self.logger.info(
                 "%s [%s]: %d views were still running and were emitted as they stand; "
                 "each is emitted again, final, by the sync whose range holds its finish",
                 self.name,
                 content_type_of(context),
-                tracker.unfinished_emitted,
+                paging.tracker.unfinished_emitted,
             )
 
-    def _read_window(
-        self, context: Context | None, window: Window, tracker: ViewTracker
-    ) -> t.Iterable[dict]:
-        for _attempt in range(MAX_WINDOW_REREADS + 1):
-            try:
-                for row in self.request_records(context):
-                    if tracker.first_sighting(row):
-                        yield row
-            except ResultSetShiftedError as shift:
-                self.logger.warning(
-                    "%s [%s] window %s to %s: %s; reading the window again",
-                    self.name,
-                    content_type_of(context),
-                    format_api_time(window.start),
-                    format_api_time(window.end),
-                    shift,
-                )
-                continue
-            return
-        msg = (
-            f"{self.name} window {format_api_time(window.start)} to "
-            f"{format_api_time(window.end)}: the result set kept changing while paging "
-            f"({MAX_WINDOW_REREADS} re-reads); the bookmark stays before this window"
+    def run_shifted(
+        self,
+        context: Context | None,
+        run: PageRun[IbmPage],
+        shift: ResultSetShiftedError,
+        last_record: dict | None,  # noqa: ARG002
+        rereads: int,
+    ) -> PageRun[IbmPage]:
+        """Read the window again (views already emitted are skipped), at most 3 times."""
+        window = t.cast("Window", run.first.window)
+        if rereads > MAX_WINDOW_REREADS:
+            msg = (
+                f"{self.name} window {format_api_time(window.start)} to "
+                f"{format_api_time(window.end)}: the result set kept changing while paging "
+                f"({MAX_WINDOW_REREADS} re-reads); the bookmark stays before this window"
+            )
+            raise FatalAPIError(msg) from shift
+        self.logger.warning(
+            "%s [%s] window %s to %s: %s; reading the window again",
+            self.name,
+            content_type_of(context),
+            format_api_time(window.start),
+            format_api_time(window.end),
+            shift,
         )
-        raise FatalAPIError(msg)
+        return run
 
     def post_process(self, row: dict, context: Context | None = None) -> dict:  # noqa: ARG002
-        """One type per field, every declared field present."""
-        return self.keep_declared_fields(normalise_segment(row))
+        """One type per field."""
+        return normalise_segment(row)
+
+
+@dataclass(frozen=True)
+class WindowPaging(IbmPaging):
+    """The pages of one window: each view once per sync, a moved result set detected.
+
+    Views finish or get processed while we page; the one that appears can push
+    every later item one page on, so a page whose ``count`` differs from page
+    1's raises :class:`ResultSetShiftedError` and the window is read again.
+    """
+
+    tracker: ViewTracker = field(default_factory=ViewTracker, compare=False)
+    #: The sync's last window (its end logs the views still running).
+    last: bool = False
+
+    def total(self, first: FetchedPage[IbmPage]) -> int | None:  # noqa: ARG002
+        """Counts are per window; the range's total is not known up front."""
+        return None
+
+    def check(self, page: FetchedPage[IbmPage]) -> None:
+        """A different ``count`` means items moved between pages since page one."""
+        count = (page.body.get("pagination") or {}).get("count")
+        if count != page.token.count:
+            msg = f"count changed from {page.token.count} to {count} at page {page.token.number}"
+            raise ResultSetShiftedError(msg)
+
+    def records(self, page: FetchedPage[IbmPage]) -> t.Iterable[dict]:
+        """The page's views this sync has not emitted yet."""
+        tracker = self.tracker
+        tracker.window_end = t.cast("Window", page.token.window).end
+        for row in super().records(page):
+            if tracker.first_sighting(row):
+                yield row
 
 
 class ViewersStream(IbmVideoStream):
@@ -228,6 +246,9 @@ class ViewersStream(IbmVideoStream):
             row["segments"] = [
                 normalise_segment(segment) for segment in segments if isinstance(segment, dict)
             ]
-        row = self.keep_declared_fields(row)
         row["viewers_scope"] = content_type_of(context)
         return row
+
+
+#: Every stream of the tap: a new stream is one class here and one schema.
+STREAMS: tuple[type[IbmVideoStream], ...] = (ViewsStream, ViewersStream)

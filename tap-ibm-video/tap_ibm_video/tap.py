@@ -131,8 +131,8 @@ class TapIbmVideo(VideoTap):
     config_jsonschema["properties"]["content_types"]["items"]["enum"] = list(CONTENT_TYPES)
 
     def discover_streams(self) -> list[streams.IbmVideoStream]:
-        """Views and viewers."""
-        return [streams.ViewsStream(self), streams.ViewersStream(self)]
+        """Every stream of ``streams.STREAMS``: views and viewers."""
+        return [stream_class(self) for stream_class in streams.STREAMS]
 
     def cross_setting_errors(self, config: t.Mapping[str, t.Any]) -> list[str]:
         """``content_id`` exists only on the ``/{content_type}`` paths."""

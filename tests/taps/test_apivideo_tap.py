@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import json
 import re
 from collections import Counter
 
@@ -420,3 +421,86 @@ def test_server_errors_dropped_connections_and_a_revoked_token_are_retried(emula
     assert len(run.records["video_plays"]) == len(
         plays_truth(emulator, "video", days_between(first, last))
     )
+
+
+def test_two_partitions_read_side_by_side_keep_their_own_days_and_bookmarks(emulator, capsys):
+    """What a request needs travels in its token: nothing of a partition is kept on the stream.
+
+    Two partitions of one stream are read interleaved, record by record (as a
+    parent's children or a future scheduler might); each gets its own rows and
+    its own bookmark, exactly as when read alone.
+    """
+    from tap_apivideo.tap import TapApiVideo
+
+    config = apivideo_config(emulator, days=3, dimensions=["country", "browser"])
+    alone_tap = TapApiVideo(config=config)
+    alone_stream = alone_tap.streams["video_plays"]
+    first, second = alone_stream.partitions[:2]
+    alone = {key: list(alone_stream.get_records(ctx)) for key, ctx in (("a", first), ("b", second))}
+
+    tap = TapApiVideo(config=config)
+    stream = tap.streams["video_plays"]
+    readers = {"a": iter(stream.get_records(first)), "b": iter(stream.get_records(second))}
+    side_by_side: dict[str, list[dict]] = {"a": [], "b": []}
+    while readers:
+        for key in list(readers):
+            record = next(readers[key], None)
+            if record is None:
+                del readers[key]
+            else:
+                side_by_side[key].append(record)
+    capsys.readouterr()  # the STATE lines of both runs
+
+    assert side_by_side == alone
+    assert {r["dimension"] for r in side_by_side["a"]} == {first["dimension"]}
+    assert {r["dimension"] for r in side_by_side["b"]} == {second["dimension"]}
+    last_day = (today(emulator) - datetime.timedelta(days=1)).isoformat()
+    for context in (first, second):
+        assert stream.get_context_state(context).get("replication_key_value") == last_day
+
+
+def test_children_get_their_first_pages_ahead_each_asked_once_in_the_sdks_order(emulator, catalog):
+    """Parents queue their children's partitions as they emit a page; the SDK syncs as usual.
+
+    Sessions (children of media) and events (grandchildren) are fetched
+    several at once, each asked once, and records come in the SDK's order (a
+    record's children are written before it): a session's events, then the
+    session; a medium's sessions, then the medium.
+    """
+    emulator.reset(**{**VOLUME, "latency_ms": 20})
+    config = apivideo_config(emulator, days=3, max_concurrent_requests=8)
+    streams = ("videos", "live_streams", "video_sessions", "live_stream_sessions")
+    run = run_tap(TAP, config, catalog=selected(catalog, *streams, "session_events"))
+    assert run.returncode == 0, run.stderr[-3000:]
+
+    sessions = run.records["video_sessions"] + run.records["live_stream_sessions"]
+    assert run.records["video_sessions"]
+    assert run.records["live_stream_sessions"]
+    stats = emulator.stats()
+    asked = [r["path"] for r in stats["recent_requests"] if r["path"].endswith("/events")]
+    assert sorted(asked) == sorted(
+        f"/apivideo/analytics/sessions/{s['sessionId']}/events" for s in sessions
+    )
+    assert stats["max_concurrent"] > 1, "children's first pages should be fetched ahead"
+
+    # The SDK syncs a record's children before writing the record itself.
+    events_of: str | None = None  # the session whose events are being written
+    sessions_of: str | None = None  # the medium whose sessions are being written
+    for line in run.stdout.splitlines():
+        message = json.loads(line)
+        if message.get("type") != "RECORD":
+            continue
+        record, stream = message["record"], message["stream"]
+        if stream == "session_events":
+            assert events_of in (None, record["sessionId"])
+            events_of = record["sessionId"]
+        elif stream in ("video_sessions", "live_stream_sessions"):
+            assert events_of in (None, record["sessionId"])
+            events_of = None
+            medium = record.get("videoId") or record["liveStreamId"]
+            assert sessions_of in (None, medium)
+            sessions_of = medium
+        else:
+            assert events_of is None
+            assert sessions_of in (None, record.get("videoId") or record.get("liveStreamId"))
+            sessions_of = None

@@ -113,6 +113,9 @@ def test_ibm_empty_windows_are_checkpointed_and_a_killed_run_resumes_after_them(
         end_date="2026-01-03T00:00:00+00:00",
         window_hours=24,
         lookback_hours=0,
+        # One request at a time, so the fault's request count names a window: windows'
+        # first pages are otherwise fetched ahead, several at once.
+        max_concurrent_requests=1,
     )
     catalog = select_only(discover(ibm.TAP, config), {"views"})
     # The window after the empty ones answers 500 for good: the tap sits in its retries.
@@ -121,7 +124,20 @@ def test_ibm_empty_windows_are_checkpointed_and_a_killed_run_resumes_after_them(
     )
 
     tap = RunningTap(ibm.TAP, config, catalog, tmp_path)
-    tap.kill_when(lambda: emulator.stats()["faults_injected"] >= 1)
+
+    def held_in_retries_after_the_empty_windows() -> bool:
+        # Later windows' first pages are fetched ahead, so the failing window can be
+        # asked while the empty ones before it are still being emitted: the kill
+        # waits (within REACH_TIMEOUT_SECONDS) for their STATE, not only the fault.
+        states = tap.states()
+        bookmark = partition_bookmark(states[-1], "views") if states else None
+        return (
+            emulator.stats()["faults_injected"] >= 1
+            and bookmark is not None
+            and (ibm.parse_time(bookmark) >= held_window_start)
+        )
+
+    tap.kill_when(held_in_retries_after_the_empty_windows)
 
     bookmark = partition_bookmark(tap.states()[-1] if tap.states() else {}, "views")
     assert bookmark is not None, "no STATE for the empty windows"

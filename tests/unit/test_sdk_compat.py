@@ -25,11 +25,6 @@ PRODUCTION_DIRS = sorted(
 )
 COMPAT_MODULE = ROOT / "video-taps-common" / "video_taps_common" / "sdk_compat.py"
 
-#: Files still being moved onto the public surface (issue 18, in progress): emptied when it lands.
-PENDING_REDESIGN = {
-    "video-taps-common/video_taps_common/child_batches.py",
-}
-
 #: The issue's bound on private SDK names, all of them in ``sdk_compat``.
 MAX_PRIVATE_NAMES = 8
 
@@ -127,7 +122,7 @@ def test_no_module_but_sdk_compat_uses_a_private_sdk_name() -> None:
         use
         for directory in PRODUCTION_DIRS
         for path in sorted(directory.rglob("*.py"))
-        if path != COMPAT_MODULE and str(path.relative_to(ROOT)) not in PENDING_REDESIGN
+        if path != COMPAT_MODULE
         for use in _private_sdk_uses(path, sdk_names)
     ]
     assert uses == [], "private singer-sdk names outside sdk_compat:\n" + "\n".join(uses)

@@ -67,11 +67,6 @@ _TToken = t.TypeVar("_TToken")
 _TResult = t.TypeVar("_TResult")
 
 DEFAULT_MAX_CONCURRENT_REQUESTS = 8
-#: Response bytes of pages running or waiting ahead of the consumer. Decoded, a
-#: page takes several times its size in memory; this keeps a sync of 10,000-row
-#: pages (about 8 MB each) under a few hundred MB while small pages still get
-#: every worker.
-MAX_BUFFERED_PAGE_BYTES = 8 * 2**20
 #: Used when a tap declares no ``request_timeout_seconds`` setting.
 DEFAULT_REQUEST_TIMEOUT_SECONDS = 60
 #: Seconds to open a connection: a host that does not answer a SYN in this long
@@ -86,6 +81,35 @@ class FetchedPage(t.Generic[_TToken]):
     token: _TToken
     response: requests.Response
     body: t.Any
+
+
+class PartitionRecords:
+    """The records of one partition's read, and how many it holds once the API said so.
+
+    What :meth:`VendorStream.records_for_partition` may return instead of a
+    plain iterable: the partition loop then shows progress as "N of total".
+    The total travels with this read's own iterator, so nothing of the
+    partition is kept on the stream.
+    """
+
+    def __init__(self, read: t.Callable[[PartitionRecords], t.Iterator[dict]]) -> None:
+        """``read(self)`` yields the records and calls :meth:`announce_total` when it knows."""
+        self.on_total: t.Callable[[int], None] | None = None
+        self._records = read(self)
+
+    def announce_total(self, total: int) -> None:
+        """The partition holds ``total`` records, as the API said."""
+        if self.on_total is not None:
+            self.on_total(total)
+
+    def through(self, wrap: t.Callable[[t.Iterator[dict]], t.Iterator[dict]]) -> PartitionRecords:
+        """The same read with its records passed through ``wrap`` (e.g. to catch an error)."""
+        self._records = wrap(self._records)
+        return self
+
+    def __iter__(self) -> t.Iterator[dict]:
+        """The records themselves (no wrapper per record)."""
+        return self._records
 
 
 class UnauthorizedError(FatalAPIError):
@@ -259,9 +283,6 @@ class VendorStream(RecordMessagesHook, ActivateVersionHook, RESTStream[_TToken])
         """The tap's one authenticator: one token for every stream and thread."""
         return self.video_tap.authenticator  # type: ignore[attr-defined]
 
-    #: The partition being synced, so the first page can announce its total.
-    _progress: PartitionProgress | None = None
-
     @property
     def timeout(self) -> tuple[float, float]:  # type: ignore[override]
         """Connect and read timeouts; the read one is ``request_timeout_seconds``."""
@@ -295,12 +316,17 @@ class VendorStream(RecordMessagesHook, ActivateVersionHook, RESTStream[_TToken])
             # Already reported once for the stream; the same answer would follow.
             return
         progress = PartitionProgress(self.name, describe_partition(context), self.logger)
-        self._progress = progress
         failure: Exception | None = None
         try:
-            for record in self.records_for_partition(context):
+            records = self.records_for_partition(context)
+            if isinstance(records, PartitionRecords):
+                records.on_total = progress.expect
+            fill = self._all_fields_null
+            for record in records:
                 progress.add()
-                yield record
+                # Every declared field from here on: the SDK evaluates a stream
+                # map's filter (before the output step) on the record as it is.
+                yield {**fill, **record}
         except RunAbortingError as error:
             failure = error
             raise
@@ -328,7 +354,11 @@ class VendorStream(RecordMessagesHook, ActivateVersionHook, RESTStream[_TToken])
     unavailable_reason: str | None = None
 
     def records_for_partition(self, context: Context | None) -> t.Iterable[dict]:
-        """Every record of one partition, in the order they are emitted."""
+        """Every record of one partition, in the order they are emitted.
+
+        A :class:`PartitionRecords` lets it say how many records the partition
+        holds once the API announced it (progress shows a percentage).
+        """
         raise NotImplementedError
 
     # Requests -----------------------------------------------------------------

@@ -85,8 +85,8 @@ class ExplicitBookmarksMixin(RecordsDoNotMoveBookmarksHook):
         """The partition's bookmark as saved, read from state directly.
 
         The SDK's ``get_starting_replication_key_value`` is filled only once the
-        partition's ``sync`` begins; a parent fetching a child's first page
-        ahead (``child_batches``) needs the bookmark before that.
+        partition's ``sync`` begins; a parent queueing a child's first page
+        ahead (``ConcurrentPagesStream.queue_child_partitions``) needs it before that.
         """
         value = self.get_context_state(context).get("replication_key_value")
         return str(value) if value else None
