@@ -179,7 +179,9 @@ class VendorStream(RecordMessagesHook, ActivateVersionHook, RESTStream[_TToken])
         """
         declared = self._declared_fields
         if declared.issuperset(row):
-            # The common case, merged in C: declared order, the API's values.
+            if len(row) == len(declared):
+                return row  # already complete (the partition loop filled it): no copy
+            # Merged in C: declared order, the API's values.
             return {**self._all_fields_null, **row}
         unknown = set(row) - declared - self._reported_unknown_fields
         if unknown:
