@@ -26,21 +26,9 @@ FORM = "application/x-www-form-urlencoded"
 BASE = {"audience_rate_limit_per_second": 100_000}
 
 
-@pytest.fixture(scope="module")
-def emu():
-    with EmulatorProcess(BASE) as proc:
-        yield proc
-
-
 @pytest.fixture(autouse=True)
-def _reset(emu):
-    emu.reset(**BASE)
-
-
-@pytest.fixture
-def http():
-    with requests.Session() as session:
-        yield session
+def _reset(fresh_emu):
+    """Each test starts from the module's settings."""
 
 
 def basic(client_id: str = CLIENT_ID, secret: str = CLIENT_SECRET) -> dict[str, str]:

@@ -22,10 +22,9 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-import requests
 
 from video_api_emulator.config import ConfigError, build_config
-from video_api_emulator.process import EmulatorError, EmulatorProcess
+from video_api_emulator.process import EmulatorError
 
 KEY, KEY2 = "emulator-apivideo-key", "emulator-apivideo-key-2"
 ROOT = Path(__file__).resolve().parents[2]
@@ -69,21 +68,9 @@ OLD_ENDPOINTS = (
 )
 
 
-@pytest.fixture(scope="module")
-def emu():
-    with EmulatorProcess() as proc:
-        yield proc
-
-
 @pytest.fixture(autouse=True)
-def _reset(emu):
-    emu.reset()
-
-
-@pytest.fixture
-def http():
-    with requests.Session() as session:
-        yield session
+def _reset(fresh_emu):
+    """Each test starts from the module's settings."""
 
 
 # ----------------------------------------------------------------------------- helpers

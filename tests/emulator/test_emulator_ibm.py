@@ -13,7 +13,6 @@ import urllib.parse
 from datetime import UTC, datetime, timedelta
 
 import pytest
-import requests
 
 from video_api_emulator.process import EmulatorError, EmulatorProcess
 
@@ -26,21 +25,9 @@ DAY = timedelta(days=1)
 START = datetime(2026, 1, 1, tzinfo=UTC)
 
 
-@pytest.fixture(scope="module")
-def emu():
-    with EmulatorProcess(BASE) as proc:
-        yield proc
-
-
 @pytest.fixture(autouse=True)
-def _reset(emu):
-    emu.reset(**BASE)
-
-
-@pytest.fixture
-def http():
-    with requests.Session() as session:
-        yield session
+def _reset(fresh_emu):
+    """Each test starts from the module's settings."""
 
 
 # ----------------------------------------------------------------------------- helpers

@@ -49,12 +49,6 @@ SUMMARY_REPORTS = (
 TODAY = "2026-01-31"
 
 
-@pytest.fixture
-def http():
-    with requests.Session() as session:
-        yield session
-
-
 # ----------------------------------------------------------------------------- helpers
 
 
