@@ -21,6 +21,7 @@ last one written for its stream (a stream announcing new columns) goes out.
 
 from __future__ import annotations
 
+import copy
 import sys
 
 from singer_sdk.contrib.msgspec import MsgSpecWriter
@@ -41,16 +42,23 @@ class BookmarkFlushingWriter(MsgSpecWriter):
     def __init__(self) -> None:
         super().__init__()
         self._pending = bytearray()
-        #: The encoded SCHEMA last written for each stream (alias).
-        self._schemas_written: dict[str, bytes] = {}
+        #: A copy of the SCHEMA last written for each stream (alias).
+        self._schemas_written: dict[str, SchemaMessage] = {}
 
     def write_message(self, message: Message) -> None:
-        """Gather records; flush them with the next SCHEMA, STATE or other message."""
-        encoded = self.format_message(message)
+        """Gather records; flush them with the next SCHEMA, STATE or other message.
+
+        A repeated SCHEMA is recognised by comparing it with a copy of the last
+        one (a dict comparison), before any encoding: a child stream's sync
+        announces its schema once per parent record, and encoding each to
+        compare cost more CPU than the records of such a sync. The copy is
+        deep, so a schema changed in place is still seen as changed.
+        """
         if isinstance(message, SchemaMessage):
-            if self._schemas_written.get(message.stream) == encoded:
+            if self._schemas_written.get(message.stream) == message:
                 return
-            self._schemas_written[message.stream] = bytes(encoded)
+            self._schemas_written[message.stream] = copy.deepcopy(message)
+        encoded = self.format_message(message)
         self._pending += encoded
         if len(self._pending) >= CHUNK_BYTES or not isinstance(message, RecordMessage):
             self.flush_pending()
