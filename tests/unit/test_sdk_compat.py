@@ -86,7 +86,7 @@ def _sdk_private_names() -> set[str]:
     names: set[str] = set()
     for path in Path(singer_sdk.__file__).parent.rglob("*.py"):
         names.update(re.findall(r"self\.(_[a-z]\w*)", path.read_text()))
-        names.update(re.findall(r"^\s+def (_[a-z]\w*)\(", path.read_text(), re.MULTILINE))
+        names.update(re.findall(r"^[ \t]+def (_[a-z]\w*)\(", path.read_text(), re.MULTILINE))
     return names
 
 
