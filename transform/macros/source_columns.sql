@@ -183,3 +183,38 @@
   {%- endif -%}
   {{ return(relation) }}
 {% endmacro %}
+
+
+{% macro latest_typed_rows(source_relation, fields, keys, newest_first=[]) %}
+  {#-
+    The whole query of a staging model that only types the API's fields and
+    keeps one row per key: ``fields`` lists [API name, kind, column] (and
+    ``false`` fourth for an optional field the loaded table may lack); the
+    rows are typed (``typed``), one version per ``keys`` kept
+    (``latest_per_key``), and the columns returned in that order, then
+    ``_loaded_at``.
+  -#}
+  {%- set columns = source_columns(source_relation) -%}
+with typed as (
+
+    select
+    {%- for field in fields %}
+        {{ typed(columns, field[0], field[1], required=(field[3] if field | length > 3 else true)) }} as {{ field[2] }},
+    {%- endfor %}
+        {{ loaded_at(columns) }} as _loaded_at
+    from {{ source_rows(source_relation, columns) }}
+
+),
+
+versions as (
+{{ latest_per_key('typed', keys, newest_first) }}
+)
+
+select
+{%- for field in fields %}
+    {{ field[2] }},
+{%- endfor %}
+    _loaded_at
+from versions
+where _version_rank = 1
+{% endmacro %}

@@ -1,38 +1,16 @@
 {#- Interactivity experience activity: one row per action in an experience. -#}
-{%- set source_relation = source('brightcove_interactivity', 'experience_stream_raw') -%}
-{%- set columns = source_columns(source_relation) -%}
-
-with typed as (
-
-    select
-        {{ typed(columns, 'row_key', 'text') }} as row_key,
-        {{ typed(columns, 'account_id', 'text') }} as account_id,
-        {{ typed(columns, 'session', 'text') }} as session_id,
-        {{ typed(columns, 'experience', 'text') }} as experience_name,
-        {{ typed(columns, 'when', 'timestamptz') }} as occurred_at,
-        {{ typed(columns, 'action', 'text') }} as action,
-        {{ typed(columns, 'details', 'text') }} as details,
-        {{ typed(columns, 'player_id', 'text', required=false) }} as player_id,
-        {{ typed(columns, 'video_time', 'double') }} as video_position_seconds,
-        {{ loaded_at(columns) }} as _loaded_at
-    from {{ source_rows(source_relation, columns) }}
-
-),
-
-versions as (
-{{ latest_per_key('typed', ['row_key'], []) }}
-)
-
-select
-    row_key,
-    account_id,
-    session_id,
-    experience_name,
-    occurred_at,
-    action,
-    details,
-    player_id,
-    video_position_seconds,
-    _loaded_at
-from versions
-where _version_rank = 1
+{{ latest_typed_rows(
+    source('brightcove_interactivity', 'experience_stream_raw'),
+    [
+        ['row_key', 'text', 'row_key'],
+        ['account_id', 'text', 'account_id'],
+        ['session', 'text', 'session_id'],
+        ['experience', 'text', 'experience_name'],
+        ['when', 'timestamptz', 'occurred_at'],
+        ['action', 'text', 'action'],
+        ['details', 'text', 'details'],
+        ['player_id', 'text', 'player_id', false],
+        ['video_time', 'double', 'video_position_seconds']
+    ],
+    keys=['row_key']
+) }}
