@@ -48,7 +48,7 @@ class Rule:
 RULES = (
     Rule(
         "outside-reference",
-        re.compile(r"shared/reference|(?<![/\w-])api-docs/|\bFINDINGS\b"),
+        re.compile(r"shared/reference|(?<![/\w-])api-docs/|\bFINDINGS\b|\bFND\b"),
         "cites vendor material outside the repository; cite docs/vendors/<api>.md#<section>",
     ),
     Rule(

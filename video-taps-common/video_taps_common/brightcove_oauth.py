@@ -1,12 +1,11 @@
 """Brightcove OAuth client-credentials authentication, shared by the Brightcove taps.
 
-Brightcove's OAuth service (``POST https://oauth.brightcove.com/v4/access_token``)
-takes ``Authorization: Basic base64(client_id:client_secret)`` and
-``grant_type=client_credentials`` in a form body, and answers ``{"access_token",
-"token_type", "expires_in": 300}`` (docs/vendors/brightcove-oauth.md#token-request and
-docs/vendors/brightcove-oauth.md#token-answer, from the OAuth API reference and the "Getting
-Access Tokens" guide). Everything else
-(renewal, thread safety, retries, errors) is the shared client-credentials flow.
+Brightcove's OAuth service (``POST https://oauth.brightcove.com/v4/access_token``) takes
+``Authorization: Basic base64(client_id:client_secret)`` and ``grant_type=client_credentials`` in a
+form body, and answers ``{"access_token", "token_type", "expires_in": 300}``
+(docs/vendors/brightcove-oauth.md#token-request and docs/vendors/brightcove-oauth.md#token-answer,
+from the OAuth API reference and the "Getting Access Tokens" guide). Everything else (renewal,
+thread safety, retries, errors) is the shared client-credentials flow.
 """
 
 from __future__ import annotations
