@@ -80,7 +80,8 @@ async def _run_client(url: str, total: int, concurrency: int, rows: int) -> dict
         query = f"limit=100&offset={(i % pages) * 100}&sort=updated_at"
         return (
             f"GET {path}?{query} HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {token}\r\n"
-            # Required by the Audience OpenAPI (the emulator answers 400 without it).
+            # Required by the Audience OpenAPI (the emulator answers 400 without it;
+            # docs/vendors/brightcove-audience.md#content-type-header).
             "Content-Type: application/json\r\n\r\n"
         ).encode()
 

@@ -1,10 +1,10 @@
 """Benchmark: sync IBM Video views against the emulator and print figures.
 
-The default run is the issue's: 1,000,000 views in 10,000-row pages, every
-request answered after 500 ms (the docs warn a response "might take a
-minute"). It prints wall time, records per CPU-second and peak RSS; the goals
-are a peak RSS under 300 MB, which needs pages held ahead bounded by their
-size, and records per CPU-second at least the Audience tap's.
+The default run is the issue's: 1,000,000 views in 10,000-row pages, every request answered after
+500 ms (the docs warn a response "might take a minute", docs/vendors/ibm-video.md#response-times).
+It prints wall time, records per CPU-second and peak RSS; the goals are a peak RSS under 300 MB,
+which needs pages held ahead bounded by their size, and records per CPU-second at least the Audience
+tap's.
 
 Usage: python benchmarks/bench_ibm.py [--views N] [--page-size N] [--latency-ms MS]
        [--window-hours H] [--concurrency N]

@@ -32,7 +32,7 @@ ACCOUNT = "6415818918001"
 REPORT = "user_stream_raw"
 DAY = "2026-01-15"
 API_CAP = 500_000
-#: The API's defaults (doc, "Important details: limits").
+#: The API's defaults (docs/vendors/brightcove-interactivity.md#limits).
 PER_MINUTE, PER_HOUR, PER_DAY = 4, 20, 100
 
 

@@ -1,17 +1,14 @@
 """What the Brightcove APIs share: the OAuth token store and the error codes.
 
-Sources, cited below as:
-- [OAS]   shared/reference/brightcove-oauth-openapi.yaml
-- [GUIDE] "Getting Access Tokens" guide, as summarised in FINDINGS.md section 2
-  ("OAuth token (shared by all Brightcove APIs)")
-- [OV]    shared/reference/api-docs/brightcove-audience.txt (the Audience overview)
-- [FND]   shared/reference/FINDINGS.md section 2
+Sources: docs/vendors/brightcove-oauth.md (the token endpoint) and
+docs/vendors/brightcove-audience.md (the error codes), cited by section.
 
-Brightcove's OAuth service is one for all its APIs ([GUIDE]): the token
-endpoint (:mod:`.apis.brightcove_oauth`) issues into a :class:`TokenStore`, and
-the Audience and Interactivity APIs read it through :func:`brightcove_tokens`.
-Both data APIs answer errors with the error codes of the Audience overview
-([OV "Error handling"]), kept here as :func:`error_code_for`.
+Brightcove's OAuth service is one for all its APIs
+(docs/vendors/brightcove-oauth.md#one-service-for-every-api): the token endpoint
+(:mod:`.apis.brightcove_oauth`) issues into a :class:`TokenStore`, and the Audience and
+Interactivity APIs read it through :func:`brightcove_tokens`. Both data APIs answer errors with the
+error codes of the Audience overview (docs/vendors/brightcove-audience.md#errors), kept here as
+:func:`error_code_for`.
 
 A shared module, not an API: it imports only the core, so no Brightcove API
 imports another.
@@ -33,8 +30,9 @@ TOKEN_API = "brightcove_oauth"
 class TokenStore:
     """Issued bearer tokens with their client and expiry (monotonic seconds).
 
-    Shared by every Brightcove API module: one token works for all of them,
-    as [GUIDE] describes the OAuth service as shared by all Brightcove APIs.
+    Shared by every Brightcove API module: one token works for all of them, as
+    the OAuth service is shared by all Brightcove APIs
+    (docs/vendors/brightcove-oauth.md#one-service-for-every-api).
     """
 
     def __init__(self, ttl_seconds: float, clock: Callable[[], float] = monotonic) -> None:
@@ -45,8 +43,9 @@ class TokenStore:
     def issue(self, client_id: str) -> str:
         """Create a random opaque token for ``client_id``.
 
-        [OAS] example shows an opaque string; its structure is undocumented,
-        so a random URL-safe string is the honest stand-in.
+        The OpenAPI example shows an opaque string; its structure is undocumented
+        (docs/vendors/brightcove-oauth.md#token-answer), so a random URL-safe string is the honest
+        stand-in.
         """
         now = self._clock()
         if len(self._tokens) > 10_000:
@@ -78,7 +77,7 @@ def brightcove_tokens(emu: Emulator) -> TokenStore:
 
 # ----------------------------------------------------------------------------- errors
 
-# [OV "Error handling"] status -> error_code table.
+# docs/vendors/brightcove-audience.md#errors: the status -> error_code table.
 ERROR_CODES = {
     400: "BAD_REQUEST_ERROR",
     401: "UNAUTHORIZED_ERROR",
@@ -87,8 +86,8 @@ ERROR_CODES = {
     500: "INTERNAL_ERROR",
     504: "GATEWAY_TIMEOUT_ERROR",
 }
-# Default messages: 401's is the [OV "Error handling"] sample; the others reuse
-# that table's descriptions (docs show no sample body for them).
+# Default messages: 401's is the overview's sample (docs/vendors/brightcove-audience.md#errors); the
+# others reuse that table's descriptions (docs show no sample body for them).
 ERROR_MESSAGES = {
     400: "Query parameters are invalid",
     401: "Permission denied",
@@ -97,19 +96,18 @@ ERROR_MESSAGES = {
     500: "An internal error has occurred",
     504: "The server timed out while fulfilling your request",
 }
-# Statuses outside the [OV] table (only faults produce them: the emulator's own
-# logic never answers them). [OV "Error handling"] says "If an error occurs,
-# the API will respond with [...] a corresponding error code in the response
-# body", so every error keeps the documented JSON shape. The codes themselves
-# are guesses, the docs being silent: 403 -> ACCESS_DENIED ("access denied" is
-# the only such name in the reference set, among Brightcove's OAuth error names,
-# [FND]); any other status -> its HTTP reason + "_ERROR", the pattern of
-# BAD_REQUEST_ERROR / UNAUTHORIZED_ERROR / GATEWAY_TIMEOUT_ERROR.
+# Statuses outside the table (only faults produce them: the emulator's own logic never answers
+# them). docs/vendors/brightcove-audience.md#errors: "If an error occurs, the API will respond with
+# [...] a corresponding error code in the response body", so every error keeps the documented JSON
+# shape. The codes themselves are guesses, the docs being silent: 403 -> ACCESS_DENIED ("access
+# denied" is the only such name in the reference set, among Brightcove's OAuth error names,
+# docs/vendors/brightcove-oauth.md#errors); any other status -> its HTTP reason + "_ERROR", the
+# pattern of BAD_REQUEST_ERROR / UNAUTHORIZED_ERROR / GATEWAY_TIMEOUT_ERROR.
 EXTRA_ERROR_CODES = {403: ("ACCESS_DENIED", "Access to this resource is denied")}
 
 
 def error_code_for(status: int) -> tuple[str, str]:
-    """``(error_code, default message)`` for ``status``: the [OV] table, else a guess.
+    """``(error_code, default message)`` for ``status``: the overview's table, else a guess.
 
     See ``EXTRA_ERROR_CODES`` for why statuses outside the table get a code at all.
     """

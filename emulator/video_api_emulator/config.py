@@ -25,56 +25,58 @@ DEFAULTS: dict[str, Any] = {
     "seed": 42,
     "brightcove_accounts": ["6415818918001", "6415818919001"],
     "brightcove_clients": {"emulator-client-id": "emulator-client-secret"},
-    # Audience overview, "Authentication": "The access_token expires after five
-    # minutes"; OAuth OpenAPI example: "expires_in": 300.
+    # docs/vendors/brightcove-oauth.md#token-answer: "expires_in": 300 (the Audience
+    # overview: "The access_token expires after five minutes").
     "token_ttl_seconds": 300,
     "latency_ms": 0,
     "latency_jitter_ms": 0,
-    # Audience overview, "Rate limiting": 50 req/s per account and per IP.
+    # docs/vendors/brightcove-audience.md#rate-limits: 50 req/s per account and per IP.
     # Not a vendor knob: 0 (or less) disables the limiter, for benchmarks.
     "audience_rate_limit_per_second": 50,
     "audience_view_events_per_account": 250,
     "audience_leads_per_account": 40,
     "data_start": "2026-01-01T00:00:00Z",
     # Thirty days and a fraction, so the evenly spread timestamps carry real
-    # milliseconds (the overview's samples do: "2016-04-25T18:30:21.651Z").
+    # milliseconds (the overview's samples do: "2016-04-25T18:30:21.651Z",
+    # docs/vendors/brightcove-audience.md#view-events).
     "data_span_seconds": 2_592_000.777,
     "revise_every": 4,
     "revise_after_seconds": 21_600,
-    # [OAS] GetViewEvents: "only view events that have been processed will
-    # appear in the response". On: every view event (and lead) appears some
+    # docs/vendors/brightcove-audience.md#processing-lag: "only view events that have been
+    # processed will appear in the response". On: every view event (and lead) appears some
     # minutes - rarely hours - after its updated_at/created_at; the figure is
     # the emulator's choice, the docs give none (see apis/brightcove_audience/data.py,
     # "Processing lag"). Off only where a test asks.
     "audience_processing_lag": True,
-    # [OV "Caching"]: "API responses are cached for approximately 5 minutes",
-    # with X-Cache HIT/MISS. Counted in emulator time (the horizon). 0 = off.
+    # docs/vendors/brightcove-audience.md#caching: "API responses are cached for approximately 5
+    # minutes", with X-Cache HIT/MISS. Counted in emulator time (the horizon). 0 = off.
     "audience_cache_seconds": 300,
     "faults": [],
-    # ---- IBM Video Streaming (apis/ibm_video; [FND] = shared/reference/FINDINGS.md §3)
+    # ---- IBM Video Streaming (apis/ibm_video; docs/vendors/ibm-video.md)
     "ibm_clients": {"emulator-ibm-client-id": "emulator-ibm-client-secret"},
-    # [FND "Token endpoint"]: access tokens "expire in a day" (api-basics-overview);
-    # the JWT's own lifetime is undocumented (UNCERTAIN), so a day it is.
+    # docs/vendors/ibm-video.md#token-endpoint: access tokens "expire in a day"; the
+    # JWT's own lifetime is undocumented (an open question), so a day it is.
     "ibm_token_ttl_seconds": 86_400,
     # Views spread evenly over data_start + data_span_seconds (emulator design).
     "ibm_views": 3000,
     "ibm_viewers": 600,
-    # [FND "Response envelope"]: current docs use "data", the oldest "resources".
+    # docs/vendors/ibm-video.md#envelope: current docs use "data", the oldest "resources".
     "ibm_envelope": "data",
-    # [FND "View attributes"]: content_id is an integer in the schema but a string
-    # in the examples; this share of views renders it as a string.
+    # docs/vendors/ibm-video.md#view-fields: content_id is an integer in the schema but a
+    # string in the examples; this share of views renders it as a string.
     "ibm_content_id_string_share": 0.3,
-    # Docs are silent on processing delay; 0 = views appear the instant they happen.
+    # Docs are silent on processing delay (docs/vendors/ibm-video.md#processing-lag);
+    # 0 = views appear the instant they happen.
     "ibm_processing_lag_max_seconds": 0,
     # Views that run for days (a 24/7 live viewer); the docs give no longest
     # view. 0 = none: every view lasts at most 3 h (apis/ibm_video/data.py).
     "ibm_long_running_views": 0,
     "ibm_long_running_view_seconds": 10 * 86_400,
-    # [FND "Errors and limits"]: X-RateLimit-* headers and 429, numbers undocumented;
-    # these are the emulator's choice. 0 disables.
+    # docs/vendors/ibm-video.md#rate-limits: X-RateLimit-* headers and 429, numbers
+    # undocumented; these are the emulator's choice. 0 disables.
     "ibm_rate_limit": 600,
     "ibm_rate_limit_window_seconds": 60,
-    # ---- api.video (apis/apivideo; [FND §4] = shared/reference/FINDINGS.md §4)
+    # ---- api.video (apis/apivideo; docs/vendors/apivideo.md)
     # API key -> project name; each project has its own data (seeded from seed + name).
     "apivideo_projects": {"emulator-apivideo-key": "main", "emulator-apivideo-key-2": "second"},
     "apivideo_videos": 8,
@@ -84,28 +86,31 @@ DEFAULTS: dict[str, Any] = {
     "apivideo_sessions_per_media": 6,
     # Exactly this many events per session: ready, play, ..., end.
     "apivideo_events_per_session": 5,
-    # [FND §4 "Auth"]: expires_in 3600 ("the token lasts 1 h").
+    # docs/vendors/apivideo.md#authentication: expires_in 3600 (a token lasts an hour).
     "apivideo_token_ttl_seconds": 3600,
-    # [FND §4 "Rate limits"]: production reads, 500 per minute. 0 disables.
+    # docs/vendors/apivideo.md#rate-limits: production reads, 500 per minute. 0 disables.
     "apivideo_rate_limit_per_minute": 500,
     "apivideo_rate_limit_window_seconds": 60,
     # True: the five removed analytics endpoints answer 404, as on today's API.
     "apivideo_retired": False,
     # API keys whose project has analytics disabled (403 on /analytics/* and /data/*).
     "apivideo_analytics_disabled": [],
-    # ---- Brightcove Interactivity reporting (apis/brightcove_interactivity; [DOC] =
-    # shared/reference/api-docs/brightcove-interactivity-reporting.txt, [FND §1])
-    # [FND §1 "Auth"]: legacy X-Hapyak-API-Key reporting keys still accepted.
+    # ---- Brightcove Interactivity reporting (apis/brightcove_interactivity;
+    # docs/vendors/brightcove-interactivity.md)
+    # docs/vendors/brightcove-interactivity.md#authentication: legacy X-Hapyak-API-Key reporting
+    # keys still accepted.
     "interactivity_api_keys": ["emulator-interactivity-key"],
-    # Emulator seconds from submission (202) to ready (200); the doc gives no
-    # figure (its sample polls every 10 s), so short, for fast tests.
+    # Emulator seconds from submission (202) to ready (200); the doc gives no figure (its sample
+    # polls every 10 s, docs/vendors/brightcove-interactivity.md#asynchronous-reports), so short,
+    # for fast tests.
     "interactivity_generation_seconds": 0.2,
-    # [DOC "Important details: limits"]: "4 reports per minute; 20 per hour; and
+    # docs/vendors/brightcove-interactivity.md#limits: "4 reports per minute; 20 per hour; and
     # 100 per day" (submissions only; polls and cached answers don't count). 0 = off.
     "interactivity_reports_per_minute": 4,
     "interactivity_reports_per_hour": 20,
     "interactivity_reports_per_day": 100,
-    # [DOC "Important details: limits"]: "limits the returned results to 500,000 rows".
+    # docs/vendors/brightcove-interactivity.md#limits: "limits the returned results to 500,000
+    # rows".
     "interactivity_max_rows": 500_000,
     # Event rows per (report, account, day), varied per day in [50%, 150%]; and
     # projects/users/experiences/widgets/chapters per account. Volumes are the

@@ -1,9 +1,9 @@
 """What every emulated OAuth token endpoint shares: the error body, the form check, Basic auth.
 
-Neither vendor documents its token endpoint's error body; both are read by
-FINDINGS as RFC 6749 section 5.2, ``{"error", "error_description"}``, so the
-shape lives here once. Each endpoint keeps its own error names, statuses and
-doc citations.
+Neither vendor documents its token endpoint's error body; we read both as RFC
+6749 section 5.2, ``{"error", "error_description"}`` (docs/vendors/brightcove-oauth.md#errors,
+docs/vendors/ibm-video.md#token-errors), so the shape lives here once. Each endpoint keeps its
+own error names, statuses and doc citations.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Sliding one-second window rate limiter, shared by the emulated APIs.
 
 Why a sliding window of accepted requests: vendor docs state limits as "N
-requests per second" (e.g. Audience overview, "Rate limiting") without saying
+requests per second" (e.g. docs/vendors/brightcove-audience.md#rate-limits) without saying
 how the window is measured. A sliding window is the strictest reasonable
 reading, so a client that survives it survives a fixed-window server too.
 The limiter also records, per key, the most requests it ever accepted within

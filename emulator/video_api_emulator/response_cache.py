@@ -2,7 +2,7 @@
 
 Why: a client must cope with a cache in front of the API (a fresh row can stay
 invisible until the cached answer expires), so the emulator serves one where
-the docs describe it (Audience overview, "Caching"). Entries are keyed on the
+the docs describe it (docs/vendors/brightcove-audience.md#caching). Entries are keyed on the
 request's path and query string and expire in *emulator* time - the horizon,
 which only ``POST /_emulator/advance`` moves - because the emulated data only
 changes with the horizon; tests expire the cache by advancing it.

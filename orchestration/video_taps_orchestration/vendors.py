@@ -2,8 +2,10 @@
 
 The run-queue limits in ``dagster.yaml`` (``tag_concurrency_limits``) are the
 numbers below; ``tests/unit/test_orchestration_units.py`` checks that they agree, so
-change both together. Each limit comes from a documented API limit
-(``/work/shared/reference/api-docs``), and where several runs may share one
+change both together. Each limit comes from a documented API limit (the
+vendor references in ``docs/vendors/``: docs/vendors/brightcove-audience.md#rate-limits,
+docs/vendors/apivideo.md#rate-limits, docs/vendors/brightcove-interactivity.md#limits,
+docs/vendors/ibm-video.md#rate-limits), and where several runs may share one
 budget, each run is given its share of it through the tap's own settings.
 """
 
@@ -57,7 +59,7 @@ class TapKind:
 
 TAPS: tuple[TapKind, ...] = (
     # Audience: "50 requests per second per account" AND "per IP address"
-    # (brightcove-audience.txt, "Rate limiting"). Runs on one machine share one
+    # (docs/vendors/brightcove-audience.md#rate-limits). Runs on one machine share one
     # IP, so 4 runs at once each get 50 // 4 = 12 requests/s. The limit is for
     # the whole instance; with run workers on N machines (N IPs), raise it to
     # 4 * N only if each machine runs at most 4 (see README "Running at scale").
@@ -71,7 +73,7 @@ TAPS: tuple[TapKind, ...] = (
         shared_settings={"max_requests_per_second": 4},
     ),
     # Interactivity: "4 reports per minute; 20 per hour; and 100 per day" per
-    # account (brightcove-interactivity-reporting.txt). Two runs of one account
+    # account (docs/vendors/brightcove-interactivity.md#limits). Two runs of one account
     # (e.g. two backfill days) each get half of each budget.
     TapKind(
         tap="tap-brightcove-interactivity",
@@ -83,7 +85,7 @@ TAPS: tuple[TapKind, ...] = (
         shared_settings={"reports_per_minute": 2, "reports_per_hour": 2, "reports_per_day": 2},
     ),
     # api.video: a request limit per minute per project, announced in every
-    # answer's X-RateLimit-* headers (apivideo-analytics-plays.txt), which the
+    # answer's X-RateLimit-* headers (docs/vendors/apivideo.md#rate-limits), which the
     # tap paces itself by; runs of one project read the same headers, so four
     # backfill days of one project may run at once and still share the budget.
     TapKind(
@@ -94,8 +96,9 @@ TAPS: tuple[TapKind, ...] = (
         runs_per_vendor=None,
         runs_per_account=4,
     ),
-    # IBM Video: the analytics docs state no rate limit (ibm-video-analytics.txt
-    # is silent); the safe choice is one run per client at a time.
+    # IBM Video: the analytics docs state no rate limit
+    # (docs/vendors/ibm-video.md#rate-limits: no numbers); the safe choice is one
+    # run per client at a time.
     TapKind(
         tap="tap-ibm-video",
         vendor="ibm-video",

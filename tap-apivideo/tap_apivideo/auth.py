@@ -1,15 +1,17 @@
 """api.video: an API key exchanged for a one-hour bearer token, renewed by refresh token.
 
-What differs from the shared client-credentials flow (FINDINGS.md §4 "Auth"):
+What differs from the shared client-credentials flow (docs/vendors/apivideo.md#authentication):
 - ``POST {api_url}/auth/api-key`` takes JSON ``{"apiKey": ...}``, not a form
   with client credentials; the answer adds a ``refresh_token``;
 - renewal goes through ``POST {api_url}/auth/refresh`` with JSON
   ``{"refreshToken": ...}``, so the key itself is sent once per run; a refresh
   token the API refuses (400) falls back to the key;
-- a refused key is a 400 problem body ``{type, title, name, status}``.
+- a refused key is a 400 problem body ``{type, title, name, status}``
+  (docs/vendors/apivideo.md#unauthorized).
 
 The answer's HTTP ``Date`` header is kept as the API's clock: the analytics
-endpoints accept only the last 30 days *by the API's clock*, and a machine
+endpoints accept only the last 30 days *by the API's clock*
+(docs/vendors/apivideo.md#analytics-window), and a machine
 whose clock is off by an hour would otherwise ask for a day the API refuses.
 """
 
@@ -28,7 +30,8 @@ if t.TYPE_CHECKING:
 
 API_KEY_PATH = "/auth/api-key"
 REFRESH_PATH = "/auth/refresh"
-#: FINDINGS §4 "Auth": "the token lasts 1 h"; used when ``expires_in`` is missing.
+#: docs/vendors/apivideo.md#authentication: a token lasts an hour; used when ``expires_in`` is
+#: missing.
 TOKEN_LIFETIME_SECONDS = 3600.0
 
 

@@ -1,16 +1,17 @@
 """api.video's base streams: auth, ``currentPage``/``pageSize`` paging, problem errors, days.
 
-API facts used here (FINDINGS.md §4 and the OpenAPI files it names):
+API facts used here (docs/vendors/apivideo.md, from the OpenAPI specs it names):
 - Every list answers ``{"data": [...], "pagination": {"itemsTotal",
   "pagesTotal", "pageSize", "currentPage", "currentPageItems", "links"}}``;
   ``pageSize`` allows 1 to 100. Pages are computed from ``pagesTotal``; the
-  ``links`` are never followed.
+  ``links`` are never followed (docs/vendors/apivideo.md#paging).
 - Errors are problem bodies ``{type, title, status, detail, name}``. Two mean
   the stream cannot be read at all: 403 ``.../authorization-disabled-analytics``
   (analytics switched off for the project) and, on the endpoints the vendor
-  retired, a 404 for the route itself, whose body names nothing.
+  retired, a 404 for the route itself, whose body names nothing
+  (docs/vendors/apivideo.md#problem-bodies).
 - The analytics endpoints serve only the last 30 days, counted on the API's
-  clock (see ``tap_apivideo.auth``).
+  clock (see ``tap_apivideo.auth``; docs/vendors/apivideo.md#analytics-window).
 """
 
 from __future__ import annotations
@@ -35,18 +36,21 @@ if t.TYPE_CHECKING:
     from singer_sdk.helpers.types import Context
     from singer_sdk.streams.rest import PageContext
 
-#: "Results per page. Allowed values 1-100" (every list endpoint).
+#: "Results per page. Allowed values 1-100" (every list endpoint; docs/vendors/apivideo.md#paging).
 MAX_PAGE_SIZE = 100
 #: plays: "The date you set must be within the last 30 days"; /data: "The
-#: maximum value is 30 days ago".
+#: maximum value is 30 days ago" (docs/vendors/apivideo.md#analytics-window).
 ANALYTICS_DAYS = 30
 #: How much later than the sync's start the oldest day must still be served.
 WINDOW_SAFETY_MARGIN = datetime.timedelta(minutes=10)
-#: The problem type of a 403 for a project whose analytics are off (spec ``403-error-schema``).
+#: The problem type of a 403 for a project whose analytics are off (spec
+#: ``403-error-schema``, docs/vendors/apivideo.md#problem-bodies).
 ANALYTICS_DISABLED_TYPE = "authorization-disabled-analytics"
-#: The 2025-01 spec's 404 type for a route the API does not know.
+#: The 2025-01 spec's 404 type for a route the API does not know
+#: (docs/vendors/apivideo.md#problem-bodies).
 UNRECOGNIZED_URL_TYPE = "unrecognized-request-url"
-#: The ``/data`` streams that replace the retired endpoints (migration guide, FINDINGS §4).
+#: The ``/data`` streams that replace the retired endpoints (the migration guide,
+#: docs/vendors/apivideo.md#api-generations).
 DATA_STREAMS = "`metrics`, `buckets` and `timeseries`"
 
 
@@ -209,7 +213,7 @@ def names_no_resource(response: requests.Response) -> bool:
 
     The 2023-09 spec's 404 for an unknown route has every field null; the
     2025-01 spec's is typed ``.../unrecognized-request-url``. A missing
-    resource's 404 names it (``name: videoId``).
+    resource's 404 names it (``name: videoId``). docs/vendors/apivideo.md#problem-bodies.
     """
     try:
         body = response.json()

@@ -1,9 +1,8 @@
 """api.video's error bodies: RFC 7807 problem details, read into a few words.
 
-Refusals of the API, of its token endpoint too, are JSON bodies
-``{type, title, detail, name, status}``; the ``bad-request`` schema adds a
-``problems`` list (FINDINGS §4; the OpenAPI files' 400 answers). Read by the
-authenticator and by the streams.
+Refusals of the API, of its token endpoint too, are JSON bodies ``{type, title, detail, name,
+status}``; the ``bad-request`` schema adds a ``problems`` list (the OpenAPI files' 400 answers,
+docs/vendors/apivideo.md#problem-bodies). Read by the authenticator and by the streams.
 """
 
 from __future__ import annotations

@@ -1,9 +1,11 @@
 """Record schemas, declared once, from the api.video OpenAPI specs.
 
-Fields keep the API's camelCase names and nesting. Sources (FINDINGS.md §4
-names the files): the 2025-01 spec for ``video``, ``live-stream`` and the
-``/data`` responses; the 2023-09 spec for ``video-session``,
-``live-stream-session``, ``player-session-event`` and the plays rows.
+Fields keep the API's camelCase names and nesting. Sources (docs/vendors/apivideo.md names the
+files): the 2025-01 spec for ``video``, ``live-stream`` and the ``/data`` responses
+(docs/vendors/apivideo.md#videos, docs/vendors/apivideo.md#live-streams,
+docs/vendors/apivideo.md#data); the 2023-09 spec for ``video-session``, ``live-stream-session``,
+``player-session-event`` and the plays rows (docs/vendors/apivideo.md#raw-statistics,
+docs/vendors/apivideo.md#plays).
 
 What the tap adds, each said in its description: the parent's id on session
 rows, ``sessionId`` and ``loadedAt`` copied to the top level (Singer keys and

@@ -1,6 +1,6 @@
 """api.video's streams: media lists, plays, player sessions and events, and ``/data``.
 
-Which stream needs which API generation (FINDINGS.md §4): ``videos`` and
+Which stream needs which API generation (docs/vendors/apivideo.md#api-generations): ``videos`` and
 ``live_streams`` work on every one; ``video_plays`` and ``live_stream_plays``
 need the plays endpoints (2023-06 to 2024); ``video_sessions``,
 ``live_stream_sessions`` and ``session_events`` need the raw statistics
@@ -54,16 +54,16 @@ if t.TYPE_CHECKING:
     from video_taps_common import FetchedPage, PageRun
     from video_taps_common.concurrent_stream import PartitionRecords
 
-#: The plays endpoints' dimensions (spec ``dimension`` enum). ``videoId`` names
-#: the media-id dimension in settings; the live-stream endpoint calls it ``liveStreamId``.
+#: The plays endpoints' dimensions (spec ``dimension`` enum, docs/vendors/apivideo.md#plays).
+#: ``videoId`` names the media-id dimension in settings; the live-stream endpoint calls it
+#: ``liveStreamId``.
 PLAYS_DIMENSIONS = ("videoId", "emittedAt", "country", "deviceType", "operatingSystem", "browser")
 
-#: ``/data/metrics/{metric}/{aggregation}``: the pairs the 2025-01 spec's
-#: descriptions allow ("You can use the aggregations count, rate, and total
-#: with the play metric", ...). For ``ccv`` the aggregation's text says peak
-#: and live are "only with the ccv metric"; for ``view`` the spec names none,
-#: and ``count`` is the reading taken (UNCERTAIN: a 400 for it would stop
-#: only that day's partition with the API's message). ``play/total`` and
+#: ``/data/metrics/{metric}/{aggregation}`` (docs/vendors/apivideo.md#metrics): the pairs the
+#: 2025-01 spec's descriptions allow ("You can use the aggregations count, rate, and total with the
+#: play metric", ...). For ``ccv`` the aggregation's text says peak and live are "only with the ccv
+#: metric"; for ``view`` the spec names none, and ``count`` is the reading taken (an open question:
+#: a 400 for it would stop only that day's partition with the API's message). ``play/total`` and
 #: ``ccv/live`` ignore the time range: their rows are the value at sync time.
 METRIC_AGGREGATIONS = (
     ("play", "count"),
@@ -80,8 +80,8 @@ METRIC_AGGREGATIONS = (
     ("ccv", "live"),
     ("view", "count"),
 )
-#: ``/data/buckets/{metric}/{breakdown}`` (2025-01 spec enums); ``play-total``
-#: "You can only use the media-id breakdown with this metric".
+#: ``/data/buckets/{metric}/{breakdown}`` (2025-01 spec enums, docs/vendors/apivideo.md#metrics);
+#: ``play-total`` "You can only use the media-id breakdown with this metric".
 BUCKET_METRICS = (
     "play",
     "play-rate",
@@ -103,7 +103,7 @@ BREAKDOWNS = (
     "browser",
     "referrer",
 )
-#: ``/data/timeseries/{metric}`` (2025-01 spec enum).
+#: ``/data/timeseries/{metric}`` (2025-01 spec enum, docs/vendors/apivideo.md#metrics).
 TIMESERIES_METRICS = (
     "play",
     "play-rate",
@@ -409,12 +409,11 @@ class LiveStreamPlaysStream(PlaysStream):
 class DataStream(DailyStream):
     """A ``/data`` endpoint per day: ``from`` = midnight UTC, ``to`` = the next (exclusive).
 
-    Always the whole project, never filtered by media: the 2025-01 spec
-    (parameter ``filterBy``) says "The API only accepts the `mediaId` and
-    `mediaType` filters when you call `/data/metrics/play/total` or
-    `/data/buckets/play-total/media-id`". Per-media figures are the rows of the
-    ``media-id`` breakdown (``buckets``), which hold every media's value; with
-    ``video_ids``/``live_stream_ids`` set, only those media's rows are kept.
+    Always the whole project, never filtered by media: the 2025-01 spec (parameter ``filterBy``,
+    docs/vendors/apivideo.md#filters) says "The API only accepts the `mediaId` and `mediaType`
+    filters when you call `/data/metrics/play/total` or `/data/buckets/play-total/media-id`".
+    Per-media figures are the rows of the ``media-id`` breakdown (``buckets``), which hold every
+    media's value; with ``video_ids``/``live_stream_ids`` set, only those media's rows are kept.
     """
 
     #: The endpoint's path, filled from each request's labels.
@@ -489,8 +488,8 @@ class BucketsStream(DataStream):
     def post_process(self, row: dict, context: Context | None = None) -> dict | None:
         """Keyed by a digest: ``dimensionValue`` may be ``""``, which no key column can hold.
 
-        The spec: "View events from Android and iOS return empty strings as the
-        value for referrer". Some targets (target-duckdb) load an empty string as
+        The spec: "View events from Android and iOS return empty strings as the value for referrer"
+        (docs/vendors/apivideo.md#metrics). Some targets (target-duckdb) load an empty string as
         NULL, and a NULL in a key column fails the load.
         """
         row = super().post_process(row, context)
@@ -538,7 +537,8 @@ class TimeseriesStream(DataStream):
         return rows
 
 
-#: The 2025-01 spec's timeseries example writes hours as ``2024-05-29T07+00:00:00:00``
+#: The 2025-01 spec's timeseries example (docs/vendors/apivideo.md#timeseries) writes hours as
+#: ``2024-05-29T07+00:00:00:00``
 #: (GET_metrics-over-time, "Impression time from a certain date": rows 07, 08, 09
 #: of a request by hour). Read as: the date, the hour, the UTC offset, then
 #: minutes and seconds - an ATOM format string with the offset put after the

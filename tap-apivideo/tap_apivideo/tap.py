@@ -25,10 +25,11 @@ DEFAULT_API_URL = "https://ws.api.video"
 #: One request per session's events: enough in flight to cover 100 ms of
 #: latency at the production limit of 500 reads a minute (about 8 a second).
 DEFAULT_MAX_CONCURRENT_REQUESTS = 8
-#: The docs give no response-time figure; list and analytics calls are small.
+#: The docs give no response-time figure (docs/vendors/apivideo.md#response-times); list and
+#: analytics calls are small.
 REQUEST_TIMEOUT_SECONDS = 60
-#: OpenAPI 2024-07 response headers (FINDINGS §4): X-RateLimit-Limit/-Remaining,
-#: and X-RateLimit-Retry-After in seconds from now.
+#: The 2024-07 spec's response headers (docs/vendors/apivideo.md#rate-limits):
+#: X-RateLimit-Limit/-Remaining, and X-RateLimit-Retry-After in seconds from now.
 RATE_LIMIT_HEADERS = RateLimitHeaders(
     limit="X-RateLimit-Limit",
     remaining="X-RateLimit-Remaining",
@@ -36,10 +37,10 @@ RATE_LIMIT_HEADERS = RateLimitHeaders(
     reset_is_timestamp=False,
 )
 
-#: Media id settings: the prefix and kind of their ids. The spec gives no
-#: pattern; every id it shows is its prefix (``vi`` videos, ``li`` live
-#: streams) then letters and digits (``vi4k0jvEUuaTdRAEjQ4Prklg``), 18 to 23 of
-#: them across its examples, so the length is not checked.
+#: Media id settings: the prefix and kind of their ids (docs/vendors/apivideo.md#sample-values). The
+#: spec gives no pattern; every id it shows is its prefix (``vi`` videos, ``li`` live streams) then
+#: letters and digits (``vi4k0jvEUuaTdRAEjQ4Prklg``), 18 to 23 of them across its examples, so the
+#: length is not checked.
 MEDIA_ID_SETTINGS = {"video_ids": ("vi", "video"), "live_stream_ids": ("li", "live stream")}
 
 

@@ -1,12 +1,17 @@
 """The Audience API's base stream: auth, the date window, limit/offset paging, errors.
 
-API facts used here come from api-docs/brightcove-audience.txt ("the overview"):
-- ``GET {api_url}/accounts/{account_id}/<resource>`` with a Bearer token.
+API facts used here (docs/vendors/brightcove-audience.md, from the Audience overview and
+OpenAPI):
+- ``GET {api_url}/accounts/{account_id}/<resource>`` with a Bearer token
+  (docs/vendors/brightcove-audience.md#base-url,
+  docs/vendors/brightcove-audience.md#authentication).
 - Paging: ``limit`` (max 100) and ``offset``; every response carries ``count``,
-  the total number of matching items ("Paging results").
+  the total number of matching items (docs/vendors/brightcove-audience.md#paging).
 - ``from``/``to`` accept epoch milliseconds and filter on ``updated_at``
-  ("Date ranges"); ``sort`` takes one field, ``-`` for descending.
-- Errors are a JSON array of ``{"error_code", "message"}`` ("Error handling").
+  (docs/vendors/brightcove-audience.md#date-ranges); ``sort`` takes one field, ``-`` for descending
+  (docs/vendors/brightcove-audience.md#sort).
+- Errors are a JSON array of ``{"error_code", "message"}``
+  (docs/vendors/brightcove-audience.md#errors).
 """
 
 from __future__ import annotations
@@ -111,7 +116,10 @@ class AudienceStream(SyncWindowMixin, ConcurrentPagesStream[AudiencePage]):
 
     @property
     def http_headers(self) -> dict:
-        """The OpenAPI marks ``Content-Type: application/json`` required, GETs included."""
+        """The OpenAPI marks ``Content-Type: application/json`` required, GETs included.
+
+        docs/vendors/brightcove-audience.md#content-type-header.
+        """
         return {**super().http_headers, "Content-Type": "application/json"}
 
     @property
@@ -121,7 +129,10 @@ class AudienceStream(SyncWindowMixin, ConcurrentPagesStream[AudiencePage]):
 
     @property
     def page_size(self) -> int:
-        """Items per request; the overview caps ``limit`` at 100."""
+        """Items per request; the overview caps ``limit`` at 100.
+
+        docs/vendors/brightcove-audience.md#paging.
+        """
         return int(self.config.get("page_size") or 100)
 
     # Paging -----------------------------------------------------------------
@@ -136,11 +147,10 @@ class AudienceStream(SyncWindowMixin, ConcurrentPagesStream[AudiencePage]):
     def window_start(self, context: Context | None) -> datetime.datetime | None:
         """The bookmark minus ``lookback_minutes``, never before ``start_date``.
 
-        The overview says view events appear "only once processed" and that
-        responses are cached for about five minutes, so an event can become
-        visible after a sync already passed its ``updated_at``. Re-reading the
-        last ``lookback_minutes`` before the bookmark picks such events up;
-        rows read twice upsert on their stable key.
+        View events appear "only once processed" and responses are cached for about five minutes
+        (docs/vendors/brightcove-audience.md#processing-lag), so an event can become visible after a
+        sync already passed its ``updated_at``. Re-reading the last ``lookback_minutes`` before the
+        bookmark picks such events up; rows read twice upsert on their stable key.
         """
         lookback = datetime.timedelta(minutes=int(self.config.get("lookback_minutes") or 0))
         return self.resume_point(context, lookback)
@@ -227,7 +237,10 @@ class AudienceStream(SyncWindowMixin, ConcurrentPagesStream[AudiencePage]):
 
 
 def _audience_error(response: requests.Response) -> tuple[str, str]:
-    """``error_code`` and ``message`` from the overview's array-shaped error body."""
+    """``error_code`` and ``message`` from the array-shaped error body.
+
+    docs/vendors/brightcove-audience.md#errors.
+    """
     try:
         body = response.json()
     except ValueError:

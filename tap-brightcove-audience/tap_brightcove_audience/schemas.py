@@ -1,8 +1,8 @@
 """Record schemas, declared once, from the Audience API's documented fields.
 
-Sources: the overview's field tables (api-docs/brightcove-audience.txt) and the
-OpenAPI ``EventResult``/``LeadsResult`` schemas. Every field is nullable except
-the keys we add, because the API omits fields a record does not have.
+Sources: the overview's field tables and the OpenAPI ``EventResult``/``LeadsResult`` schemas
+(docs/vendors/brightcove-audience.md#view-events, docs/vendors/brightcove-audience.md#leads). Every
+field is nullable except the keys we add, because the API omits fields a record does not have.
 """
 
 from __future__ import annotations

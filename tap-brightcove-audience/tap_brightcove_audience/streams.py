@@ -29,16 +29,17 @@ class ViewEventsStream(AudienceStream):
     identity_fields = VIEW_EVENT_IDENTITY
     schema = VIEW_EVENT_SCHEMA
     #: The OpenAPI schema spells it ``is_synched``, the overview's field list
-    #: ``is_synced``; one column is emitted, from whichever the API sends.
+    #: ``is_synced``; one column is emitted, from whichever the API sends
+    #: (docs/vendors/brightcove-audience.md#is-synced).
     field_aliases: t.ClassVar[dict[str, str]] = {"is_synched": "is_synced"}
 
 
 class LeadsStream(AudienceStream):
     """Leads; incremental on ``created_at``, since a lead is never updated.
 
-    The overview says date ranges apply to ``updated_at``, which leads lack; if
-    the API ignored ``from`` for leads we would re-read old leads, which the
-    primary key turns into harmless upserts rather than gaps.
+    Date ranges apply to ``updated_at`` (docs/vendors/brightcove-audience.md#date-ranges), which
+    leads lack; if the API ignored ``from`` for leads we would re-read old leads, which the primary
+    key turns into harmless upserts rather than gaps.
     """
 
     name = "leads"

@@ -19,17 +19,17 @@ from video_taps_common.tap_base import VideoTap
 
 DEFAULT_API_URL = "https://audience.api.brightcove.com/v1"
 #: "Usage of the API is limited to 50 requests per second per account [and] per
-#: IP address" (overview, "Rate limiting"): one budget for the whole process.
+#: IP address" (docs/vendors/brightcove-audience.md#rate-limits): one budget for the whole process.
 DOCUMENTED_REQUESTS_PER_SECOND = 50
-#: "limit ... maximum: 100" (overview, "Paging results").
+#: "limit ... maximum: 100" (docs/vendors/brightcove-audience.md#paging).
 MAX_PAGE_SIZE = 100
-#: View events appear "only once processed" (overview) and the docs give no
-#: figure for the delay; responses are also cached for about five minutes. Six
-#: hours covers the delays the emulator models (minutes, a tail of hours) with
-#: room to spare; a nightly sync then re-reads a quarter of a day.
+#: View events appear "only once processed" (docs/vendors/brightcove-audience.md#processing-lag) and
+#: the docs give no figure for the delay; responses are also cached for about five minutes. Six
+#: hours covers the delays the emulator models (minutes, a tail of hours) with room to spare; a
+#: nightly sync then re-reads a quarter of a day.
 DEFAULT_LOOKBACK_MINUTES = 360
-#: The overview shows responses served from a cache in milliseconds and gives
-#: no slow operation; a response 30 s late is a stuck one, worth retrying.
+#: The overview shows responses served from a cache (docs/vendors/brightcove-audience.md#caching)
+#: and gives no slow operation; a response 30 s late is a stuck one, worth retrying.
 REQUEST_TIMEOUT_SECONDS = 30
 
 

@@ -1,6 +1,6 @@
 """The report budget: 4 reports a minute, 20 an hour, 100 a day, for the whole run.
 
-The doc ("Important details: limits"): "By default, the reporting API limits
+The doc (docs/vendors/brightcove-interactivity.md#limits): "By default, the reporting API limits
 you to running 4 reports per minute; 20 per hour; and 100 per day. These
 limits apply to the number of unique reports you can execute, not the number
 of times you hit the reporting endpoint to retrieve results or check status on

@@ -33,7 +33,8 @@ if t.TYPE_CHECKING:
 
     from tap_brightcove_interactivity.schemas import ColumnType
 
-#: Report formats the API offers (doc, "format": "csv and json").
+#: Report formats the API offers (docs/vendors/brightcove-interactivity.md#report-parameters: "csv
+#: and json").
 REPORT_FORMATS = ("csv", "json")
 #: Bytes read from the spool per chunk.
 CHUNK_BYTES = 1 << 20
@@ -88,8 +89,8 @@ def _csv_rows(body: t.BinaryIO) -> Iterator[dict[str, t.Any]]:
 
 
 def _json_rows(body: t.BinaryIO) -> Iterator[dict[str, t.Any]]:
-    # The JSON envelope is not documented (FINDINGS §1): a bare array of row
-    # objects is read; anything else stops the report rather than guessing.
+    # The JSON envelope is not documented (docs/vendors/brightcove-interactivity.md#envelopes): a
+    # bare array of row objects is read; anything else stops the report rather than guessing.
     first = _first_significant_byte(body)
     if first != b"[":
         shown = first.decode("latin-1") if first else "an empty body"
@@ -196,9 +197,9 @@ _DURATION = re.compile(r"\s*(\d+):([0-5]\d):([0-5]\d)\s*")
 def duration_seconds(value: t.Any) -> int | None:  # noqa: ANN401
     """``hh:mm:ss`` as whole seconds: ``136:21:00`` is 490860; an empty cell is null.
 
-    FINDINGS §1: Studio shows "Total View Time (hh:mm:ss)"; the API's own form
-    is not documented, so anything else raises ``CellError`` and the caller
-    keeps the raw text with a null beside it.
+    docs/vendors/brightcove-interactivity.md#value-formats: Studio shows "Total View Time
+    (hh:mm:ss)"; the API's own form is not documented, so anything else raises ``CellError`` and the
+    caller keeps the raw text with a null beside it.
     """
     if _is_blank(value):
         return None
@@ -226,7 +227,8 @@ def to_boolean(value: t.Any) -> bool | None:  # noqa: ANN401
 def to_date_time(value: t.Any) -> str | None:  # noqa: ANN401
     """RFC 3339 in UTC. The doc: "All times are UTC", so a time without a zone is UTC.
 
-    Studio shows times as ``2022-07-28 15:39:22.000000`` (FINDINGS §1).
+    Studio shows times as ``2022-07-28 15:39:22.000000``
+    (docs/vendors/brightcove-interactivity.md#value-formats).
     """
     if _is_blank(value):
         return None

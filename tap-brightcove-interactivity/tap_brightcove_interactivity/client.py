@@ -1,9 +1,9 @@
 """The report stream: submit, wait, download, type and key one engagement report.
 
-Every report works the same way (doc, "API request construction"): ``GET
-{api_url}/{report_name}?send_status=true&...`` answers 202 while the report is
-generated and 200 with the whole report when it is done; so one class serves
-all twelve streams, each instance made for one report spec (``streams.STREAMS``).
+Every report works the same way (docs/vendors/brightcove-interactivity.md#asynchronous-reports):
+``GET {api_url}/{report_name}?send_status=true&...`` answers 202 while the report is generated and
+200 with the whole report when it is done; so one class serves all twelve streams, each instance
+made for one report spec (``streams.STREAMS``).
 """
 
 from __future__ import annotations
@@ -389,8 +389,8 @@ class ReportStream(ExplicitBookmarksMixin, SyncWindowMixin, VendorStream[None]):
     def describe_error_body(self, response: requests.Response) -> str:
         """Brightcove's ``[{"error_code", "message"}]``, or an ``{"error", "message"}`` object.
 
-        The reporting doc gives no error body ("Something went wrong" is all
-        its sample prints): both shapes Brightcove APIs use are read.
+        The reporting doc gives no error body ("Something went wrong" is all its sample prints;
+        docs/vendors/brightcove-interactivity.md#errors): both shapes Brightcove APIs use are read.
         """
         try:
             body = response.json()

@@ -1,13 +1,12 @@
 """Reports of every stream submitted ahead, so their generation overlaps.
 
-A report takes its time to generate (the API answers 202 until it is done),
-and the SDK syncs streams one after another. If each stream asked for its
-report only when its turn came, a run of twelve 30-second reports would take
-six minutes of waiting. Instead, at the start of the run the tap plans every
-report it will need, in the order the streams will read them, and a
-background thread submits them as fast as the report budget allows. When a
-stream's turn comes its report has often been generated already; the stream
-polls it (polling is free: the doc counts only unique reports) and reads it.
+A report takes its time to generate (the API answers 202 until it is done), and the SDK syncs
+streams one after another. If each stream asked for its report only when its turn came, a run of
+twelve 30-second reports would take six minutes of waiting. Instead, at the start of the run the tap
+plans every report it will need, in the order the streams will read them, and a background thread
+submits them as fast as the report budget allows. When a stream's turn comes its report has often
+been generated already; the stream polls it (polling is free: the doc counts only unique reports,
+docs/vendors/brightcove-interactivity.md#limits) and reads it.
 
 Submitted reports that no stream has read yet are *pending*. They are kept in
 STATE with the budget's history, so a run that ends early (a report that
@@ -66,7 +65,11 @@ class ReportRequest:
         return (self.end - self.start).days + 1
 
     def params(self) -> dict[str, str]:
-        """The query string (doc: "Requests must always include send_status=true")."""
+        """The query string: "Requests must always include send_status=true".
+
+        docs/vendors/brightcove-interactivity.md#asynchronous-reports,
+        docs/vendors/brightcove-interactivity.md#report-parameters.
+        """
         return {
             "send_status": "true",
             "account_id": self.account_id,

@@ -1,12 +1,10 @@
 """The twelve engagement reports: their columns, grain, identity and keys, declared once.
 
-The API's raw column names are not public (FINDINGS.md §1, "Column names / JSON
-shape: NOT FOUND"). What is declared here are the Studio report labels of the
-same reports, snake_cased, so that discovery works without credentials and the
-usual columns get real types. At run time the CSV header or the JSON keys
-decide: a column declared here that a report lacks is null, and a column a
-report has that is not declared here is added to the schema as a string (see
-``client.ReportStream``).
+The API's raw column names are not public (docs/vendors/brightcove-interactivity.md#columns). What
+is declared here are the Studio report labels of the same reports, snake_cased, so that discovery
+works without credentials and the usual columns get real types. At run time the CSV header or the
+JSON keys decide: a column declared here that a report lacks is null, and a column a report has that
+is not declared here is added to the schema as a string (see ``client.ReportStream``).
 """
 
 from __future__ import annotations
@@ -152,8 +150,9 @@ REPORTS: tuple[ReportSpec, ...] = (
         "summary",
         (
             ("annotation_id", "string"),
-            # The doc: "Project IDs will contain a list of all projects where the
-            # poll appeared ... The Project IDs list is not de-duped."
+            # The doc (docs/vendors/brightcove-interactivity.md#report-names): "Project IDs will
+            # contain a list of all projects where the poll appeared ... The Project IDs list is not
+            # de-duped."
             ("project_ids", "array"),
             ("poll_type", "string"),
             ("prompt", "string"),
@@ -244,7 +243,8 @@ REPORTS: tuple[ReportSpec, ...] = (
             ("email", "string"),
             ("username", "string"),
             ("custom_field", "string"),
-            # The doc: "Includes events where the user was silently signed-in (auto)".
+            # The doc: "Includes events where the user was silently signed-in (auto)"
+            # (docs/vendors/brightcove-interactivity.md#report-names).
             ("auto_sign_in", "boolean"),
         ),
         time_column="session_start_time",

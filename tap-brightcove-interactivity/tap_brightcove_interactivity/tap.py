@@ -30,14 +30,17 @@ if t.TYPE_CHECKING:
     from tap_brightcove_interactivity.client import ReportStream
 
 DEFAULT_API_URL = "https://interactivity-reporting.api.brightcove.com/api/reports/v2"
-#: FINDINGS §1 "Auth": the legacy HapYak reporting key travels in this header.
+#: docs/vendors/brightcove-interactivity.md#authentication: the legacy HapYak reporting key travels
+#: in this header.
 API_KEY_HEADER = "X-Hapyak-API-Key"
-#: Doc, "Important details: limits": "limits the time range ... to six months";
+#: docs/vendors/brightcove-interactivity.md#limits: "limits the time range ... to six months";
 #: the doc gives no day count, and 183 days is six months of any calendar.
 MAX_WINDOW_DAYS = 183
-#: Doc: "limits the returned results to 500,000 rows ... Output beyond this limit is omitted".
+#: docs/vendors/brightcove-interactivity.md#limits: "limits the returned results to 500,000 rows ...
+#: Output beyond this limit is omitted".
 DOCUMENTED_ROW_LIMIT = 500_000
-#: Doc: "4 reports per minute; 20 per hour; and 100 per day".
+#: docs/vendors/brightcove-interactivity.md#limits: "4 reports per minute; 20 per hour; and 100 per
+#: day".
 DOCUMENTED_PER_MINUTE, DOCUMENTED_PER_HOUR, DOCUMENTED_PER_DAY = 4, 20, 100
 #: Reports named in one log line before "and N more".
 SHOWN_REPORTS = 5
@@ -221,7 +224,10 @@ class TapBrightcoveInteractivity(VideoTap):
 
     @cached_property
     def authenticator(self) -> BrightcoveOAuthAuthenticator | APIKeyAuthenticator:
-        """Brightcove OAuth (doc, "Authenticating requests"), or the reporting key."""
+        """Brightcove OAuth, or the reporting key.
+
+        docs/vendors/brightcove-interactivity.md#authentication.
+        """
         if self.uses_api_key:
             return APIKeyAuthenticator(
                 key=API_KEY_HEADER, value=self.config["api_key"], location="header"

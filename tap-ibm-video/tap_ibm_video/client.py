@@ -1,22 +1,23 @@
 """The Analytics API's base stream: auth, ``_page``/``_limit`` paging, envelopes, errors.
 
-API facts used here (api-docs/ibm-video-analytics.txt, "the doc", and
-FINDINGS.md §3):
+API facts used here (docs/vendors/ibm-video.md, from the v1.0.3 reference, "the doc",
+and IBM's current pages):
 - ``GET {api_url}/views`` or ``/views/{content_type}`` (``live``, ``recorded``),
   the same for ``/viewers``; ``content_id`` (comma-separated) only on the
-  ``/{content_type}`` paths.
+  ``/{content_type}`` paths (docs/vendors/ibm-video.md#endpoints).
 - A JWT in the ``Authorization`` header, bare (see ``IbmVideoOAuthAuthenticator``).
 - Paging: ``_page`` (from 1) and ``_limit`` (1 to 10,000); the envelope's
   ``pagination.count`` is the total of matching items, and its links
   (``first``/``prev``/``next``/``last``) are relative hrefs without ``/v1``,
   ``null`` where there is none. Pages are computed from ``count``, never by
-  following an href.
+  following an href (docs/vendors/ibm-video.md#paging).
 - The list is under ``data`` (current docs and examples) or ``resources``
-  (the v1.0.3 reference); each item is ``{"type", "attributes": {...}}``.
+  (the v1.0.3 reference); each item is ``{"type", "attributes": {...}}``
+  (docs/vendors/ibm-video.md#envelope).
 - A 400 carries a JSON:API body ``{"errors": [{"status", "title", "detail",
-  "source": {"pointer"}}]}``.
+  "source": {"pointer"}}]}`` (docs/vendors/ibm-video.md#errors).
 - "Depending on your query and the underlying data size the response might take
-  a minute" ("Response times"): the request timeout defaults to 120 s.
+  a minute" (docs/vendors/ibm-video.md#response-times): the request timeout defaults to 120 s.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ if t.TYPE_CHECKING:
     import requests
     from singer_sdk.helpers.types import Context
 
-#: The doc's ``_limit`` bound: "1 ≤ x ≤ 10000".
+#: The doc's ``_limit`` bound: "1 ≤ x ≤ 10000" (docs/vendors/ibm-video.md#paging).
 MAX_PAGE_SIZE = 10_000
 #: Envelope keys of the item list: current docs first, then v1.0.3's.
 LIST_KEYS = ("data", "resources")
@@ -137,7 +138,8 @@ class IbmVideoStream(ConcurrentPagesStream[IbmPage]):
         params: dict[str, t.Any] = {
             "_page": token.number,
             "_limit": self.page_size,
-            # The doc's default is true; sent always so the behaviour is explicit.
+            # The doc's default is true (docs/vendors/ibm-video.md#range-semantics); sent always so
+            # the behaviour is explicit.
             "list_unfinished_segments": str(
                 bool(self.config.get("list_unfinished_segments", True))
             ).lower(),
@@ -200,8 +202,8 @@ def normalise_segment(attributes: dict) -> dict:
         try:
             attributes["content_id"] = int(content_id)
         except ValueError:
-            # A "numeric identifier of the media" (doc, "Terminology") that is not
-            # a number: fail loudly rather than land a null in its place.
+            # A "numeric identifier of the media" (docs/vendors/ibm-video.md#view-fields) that is
+            # not a number: fail loudly rather than land a null in its place.
             msg = f"content_id {content_id!r} is not the documented numeric id"
             raise UnexpectedValueError(msg) from None
     client_id = attributes.get("client_id")

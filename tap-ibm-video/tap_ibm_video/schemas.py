@@ -1,9 +1,9 @@
 """Record schemas, declared once, from the Analytics API's documented fields.
 
-Source: the View, Viewer, Segment and DeviceInfo schema definitions of
-api-docs/ibm-video-analytics.txt (v1.0.3) and FINDINGS.md §3. Where the docs
-disagree with their own examples, one type is emitted and the client converts
-what the API sends (see ``client.normalise_segment``):
+Source: the View, Viewer, Segment and DeviceInfo schema definitions of the v1.0.3 reference and
+IBM's current pages (docs/vendors/ibm-video.md#view-fields, docs/vendors/ibm-video.md#viewer-fields,
+docs/vendors/ibm-video.md#device-info). Where the docs disagree with their own examples, one type is
+emitted and the client converts what the API sends (see ``client.normalise_segment``):
 
 - ``content_id``: integer, as the schema says; the examples send ``"112342345"``.
 - ``client_id``: string, as the Swagger schema says; the examples hold 20- and

@@ -124,8 +124,8 @@ class ViewsStream(ExplicitBookmarksMixin, SyncWindowMixin, IbmVideoStream):
 
         A view still running is emitted as the API shows it, and is not waited
         for: the API returns a view that "started before the date range and
-        ended in the defined range" (doc, "Raw view export for a given time
-        period"), so the sync whose range holds its finish emits its final
+        ended in the defined range" (docs/vendors/ibm-video.md#range-semantics), so the
+        sync whose range holds its finish emits its final
         values, under the same ``view_id`` for the target to upsert. Holding
         the bookmark at its start instead made every later sync re-read all
         views since, for as long as the view ran.

@@ -20,19 +20,19 @@ from video_taps_common.tap_base import VideoTap
 
 DEFAULT_API_URL = "https://analytics-api.video.ibm.com/v1"
 DEFAULT_OAUTH_URL = "https://video.ibm.com/oauth2/token"
-#: The doc's ``content_type`` path values.
+#: The doc's ``content_type`` path values (docs/vendors/ibm-video.md#endpoints).
 CONTENT_TYPES = ("live", "recorded")
 #: "Depending on your query and the underlying data size the response might
-#: take a minute" (doc, "Response times"): two minutes before a try is retried.
+#: take a minute" (docs/vendors/ibm-video.md#response-times): two minutes before a try is retried.
 REQUEST_TIMEOUT_SECONDS = 120
 #: Slow responses of up to 10,000 rows each: a few in flight keep the sync
 #: moving without holding many large pages at once.
 DEFAULT_MAX_CONCURRENT_REQUESTS = 4
-#: The docs say nothing about late processing; views are final when they
-#: finish, so a short look-back covers a delay of minutes. Raise it if views
-#: appear later than that.
+#: The docs say nothing about late processing (docs/vendors/ibm-video.md#processing-lag); views are
+#: final when they finish, so a short look-back covers a delay of minutes. Raise it if views appear
+#: later than that.
 DEFAULT_LOOKBACK_HOURS = 2
-#: api-basics-rate-limits (FINDINGS §3): X-RateLimit-Limit/-Remaining, and
+#: docs/vendors/ibm-video.md#rate-limits: X-RateLimit-Limit/-Remaining, and
 #: X-RateLimit-Reset as a Unix timestamp; the docs give no numbers.
 RATE_LIMIT_HEADERS = RateLimitHeaders(
     limit="X-RateLimit-Limit",

@@ -51,7 +51,8 @@ def api(emu, stream: str = "view_events", account: str = ACCOUNT) -> str:
 
 
 def bearer(token: str) -> dict[str, str]:
-    # The Audience OpenAPI marks Content-Type: application/json as required.
+    # The Audience OpenAPI marks Content-Type: application/json as required
+    # (docs/vendors/brightcove-audience.md#content-type-header).
     return {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
 
 

@@ -300,7 +300,8 @@ def test_unknown_routes_and_resources(emu, http):
     for path, name in (
         ("/analytics/videos/viNOPE?period=2026-01", "videoId"),
         ("/analytics/live-streams/liNOPE?period=2026-01", "liveStreamId"),
-        ("/analytics/sessions/psNOPE/events", "videoId"),  # the spec's example says videoId
+        # The spec's example says videoId (docs/vendors/apivideo.md#session-events).
+        ("/analytics/sessions/psNOPE/events", "videoId"),
     ):
         resp = api_get(emu, http, path)
         assert resp.status_code == 404
@@ -440,7 +441,7 @@ def test_parameter_errors(emu, http):
     for period in ("2026-13", "2026-W54", "2026-01-10/2026-01-01", "yesterday"):
         resp = api_get(emu, http, f"/analytics/videos/{ids['video']}", period=period)
         assert (resp.status_code, resp.json()["name"]) == (400, "period"), period
-    # /data pairs exactly as the spec's descriptions state them.
+    # /data pairs exactly as the spec's descriptions state them (docs/vendors/apivideo.md#metrics).
     for path, name in (
         ("/data/metrics/start/sum", "aggregation"),
         ("/data/metrics/ccv/count", "aggregation"),
@@ -462,7 +463,8 @@ def test_parameter_errors(emu, http):
         ("/data/buckets/play/country", {"sortBy": "value"}, "sortBy"),
         ("/data/metrics/play/count", {"from": "2026-01-20T00:00:00"}, "from"),
         ("/data/metrics/play/total", {"filterBy[country]": "FR"}, "filterBy[country]"),
-        # [OAS-2025-01] filterBy: mediaId and mediaType only on the two play-total endpoints.
+        # docs/vendors/apivideo.md#filters: mediaId and mediaType only on the two play-total
+        # endpoints.
         ("/data/metrics/play/count", {"filterBy[mediaId][]": "vi1"}, "filterBy[mediaId]"),
         ("/data/buckets/play/country", {"filterBy[mediaId]": "vi1"}, "filterBy[mediaId]"),
         ("/data/timeseries/play", {"filterBy[mediaType]": "video"}, "filterBy[mediaType]"),
@@ -515,7 +517,8 @@ def test_pagination_links(emu, http):
     resp = api_get(emu, http, "/videos", **{"metadata[Author]": "John Doe", "currentPage": 2})
     self_uri = resp.json()["pagination"]["links"][0]["uri"]
     assert self_uri == "/apivideo/videos?metadata%5BAuthor%5D=John%20Doe&currentPage=2&pageSize=25"
-    # Past the last page: empty; bad values: the spec's range errors.
+    # Past the last page: empty; bad values: the spec's range errors
+    # (docs/vendors/apivideo.md#paging).
     past = api_get(emu, http, "/videos", currentPage=9).json()
     assert past["data"] == []
     assert past["pagination"]["currentPageItems"] == 0
@@ -693,7 +696,8 @@ def test_sessions_events_and_analytics_agree(emu, http):
     assert len(hourly) == 24
     assert sum(r["metricValue"] for r in hourly) == len(sessions) + len(lives)
     assert hourly[0]["emittedAt"] == "2026-01-20T00:00:00+00:00"
-    # Odd hours in the form of the spec's own example ('2024-05-29T07+00:00:00:00').
+    # Odd hours in the form of the spec's own example ('2024-05-29T07+00:00:00:00',
+    # docs/vendors/apivideo.md#timeseries).
     assert hourly[1]["emittedAt"] == "2026-01-20T01+00:00:00:00"
     assert hourly[2]["emittedAt"] == "2026-01-20T02:00:00+00:00"
 

@@ -400,7 +400,7 @@ def test_a_view_spanning_adjacent_windows_comes_back_in_both(emu, http):
     assert view in first
     assert view in second
     # Read literally, the doc's three criteria leave out a view that started
-    # before the range and ended after it.
+    # before the range and ended after it (docs/vendors/ibm-video.md#range-semantics).
     inside = window(began + timedelta(seconds=1), ended - timedelta(seconds=1))
     assert view not in attrs(fetch_all(emu, http, token, **inside)[0])
     # inclusive_range=false: only views that start and finish in the range.
@@ -504,7 +504,8 @@ def test_a_long_running_view_comes_back_where_it_starts_and_where_it_ends(emu, h
 
     # "started in the defined range and ... not finished yet": returned, running.
     assert view["view_id"] in ids(began - timedelta(hours=1), began + DAY)
-    # Started before the range and not finished: none of the doc's three criteria.
+    # Started before the range and not finished: none of the doc's three criteria
+    # (docs/vendors/ibm-video.md#range-semantics).
     assert view["view_id"] not in ids(began + DAY, horizon)
 
     emu.advance(7 * 86_400)

@@ -67,7 +67,10 @@ def get(emulator, http, report: str, headers=None, **params) -> requests.Respons
 
 
 def fetch(emulator, http, report: str, headers=None, **params) -> requests.Response:
-    """Poll as the doc's sample does (faster) until the report is no longer 202."""
+    """Poll as the doc's sample does, faster, until the report is no longer 202.
+
+    docs/vendors/brightcove-interactivity.md#asynchronous-reports.
+    """
     deadline = time.monotonic() + 10
     while True:
         resp = get(emulator, http, report, headers, **params)
@@ -239,7 +242,9 @@ def test_csv_and_json_bodies_hold_the_truth(emulator, http, report):
     header, *cells = csv_rows(as_csv.text)
     assert header == expected["columns"]
     assert cells == [[csv_cell(v) for v in row.values()] for row in rows]
-    if report.endswith("widget_summary"):  # [DOC]: the project id list is not de-duplicated
+    # docs/vendors/brightcove-interactivity.md#report-names: the project id list is not
+    # de-duplicated.
+    if report.endswith("widget_summary"):
         assert any(len(set(row["project_ids"])) < len(row["project_ids"]) for row in rows)
 
 

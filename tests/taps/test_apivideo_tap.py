@@ -99,7 +99,7 @@ def test_every_stream_reconciles_with_the_api_and_keys_are_unique(emulator, cata
         assert hourly
         assert all(r["value"].endswith(":00:00.000Z") for r in hourly)
 
-    # /data: every pair the spec allows, for every day.
+    # /data: every pair the spec allows, for every day (docs/vendors/apivideo.md#metrics).
     assert len(run.records["metrics"]) == METRIC_PAIRS * len(days)
     sample = run.records["metrics"][0]
     assert (
@@ -290,7 +290,8 @@ def test_timeseries_emitted_at_is_rfc3339_whichever_form_the_api_sent(emulator, 
     assert run.returncode == 0, run.stderr[-3000:]
     day = (today(emulator) - datetime.timedelta(days=1)).isoformat()
     api_rows = truth(emulator, "timeseries", day=day, metric="play")
-    # The API's rows: ATOM, and on some the spec example's form ("2024-05-29T07+00:00:00:00").
+    # The API's rows: ATOM, and on some the spec example's form ("2024-05-29T07+00:00:00:00",
+    # docs/vendors/apivideo.md#timeseries).
     assert [r["emittedAt"] for r in api_rows if "+00:00:00:00" in r["emittedAt"]]
     emitted = [r for r in run.records["timeseries"] if r["day"] == day and r["metric"] == "play"]
     assert [r["emittedAt"] for r in emitted] == [

@@ -363,8 +363,8 @@ def test_5xx_and_dropped_connections_are_retried(emulator):
 
 def test_a_400_names_the_jsonapi_title_detail_and_pointer(emulator):
     emulator.reset(ibm_views=100)
-    # An offset-less date is valid for the API but the tap never sends one; a
-    # _limit beyond the doc's 10,000 is refused with the JSON:API body.
+    # An offset-less date is valid for the API but the tap never sends one; a _limit beyond the
+    # doc's 10,000 is refused with the JSON:API body (docs/vendors/ibm-video.md#paging).
     config = ibm_config(emulator)
     catalog = select_only(discover(TAP, config), {"views"})
     config["page_size"] = 10_000

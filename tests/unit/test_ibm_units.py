@@ -6,7 +6,10 @@ from __future__ import annotations
 
 
 def test_jsonapi_error_body_is_read_into_the_message():
-    """A single behaviour, mocked at the HTTP boundary: the doc's BadRequest body."""
+    """A single behaviour, mocked at the HTTP boundary: the doc's BadRequest body.
+
+    docs/vendors/ibm-video.md#errors.
+    """
     import requests
 
     from tap_ibm_video.client import describe_jsonapi_errors

@@ -1,11 +1,11 @@
 """Brightcove OAuth client-credentials authentication, shared by the Brightcove taps.
 
-Brightcove's OAuth service (``POST https://oauth.brightcove.com/v4/access_token``)
-takes ``Authorization: Basic base64(client_id:client_secret)`` and
-``grant_type=client_credentials`` in a form body, and answers ``{"access_token",
-"token_type", "expires_in": 300}`` (OAuth API reference and "Getting Access
-Tokens" guide, summarised in shared/reference/FINDINGS.md §2). Everything else
-(renewal, thread safety, retries, errors) is the shared client-credentials flow.
+Brightcove's OAuth service (``POST https://oauth.brightcove.com/v4/access_token``) takes
+``Authorization: Basic base64(client_id:client_secret)`` and ``grant_type=client_credentials`` in a
+form body, and answers ``{"access_token", "token_type", "expires_in": 300}``
+(docs/vendors/brightcove-oauth.md#token-request and docs/vendors/brightcove-oauth.md#token-answer,
+from the OAuth API reference and the "Getting Access Tokens" guide). Everything else (renewal,
+thread safety, retries, errors) is the shared client-credentials flow.
 """
 
 from __future__ import annotations
@@ -26,8 +26,8 @@ class BrightcoveOAuthAuthenticator(ClientCredentialsAuthenticator):
     def describe_error(self, response: requests.Response) -> str:
         """RFC 6749 ``error``/``error_description``, or Brightcove's array shape.
 
-        The exact body of a refused token request is undocumented (FINDINGS §2),
-        so both shapes Brightcove APIs use are read.
+        The exact body of a refused token request is undocumented
+        (docs/vendors/brightcove-oauth.md#errors), so both shapes Brightcove APIs use are read.
         """
         described = super().describe_error(response)
         if described:

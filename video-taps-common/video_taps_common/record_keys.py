@@ -1,6 +1,7 @@
 """Primary keys for API objects that carry no id of their own.
 
-Brightcove Audience view events and leads have no documented id (FINDINGS.md §2),
+Brightcove Audience view events and leads have no documented id
+(docs/vendors/brightcove-audience.md#record-identity),
 yet targets need a key to upsert on. A digest of the fields that never change
 for one object is unique per object and identical in every sync, so a view
 event whose ``watched`` and ``updated_at`` grow keeps its key.

@@ -1,10 +1,8 @@
 """Brightcove OAuth API v4: ``POST /oauth/v4/access_token`` (client credentials).
 
-Sources, cited in comments below as:
-- [OAS]   shared/reference/brightcove-oauth-openapi.yaml
-- [GUIDE] "Getting Access Tokens" guide, as summarised in FINDINGS.md section 2
-  ("OAuth token (shared by all Brightcove APIs)")
-- [AUD]   Audience overview (api-docs/brightcove-audience.txt), "Authentication"
+Sources: docs/vendors/brightcove-oauth.md, the facts this module relies on (the OAuth
+OpenAPI, the "Getting Access Tokens" guide and the Audience overview's
+"Authentication"), each with its public URL; comments cite its sections.
 
 The real endpoint is https://oauth.brightcove.com/v4/access_token; clients
 point at ``{emulator}/oauth/v4/access_token`` instead.
@@ -25,8 +23,8 @@ from ..data import json_seconds
 from ..oauth_common import JSON, basic_pair, oauth_error, secret_matches, wrong_form_content_type
 
 TOKEN_PATH = "/oauth/v4/access_token"
-# [OAS] 404 on every operation: "RESOURCE_NOT_FOUND: The api could not find the
-# resource you requested".
+# docs/vendors/brightcove-oauth.md#errors: the OpenAPI's 404 on every operation,
+# "RESOURCE_NOT_FOUND: The api could not find the resource you requested".
 _NOT_FOUND_MESSAGE = "The api could not find the resource you requested"
 
 
@@ -43,22 +41,22 @@ class BrightcoveOAuth:
         """Map a status to an OAuth error, for faults aimed at the token endpoint.
 
         Docs are silent beyond 400 invalid_client and 404 RESOURCE_NOT_FOUND
-        ([OAS]); other statuses use RFC 6749 error names (server_error,
-        temporarily_unavailable), which FINDINGS.md lists among Brightcove's
+        (docs/vendors/brightcove-oauth.md#errors); other statuses use RFC 6749 error names
+        (server_error, temporarily_unavailable), the first among Brightcove's
         access-token error names - a guess, like the body shape.
         """
         if status == 400:
             return oauth_error(400, "invalid_request", message or "invalid request")
         if status == 401:
-            # [OAS] documents no 401 for access_token (docs silent); the
-            # description is the [OAS] 400 invalid_client one.
+            # The OpenAPI documents no 401 for access_token (docs silent); the
+            # description is its 400 invalid_client one (docs/vendors/brightcove-oauth.md#errors).
             return oauth_error(401, "invalid_client", message or "credential is not valid")
         if status == 404:
-            # [OAS]: "404 RESOURCE_NOT_FOUND: The api could not find the resource
-            # you requested". The body shape is undocumented (docs silent): the
-            # emulator's guess is the {error_code, message} array of the other
-            # Brightcove APIs (Audience overview, "Error handling"), as the
-            # "CODE: message" form of the [OAS] descriptions matches it.
+            # docs/vendors/brightcove-oauth.md#errors: "404 RESOURCE_NOT_FOUND: The api could not
+            # find the resource you requested". The body shape is undocumented
+            # (docs silent): the emulator's guess is the {error_code, message}
+            # array of the other Brightcove APIs (docs/vendors/brightcove-audience.md#errors), as
+            # the "CODE: message" form of the OpenAPI's descriptions matches it.
             body = orjson.dumps(
                 [{"error_code": "RESOURCE_NOT_FOUND", "message": message or _NOT_FOUND_MESSAGE}]
             )
@@ -76,26 +74,27 @@ class BrightcoveOAuth:
 
         async def access_token(request: web.Request) -> web.Response:
             store: TokenStore = emu.state[self.name]
-            # [OAS] Token_Authorization: "Authorization: Basic client_id:client_secret
-            # (... must be BASE64-encoded)".
+            # docs/vendors/brightcove-oauth.md#token-request: Token_Authorization, "Authorization:
+            # Basic client_id:client_secret (... must be BASE64-encoded)".
             client_id = _basic_client(request.headers.get("Authorization", ""), emu)
             if client_id is None:
-                # [OAS] 400: "invalid_client: credential is not valid". Docs are
+                # docs/vendors/brightcove-oauth.md#errors: 400 "invalid_client: credential is not
+                # valid". Docs are
                 # silent on check order; authenticating first reveals nothing to
                 # unauthenticated callers.
                 return oauth_error(400, "invalid_client", "credential is not valid")
-            # [OAS] Token_Content-Type (header, required: true): "Content-Type:
-            # application/x-www-form-urlencoded"; [GUIDE] sends the same. Docs
-            # are silent on the answer without it: the closest documented one
-            # is the endpoint's only error, 400 ([OAS]); the error name is RFC
-            # 6749's invalid_request ("invalid request" is among FINDINGS'
-            # Brightcove error names). Checked after the credentials (order
-            # undocumented). Parameters such as "; charset=utf-8" are accepted.
+            # docs/vendors/brightcove-oauth.md#token-request: Token_Content-Type (header, required:
+            # true), "Content-Type: application/x-www-form-urlencoded"; the guide sends the same.
+            # Docs are silent on the answer without it: the closest documented one is the endpoint's
+            # only error, 400; the error name is RFC 6749's invalid_request ("invalid request" is
+            # among Brightcove's error names, docs/vendors/brightcove-oauth.md#errors). Checked
+            # after the credentials (order undocumented). Parameters such as "; charset=utf-8" are
+            # accepted.
             wrong = wrong_form_content_type(request)
             if wrong is not None:
                 return wrong
-            # [GUIDE]: grant_type may be sent in the form body or as a URL param
-            # ([OAS] declares it as a query param).
+            # docs/vendors/brightcove-oauth.md#token-request: grant_type may be sent in the form
+            # body or as a URL param (the OpenAPI declares it as a query param).
             grant_type = request.query.get("grant_type")
             if grant_type is None:
                 form = await request.post()
@@ -105,17 +104,17 @@ class BrightcoveOAuth:
                 # Docs silent; RFC 6749 5.2 invalid_request for a missing parameter.
                 return oauth_error(400, "invalid_request", "grant_type is required")
             if grant_type != "client_credentials":
-                # [OAS] grant_type enum: [client_credentials]; FINDINGS lists
-                # "unsupported grant type" among Brightcove's error names.
+                # The OpenAPI's grant_type enum: [client_credentials]; "unsupported grant type" is
+                # among Brightcove's error names (docs/vendors/brightcove-oauth.md#errors).
                 return oauth_error(
                     400, "unsupported_grant_type", "only client_credentials is supported"
                 )
             token = store.issue(client_id)
             emu.stats.token_issued(token)
             ttl = store.ttl_seconds
-            # [OAS]/[GUIDE] example: {"access_token", "token_type": "Bearer",
-            # "expires_in": 300}. The schema names the type property "type", but
-            # every example uses "token_type" (FINDINGS quirk) - emit token_type.
+            # docs/vendors/brightcove-oauth.md#token-answer: {"access_token", "token_type":
+            # "Bearer", "expires_in": 300}. The schema names the type property
+            # "type", but every example uses "token_type" (a quirk) - emit token_type.
             body = {
                 "access_token": token,
                 "token_type": "Bearer",

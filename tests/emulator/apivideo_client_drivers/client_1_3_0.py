@@ -215,7 +215,8 @@ strict = client()
 LiveStreamsApi(strict).list()
 LiveStreamsApi(strict).list()
 exc = expect_error(lambda: LiveStreamsApi(strict).list(), 429)
-# 1.3.0 has no model for 429 (the spec documents it from 2024-07 on).
+# 1.3.0 has no model for 429 (the spec documents it from 2024-07 on;
+# docs/vendors/apivideo.md#rate-limits).
 assert json.loads(exc.body)["title"] == "Too many requests."
 assert exc.headers["X-RateLimit-Remaining"] == "0"
 assert 1 <= int(exc.headers["X-RateLimit-Retry-After"]) <= 30

@@ -54,8 +54,8 @@ def raw_json(call):
     return json.loads(resp.data)
 
 
-# Pairs the spec's descriptions allow ([OAS-2025-01]); the client reads the
-# context's aggregation only from {count, rate, total, average, sum}.
+# Pairs the 2025-01 spec's descriptions allow (docs/vendors/apivideo.md#metrics); the client reads
+# the context's aggregation only from {count, rate, total, average, sum}.
 pairs = [
     ("play", "count"),
     ("play", "rate"),
@@ -194,7 +194,7 @@ body = raw_json(
 assert body["data"] == want
 assert [row["dimensionValue"] for row in want] == [vid]
 # Elsewhere the spec refuses them: "only ... when you call /data/metrics/play/total or
-# /data/buckets/play-total/media-id".
+# /data/buckets/play-total/media-id" (docs/vendors/apivideo.md#filters).
 exc = expect_error(
     lambda: analytics.get_metrics_breakdown(
         "play", "device-type", _from=FROM, to=TO, filter_by=FilterBy2(media_id=[vid])

@@ -11,7 +11,7 @@ import time
 from apivideo.apis import AnalyticsApi, VideosApi
 from driver_common import client
 
-# 1.4.7 refreshes 10 s before expires_in runs out ([FND §4 "Auth"]); tokens
+# 1.4.7 refreshes 10 s before expires_in runs out (docs/vendors/apivideo.md#authentication); tokens
 # here live 11 s, so it refreshes every second or two, and the calls go on
 # past the first token's life.
 c = client(connect=False)

@@ -1,16 +1,11 @@
 """api.video: the analytics endpoints (both generations), the list endpoints and auth.
 
-Sources, cited in comments throughout the package as:
-- [OAS-2023-09]  shared/reference/apivideo-openapi-2023-09-11_with-raw-statistics-and-plays.yaml
-  (raw statistics, plays), by operation or schema name
-- [OAS-2024-07]  shared/reference/apivideo-openapi-2024-07_last-with-plays-endpoints.yaml
-  (the last with plays; rate-limit headers and 429)
-- [OAS-2025-01]  shared/reference/apivideo-openapi-2025-01_latest-data-endpoints.yaml
-  (``/data/*``, ``/videos``, ``/live-streams`` as today)
-- [PLAYS]  shared/reference/api-docs/apivideo-analytics-plays.txt (the plays doc)
-- [RAW]  shared/reference/api-docs/apivideo-raw-statistics.txt (the raw statistics guide)
-- [FND §4 "heading"]  shared/reference/FINDINGS.md section 4 ("api.video analytics"),
-  by its sub-headings, e.g. [FND §4 "Auth"]
+Sources: docs/vendors/apivideo.md, the facts this package relies on, each with its
+public URL: the three OpenAPI specs (2023-09, with raw statistics and plays;
+2024-07, the last with plays, adding rate-limit headers and 429; 2025-01,
+``/data/*``, ``/videos`` and ``/live-streams`` as today), the plays doc, the raw
+statistics guide and api.video's reference pages. Comments name the spec and
+the operation or schema, and cite the section, e.g. docs/vendors/apivideo.md#plays.
 
 Where the sources are silent, the comment says so and names the choice.
 

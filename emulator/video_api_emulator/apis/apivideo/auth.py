@@ -1,8 +1,8 @@
 """api.video token endpoints: ``POST /auth/api-key`` and ``POST /auth/refresh``.
 
-Sources as in the package docstring: [OAS-2023-09] (and the same operations in
-[OAS-2024-07]/[OAS-2025-01]) POST_auth-api-key and POST_auth-refresh,
-[FND §4 "Auth"].
+Sources as in the package docstring: docs/vendors/apivideo.md#authentication and
+docs/vendors/apivideo.md#unauthorized (the 2023-09 spec's POST_auth-api-key and
+POST_auth-refresh, the same operations in the later specs).
 
 Real endpoints: ``https://ws.api.video/auth/...``; the emulator serves them at
 ``{emulator}/apivideo/auth/...``. The data API (``routes``) reads this module's
@@ -75,13 +75,12 @@ def error_body(status: int, message: str | None = None) -> web.Response:
 async def _json_field(request: web.Request, name: str) -> str:
     """The string ``name`` of the JSON request body, or the 400 that refuses it.
 
-    [OAS-2023-09] requestBody ``application/json``, required, schema
-    authenticate-payload {apiKey} / refresh-token-payload {refreshToken}, both
-    required. The body is read as JSON whatever its Content-Type (docs
-    silent; lenient). Missing (or an unreadable body): the bad-request
-    attributerequired problem; not a string: attributeinvalid (the
-    [OAS-2023-09] POST /videos 400 example's two problem types; the second's
-    title is the emulator's).
+    docs/vendors/apivideo.md#authentication: requestBody ``application/json``, required, schema
+    authenticate-payload {apiKey} / refresh-token-payload {refreshToken}, both required. The body is
+    read as JSON whatever its Content-Type (docs silent; lenient). Missing (or an unreadable body):
+    the bad-request attributerequired problem; not a string: attributeinvalid (the 2023-09 spec's
+    POST /videos 400 example's two problem types, docs/vendors/apivideo.md#problem-bodies; the
+    second's title is the emulator's).
     """
     raw = await request.read()
     try:
@@ -122,11 +121,12 @@ class ApiVideoAuth:
         def issue(store: JwtTokenStore, api_key: str) -> web.Response:
             state: ApiVideoState = emu.state[DATA_API]
             project = state.dataset.projects[api_key]
-            # The docs' sample token (api-docs/apivideo-raw-statistics.txt)
-            # carries iat, nbf, exp and projectId; the store adds iat/exp/jti.
+            # The docs' sample token (the raw statistics guide,
+            # docs/vendors/apivideo.md#authentication) carries iat, nbf, exp and projectId;
+            # the store adds iat/exp/jti.
             access, refresh = store.issue(api_key, {"projectId": project.project_id})
             emu.stats.token_issued(access)
-            # [OAS-2023-09] access-token, example key order; [FND §4 "Auth"]:
+            # docs/vendors/apivideo.md#authentication: access-token, example key order;
             # token_type "Bearer", expires_in 3600 by default.
             body = {
                 "token_type": "Bearer",
@@ -143,7 +143,7 @@ class ApiVideoAuth:
             except ApiError as exc:
                 return exc.response()
             if key not in emu.config["apivideo_projects"]:
-                # [OAS-2023-09] 400 example / [FND §4 "Auth"]: a bad key.
+                # docs/vendors/apivideo.md#unauthorized: the 400 example, a bad key.
                 return ApiError(400, INVALID_CREDENTIALS).response()
             return issue(store, key)
 
@@ -153,17 +153,16 @@ class ApiVideoAuth:
                 token = await _json_field(request, "refreshToken")
             except ApiError as exc:
                 return exc.response()
-            # [OAS-2023-09] refresh-token-payload: "either the first refresh
-            # token you received ... or it's the refresh token from the last time
-            # you used the auth/refresh endpoint": each refresh hands out a new
-            # one, and the emulator retires the one redeemed (rotation; the docs
-            # don't say the old one dies - the strict reading). The old access
-            # token stays valid until it expires (docs silent).
+            # docs/vendors/apivideo.md#authentication: refresh-token-payload, "either the first
+            # refresh token you received ... or it's the refresh token from the last time you used
+            # the auth/refresh endpoint": each refresh hands out a new one, and the emulator retires
+            # the one redeemed (rotation; the docs don't say the old one dies - the strict reading).
+            # The old access token stays valid until it expires (docs silent).
             key = store.redeem_refresh(token, consume=True)
             if key is None or key not in emu.config["apivideo_projects"]:
-                # [OAS-2023-09] /auth/refresh 400 example: the same body as a bad
-                # key (FINDINGS' 401 "The refresh token is invalid." is not what
-                # the spec documents for this endpoint).
+                # docs/vendors/apivideo.md#unauthorized: the /auth/refresh 400 example, the same
+                # body as a bad key (the errors page's 401 "The refresh token is
+                # invalid." is not what the spec documents for this endpoint).
                 return ApiError(400, INVALID_CREDENTIALS).response()
             return issue(store, key)
 

@@ -1,7 +1,6 @@
 """api.video data: projects, their videos and live streams, player sessions and their events.
 
-Sources as in the package docstring ([OAS-2023-09], [OAS-2024-07],
-[OAS-2025-01], [PLAYS], [RAW], [FND §4 "heading"]).
+Sources as in the package docstring: sections of docs/vendors/apivideo.md.
 
 Data model (emulator design, not vendor behaviour):
 
@@ -56,16 +55,18 @@ _MAX_SESSION_S = 3599  # a session lasts less than an hour
 _VIEWERS = 50  # distinct viewers per project (for unique counts; docs silent)
 
 # ----------------------------------------------------------------------------- pools
-# Session attribute pools. Field names and example values: [OAS-2023-09]
-# video-session (location, referrer, device, os, client). Values must agree
-# with the plays dimensions ([PLAYS], [OAS-2024-07]): plays' country is the
-# lowercased location.country, deviceType = device.type, operatingSystem =
+# Session attribute pools. Field names and example values: the 2023-09 spec's
+# video-session (location, referrer, device, os, client; docs/vendors/apivideo.md#video-sessions).
+# Values must agree with the plays dimensions (docs/vendors/apivideo.md#plays): plays' country is
+# the lowercased location.country, deviceType = device.type, operatingSystem =
 # the lowercased os.name, browser = the lowercased client.name; /data's country
-# and continent are ISO-3166 alpha-2 codes ([OAS-2025-01] filterBy).
+# and continent are ISO-3166 alpha-2 codes (the 2025-01 spec's filterBy,
+# docs/vendors/apivideo.md#filters).
 
 #: (country as raw statistics show it, ISO alpha-2, continent code, cities).
 #: Plays show the country lowercased, as its examples ("france", "united
-#: states") and GeoNames' names. Continents are among [OAS-2025-01]'s codes.
+#: states") and GeoNames' names. Continents are among the 2025-01 spec's codes
+#: (docs/vendors/apivideo.md#filters).
 COUNTRIES = (
     ("France", "FR", "EU", ("Paris", "Lyon", "Marseille")),
     ("United States", "US", "NA", ("New York", "San Francisco", "Chicago")),
@@ -79,17 +80,19 @@ COUNTRIES = (
     ("South Africa", "ZA", "AF", ("Cape Town", "Johannesburg")),
 )
 #: (country index, city) pairs: a session picks one. location.city is nullable
-#: ([OAS-2023-09] video-session-location): a share of sessions has null.
+#: (the 2023-09 spec's video-session-location, docs/vendors/apivideo.md#video-sessions): a share
+#: of sessions has null.
 LOCATIONS = tuple((c, city) for c, row in enumerate(COUNTRIES) for city in row[3])
 _P_NO_CITY = 0.08
 
 #: Device profiles: device {type, vendor, model}, os {name, shortname, version},
-#: client {name, version, type}. device.type values are [PLAYS]' deviceType
+#: client {name, version, type}. device.type values are the plays doc's deviceType
 #: values ("computer, phone, tablet, tv, ..."), not the spec example's
 #: "desktop", so the raw sessions agree with the plays; os names lowercase to
-#: [PLAYS]' operatingSystem values ("windows, mac osx, android, ios, linux"),
+#: the plays doc's operatingSystem values ("windows, mac osx, android, ios, linux"),
 #: client names to its browser values ("chrome, firefox, edge, opera", plus
 #: safari: "Response values include"). "unknown" where a parser would not know.
+#: docs/vendors/apivideo.md#plays, docs/vendors/apivideo.md#video-sessions.
 DEVICES = (
     (("computer", "Dell", "unknown"), ("Windows", "W10", "10"), ("Chrome", "120.0", "browser")),
     (("computer", "Apple", "MacBook"), ("Mac OSX", "MAC", "14.2"), ("Safari", "17.2", "browser")),
@@ -103,13 +106,14 @@ DEVICES = (
     (("phone", "Google", "Pixel 8"), ("Android", "AND", "14"), ("Opera", "80.0", "browser")),
     (("unknown", "unknown", "unknown"), ("Windows", "W10", "10"), ("Firefox", "115.0", "browser")),
 )  # fmt: skip
-#: Profiles on Android and iOS: [OAS-2025-01] breakdown referrer: "View events
-#: from Android and iOS return empty strings as the value for referrer".
+#: Profiles on Android and iOS: the 2025-01 spec's breakdown referrer
+#: (docs/vendors/apivideo.md#metrics): "View events from Android and iOS return empty strings as the
+#: value for referrer".
 _MOBILE_OS = ("Android", "iOS")
 
 #: referrer {url (nullable), medium, source, searchTerm}; the first is
-#: [OAS-2023-09]'s example, the last a direct visit (url null, "unknown" as the
-#: live-stream example shows).
+#: the 2023-09 spec's example, the last a direct visit (url null, "unknown" as the
+#: live-stream example shows; docs/vendors/apivideo.md#sample-values).
 REFERRERS = (
     ("https://api.video", "organic", "https://google.com", "video encoding hosting and delivery"),
     ("https://blog.example.com/posts/42", "organic", "https://google.com", "video tutorial"),
@@ -119,8 +123,8 @@ REFERRERS = (
 )
 _NO_REFERRER = len(REFERRERS) - 1
 
-#: Video metadata values: [OAS-2025-01] /videos example ("Author": "John Doe",
-#: "Format": "Tutorial") and [OAS-2023-09]'s filter example.
+#: Video metadata values: the 2025-01 spec's /videos example ("Author": "John Doe",
+#: "Format": "Tutorial") and the 2023-09 spec's filter example (docs/vendors/apivideo.md#videos).
 AUTHORS = ("John Doe", "Jane Roe", "Ada Lovelace", "Alan Turing")
 FORMATS = ("Tutorial", "Interview", "Talk")
 TAGS = ("maths", "string theory", "science", "tutorial", "news", "music", "Cool videos")
@@ -204,7 +208,10 @@ def _base62_int(text: str) -> int | None:
 
 
 def _random_id(rng: random.Random, prefix: str) -> str:
-    """``prefix`` + 22 base62 characters, like [OAS-2025-01] ``vi4k0jvEUuaTdRAEjQ4Prklg``."""
+    """``prefix`` + 22 base62 characters, like the spec's ``vi4k0jvEUuaTdRAEjQ4Prklg``.
+
+    docs/vendors/apivideo.md#sample-values.
+    """
     return prefix + "".join(rng.choice(BASE62) for _ in range(22))
 
 
@@ -216,7 +223,7 @@ class Media:
     """A video or live stream: its API object and what sessions copy from it."""
 
     id: str
-    kind: str  # "video" or "live-stream" ([OAS-2025-01] mediaType values)
+    kind: str  # "video" or "live-stream" (mediaType values, docs/vendors/apivideo.md#filters)
     record: dict[str, Any]
     created_ms: int
     metadata: tuple[tuple[str, str], ...] = ()
@@ -226,7 +233,9 @@ class Media:
 def _video(
     rng: random.Random, i: int, created_ms: int, lives: Sequence[str], before_ms: int
 ) -> Media:
-    """One [OAS-2025-01] ``video`` object, every property, in the schema's order.
+    """One ``video`` object of the 2025-01 spec, every property, in the schema's order.
+
+    docs/vendors/apivideo.md#videos.
 
     Dates are ATOM UTC ("2024-05-28T11:15:07+00:00", the schema's examples);
     asset URLs follow the /videos example's patterns; discarded/discardedAt/
@@ -291,7 +300,10 @@ def _video(
 
 
 def _live_stream(rng: random.Random, i: int, lid: str, created_ms: int, before_ms: int) -> Media:
-    """One [OAS-2025-01] ``live-stream`` object (restreams required), schema order."""
+    """One ``live-stream`` object of the 2025-01 spec (restreams required), schema order.
+
+    docs/vendors/apivideo.md#live-streams.
+    """
     updated_ms = min(created_ms + rng.randint(60, 30 * 86400) * 1000, before_ms)
 
     def key() -> str:
@@ -392,7 +404,10 @@ class Sessions:
 
     @cached_property
     def impression_ms(self) -> np.ndarray:
-        """Loading time until the first frame, 150 - 3000 ms ([OAS-2025-01] impression-time)."""
+        """Loading time until the first frame, 150 - 3000 ms (impression-time).
+
+        docs/vendors/apivideo.md#metrics.
+        """
         return 150 + (self.h.unit("imp_ms") * 2851).astype(np.int64)
 
     @cached_property
@@ -402,7 +417,10 @@ class Sessions:
 
     @cached_property
     def viewer(self) -> np.ndarray:
-        """Viewer number (unique counts); viewers are unique per UTC day ([OAS-2025-01])."""
+        """Viewer number (unique counts); viewers are unique per UTC day.
+
+        docs/vendors/apivideo.md#unique-and-view-duration.
+        """
         return self.h.pick("viewer", _VIEWERS)
 
     def values(self, dimension: str) -> np.ndarray:
@@ -553,12 +571,14 @@ class Project:
     # ------------------------------------------------------------------ rendering
 
     def render_sessions(self, ss: Sessions, idx: np.ndarray, *, live: bool) -> list[dict[str, Any]]:
-        """Rows ``idx`` of ``ss`` as [OAS-2023-09] VideoSession / LiveStreamSession objects.
+        """Rows ``idx`` of ``ss`` as the 2023-09 spec's VideoSession / LiveStreamSession objects.
+
+        docs/vendors/apivideo.md#video-sessions.
 
         Properties in the schemas' order; dates like the examples
         ("2019-06-24T11:45:01.109Z", milliseconds, Z); ``session.metadata`` (video
         sessions only - LiveStreamSessionSession has none) is the video's
-        metadata ([OAS-2023-09]: "metadata for your video").
+        metadata (the 2023-09 spec: "metadata for your video").
 
         ``location.city`` and ``referrer.url`` are nullable in the video
         schemas only; a live-stream session shows "unknown" instead, as the
@@ -611,11 +631,14 @@ class Project:
         return out
 
     def session_events(self, ss: Sessions, row: int) -> list[dict[str, Any]]:
-        """The events of session ``row`` of ``ss`` ([OAS-2023-09] player-session-event).
+        """The events of session ``row`` of ``ss`` (the 2023-09 spec's player-session-event).
+
+        docs/vendors/apivideo.md#session-events.
 
         ``type`` is one of "ready, play, pause, resume, seek.backward,
         seek.forward, end"; ``at`` (an int) for the others, ``from``/``to`` for
-        seeks ([RAW]: "from ... when the viewer started fast forwarding"). The
+        seeks (the raw statistics guide: "from ... when the viewer started fast
+        forwarding"). The
         first is ready at loadedAt, then play, then pauses/resumes/seeks, the
         last end at endedAt; emittedAt strictly increases by whole seconds.
         Positions follow the playback: they advance while playing.
@@ -671,14 +694,13 @@ class Project:
     ) -> list[dict[str, Any]]:
         """Plays rows ``{"value", "plays"}`` for sessions loaded in ``[from, to)``.
 
-        [OAS-2023-09] analytics-plays-response / [PLAYS]: one play per session
-        (at its loadedAt), grouped by the dimension; emittedAt in hourly
-        buckets when the period is at most 2 days, else daily ("When the date
-        period you set in from and to is less than or equals to 2 days, the
-        response for this dimension is grouped in hourly intervals"), rendered
-        like the example ("2023-06-10T10:00:00.000Z"). Only values with plays
-        are listed (docs silent); rows by value ascending (docs silent; a
-        choice - chronological for emittedAt).
+        docs/vendors/apivideo.md#plays (the 2023-09 spec's analytics-plays-response, the plays doc):
+        one play per session (at its loadedAt), grouped by the dimension; emittedAt in hourly
+        buckets when the period is at most 2 days, else daily ("When the date period you set in from
+        and to is less than or equals to 2 days, the response for this dimension is grouped in
+        hourly intervals"), rendered like the example ("2023-06-10T10:00:00.000Z"). Only values with
+        plays are listed (docs silent); rows by value ascending (docs silent; a choice -
+        chronological for emittedAt).
         """
         ms = [media] if media is not None else self.kind_media(live)
         ss = self.sessions(ms, from_ms, to_ms, horizon_ms)
@@ -704,7 +726,7 @@ class Project:
         """Sessions that may count for ``[lo, hi)`` (loaded up to an hour before), filtered.
 
         Returns the sessions and the index array of those passing
-        ``q.filters`` ([OAS-2025-01] filterBy).
+        ``q.filters`` (filterBy, docs/vendors/apivideo.md#filters).
         """
         ss = self.sessions(self.all_media(), lo_ms - HOUR_MS, hi_ms, horizon_ms)
         mask = np.ones(len(ss), dtype=bool)
@@ -736,10 +758,10 @@ class Project:
     ) -> list[float | int]:  # fmt: skip
         """The measure per group over ``[lo, hi)``; ``groups[i]`` is row ``idx[i]``'s group.
 
-        Count-like measures take the sessions loaded in ``[lo, hi)``
-        (``to`` non-inclusive, [OAS-2025-01]); ccv measures the sessions
-        overlapping it. Definitions ([OAS-2025-01] metric descriptions; how
-        each is derived is the emulator's choice):
+        Count-like measures take the sessions loaded in ``[lo, hi)`` (``to`` non-inclusive,
+        docs/vendors/apivideo.md#timeframe); ccv measures the sessions overlapping it. Definitions
+        (the 2025-01 spec's metric descriptions, docs/vendors/apivideo.md#metrics; how each is
+        derived is the emulator's choice):
 
         - play / start: sessions ("the number of times your content has been
           played" / "playback was started"); play-total: the same over all time;
@@ -812,7 +834,9 @@ class Project:
         return out
 
     def breakdown_rows(self, q: DataQuery, horizon_ms: int, now_ms: int) -> list[dict[str, Any]]:
-        """[OAS-2025-01] analytics-metrics-breakdown-response ``data``: one row per value present.
+        """The 2025-01 spec's analytics-metrics-breakdown-response ``data``: a row per value.
+
+        docs/vendors/apivideo.md#metrics.
 
         ``dimensionValue`` per breakdown: media-id, media-type (video /
         live-stream), continent and country (ISO-3166 alpha-2, the example's
@@ -827,7 +851,8 @@ class Project:
         present = self._present(ss, idx, q.measure, lo, hi)
         idx = idx[present]
         assert q.breakdown is not None
-        # country: ISO alpha-2 here ([OAS-2025-01] example "FR"), not the plays' names.
+        # country: ISO alpha-2 here (the 2025-01 spec's example "FR",
+        # docs/vendors/apivideo.md#filters), not the plays' names.
         dimension = "country-code" if q.breakdown == "country" else q.breakdown
         values = ss.values(dimension)[idx].astype(str)
         names, groups = np.unique(values, return_inverse=True)
@@ -843,7 +868,9 @@ class Project:
         return rows
 
     def timeseries_rows(self, q: DataQuery, horizon_ms: int) -> list[dict[str, Any]]:
-        """[OAS-2025-01] analytics-metrics-over-time-response ``data``.
+        """The 2025-01 spec's analytics-metrics-over-time-response ``data``.
+
+        docs/vendors/apivideo.md#timeseries.
 
         One row per interval bucket from the one holding ``from`` up to ``to``
         (exclusive), aligned on UTC minutes/hours/days (docs silent), each
@@ -899,7 +926,10 @@ class Project:
         return out
 
     def aggregate(self, q: DataQuery, horizon_ms: int, now_ms: int) -> float | int:
-        """[OAS-2025-01] analytics-aggregated-metrics-response ``data``: one number."""
+        """The 2025-01 spec's analytics-aggregated-metrics-response ``data``: one number.
+
+        docs/vendors/apivideo.md#metrics.
+        """
         lo, hi = self._window(q, horizon_ms, now_ms)
         ss, idx = self.data_sessions(q, lo, hi, horizon_ms)
         return self.measure(ss, idx, np.zeros(len(idx), dtype=np.int64), 1, q.measure, lo, hi)[0]
@@ -971,7 +1001,9 @@ class Dataset:
 
 
 def spec_example_hour(ms: int) -> str:
-    """An hour as [OAS-2025-01]'s timeseries example writes it: ``2024-05-29T07+00:00:00:00``.
+    """An hour as the 2025-01 spec's timeseries example writes it: ``2024-05-29T07+00:00:00:00``.
+
+    docs/vendors/apivideo.md#timeseries.
 
     The example's three rows (07, 08, 09 on 2024-05-29, from a request of
     2024-05-28T11:08:39 to 2024-05-29T11:08:39 by hour) read as the date, the

@@ -1,8 +1,7 @@
 """api.video request parameters (query and path) and the problem bodies that refuse them.
 
-Sources as in the package docstring: [OAS-2023-09], [OAS-2024-07] and
-[OAS-2025-01] are the three OpenAPI files, [PLAYS] and [RAW] the two docs,
-[FND §4 "heading"] FINDINGS.md section 4.
+Sources as in the package docstring: sections of docs/vendors/apivideo.md; the bodies
+are docs/vendors/apivideo.md#problem-bodies.
 
 Every refusal is an :class:`ApiError` carrying the body the spec gives for it.
 The specs use three shapes, by endpoint family:
@@ -10,7 +9,7 @@ The specs use three shapes, by endpoint family:
 - ``bad-request`` ``{type, title, name, status, problems?}`` - auth, ``/videos``,
   ``/live-streams`` and (no 400 documented there) the raw-statistics endpoints;
 - ``analytics-plays-400-error`` ``{type, title, status, detail, name}`` - the
-  plays endpoints ([OAS-2023-09]/[OAS-2024-07]) and ``/data/*`` ([OAS-2025-01]);
+  plays endpoints (the 2023-09 and 2024-07 specs) and ``/data/*`` (2025-01);
 - ``not-found`` / ``unrecognized-request-url`` / ``403-error-schema`` /
   ``too-many-requests`` for 404, 403 and 429.
 
@@ -40,15 +39,18 @@ MINUTE_MS = 60_000
 # --------------------------------------------------------------------------- problem bodies
 
 _DOCS = "https://docs.api.video"
-#: [OAS-2023-09]/[OAS-2024-07] plays 400 examples and [OAS-2025-01] /data/* 400 examples.
+#: The plays 400 examples (2023-09, 2024-07 specs) and the /data/* 400 examples (2025-01):
+#: docs/vendors/apivideo.md#problem-bodies.
 QUERY_INVALID = (
     f"{_DOCS}/reference/request-invalid-query-parameter",
     "A query parameter is invalid.",
 )
 ATTRIBUTE_INVALID = (f"{_DOCS}/reference/invalid-attribute", "An attribute is invalid.")
-#: [OAS-2023-09] analytics-plays 400 "Missing parameter" example detail.
+#: The 2023-09 spec's analytics-plays 400 "Missing parameter" example detail
+#: (docs/vendors/apivideo.md#plays).
 MISSING_DETAIL = "This value must be of type string."
-#: [OAS-2025-01] /data/* 400 "Invalid query parameter" example detail.
+#: The 2025-01 spec's /data/* 400 "Invalid query parameter" example detail
+#: (docs/vendors/apivideo.md#problem-bodies).
 NOT_EXPECTED_DETAIL = "This field was not expected."
 
 
@@ -68,9 +70,9 @@ class ApiError(Exception):
 def query_error(name: str, detail: str, kind: tuple[str, str] = QUERY_INVALID) -> ApiError:
     """A 400 ``analytics-plays-400-error``: ``{type, title, status, detail, name}``.
 
-    Key order as [OAS-2023-09]'s plays examples. ``kind`` is the (type, title)
-    pair: "request-invalid-query-parameter" for a bad value, "invalid-attribute"
-    for a missing parameter or a bad path attribute.
+    Key order as the 2023-09 spec's plays examples (docs/vendors/apivideo.md#plays). ``kind`` is the
+    (type, title) pair: "request-invalid-query-parameter" for a bad value, "invalid-attribute" for a
+    missing parameter or a bad path attribute.
     """
     return ApiError(
         400, {"type": kind[0], "title": kind[1], "status": 400, "detail": detail, "name": name}
@@ -78,15 +80,18 @@ def query_error(name: str, detail: str, kind: tuple[str, str] = QUERY_INVALID) -
 
 
 def missing_error(name: str) -> ApiError:
-    """[OAS-2023-09] plays 400 "Missing parameter": invalid-attribute, type-string detail."""
+    """The plays 400 "Missing parameter": invalid-attribute, type-string detail.
+
+    The 2023-09 spec (docs/vendors/apivideo.md#plays).
+    """
     return query_error(name, MISSING_DETAIL, ATTRIBUTE_INVALID)
 
 
 def bad_request(problems: list[tuple[str, str, str]]) -> ApiError:
     """A 400 ``bad-request`` body for ``(type, title, name)`` problems.
 
-    [OAS-2023-09] e.g. POST /videos 400: the first problem at top level
-    ``{type, title, name, status}`` and every problem in ``problems``.
+    docs/vendors/apivideo.md#problem-bodies: e.g. the 2023-09 spec's POST /videos 400, the first
+    problem at top level ``{type, title, name, status}`` and every problem in ``problems``.
     """
     first = problems[0]
     return ApiError(
@@ -101,14 +106,15 @@ def bad_request(problems: list[tuple[str, str, str]]) -> ApiError:
     )
 
 
-#: [OAS-2023-09] bad-request examples (POST /videos): the two problem types.
+#: The 2023-09 spec's bad-request examples (POST /videos): the two problem types
+#: (docs/vendors/apivideo.md#problem-bodies).
 ATTRIBUTE_REQUIRED = (f"{_DOCS}/docs/attributerequired", "This attribute is required.")
 ATTRIBUTE_INVALID_OLD = f"{_DOCS}/docs/attributeinvalid"
 
-#: [OAS-2023-09]/[OAS-2024-07] /auth/api-key and /auth/refresh 400 example (and
-#: [FND §4 "Auth"]). [OAS-2025-01] spells the type
+#: The /auth/api-key and /auth/refresh 400 example of the 2023-09 and 2024-07 specs
+#: (docs/vendors/apivideo.md#unauthorized). The 2025-01 spec spells the type
 #: ".../reference/authentication-invalid-user-credentials"; the emulator keeps
-#: the FINDINGS form, title and name being the same in both.
+#: the older form, title and name being the same in both.
 INVALID_CREDENTIALS = {
     "type": f"{_DOCS}/docs/authenticationinvalid_credentials",
     "title": "The user credentials were incorrect.",
@@ -118,7 +124,10 @@ INVALID_CREDENTIALS = {
 
 
 def not_found(name: str) -> ApiError:
-    """[OAS-2023-09] raw statistics 404 example ``not-found`` (name = the path parameter)."""
+    """The raw statistics 404 example ``not-found`` (name = the path parameter).
+
+    The 2023-09 spec (docs/vendors/apivideo.md#problem-bodies).
+    """
     return ApiError(
         404,
         {
@@ -131,10 +140,12 @@ def not_found(name: str) -> ApiError:
 
 
 def unrecognized_url() -> ApiError:
-    """[OAS-2025-01] /data/* 404 example ``unrecognized-request-url``.
+    """The 2025-01 spec's /data/* 404 example ``unrecognized-request-url``.
+
+    docs/vendors/apivideo.md#problem-bodies.
 
     Used for every path the API does not have (and the retired endpoints):
-    today's spec's body for an unknown URL. [OAS-2023-09]'s plays "Endpoint not
+    today's spec's body for an unknown URL. The 2023-09 spec's plays "Endpoint not
     found" example is the same idea with every field null
     (``{"type": null, "title": null, "name": null, "status": 404}``); the newer
     body is the one today's API documents.
@@ -148,20 +159,26 @@ def _reference_problem(status: int, slug: str, title: str) -> ApiError:
 
 
 def analytics_disabled() -> ApiError:
-    """[OAS-2023-09]/[OAS-2024-07] plays 403 example, schema ``403-error-schema``."""
+    """The plays 403 example, schema ``403-error-schema`` (2023-09, 2024-07 specs).
+
+    docs/vendors/apivideo.md#problem-bodies.
+    """
     return _reference_problem(
         403, "authorization-disabled-analytics", "You cannot get analytics from this project."
     )
 
 
 def too_many_requests() -> ApiError:
-    """[OAS-2024-07]/[OAS-2025-01] 429 example ``too-many-requests``."""
+    """The 429 example ``too-many-requests`` (2024-07, 2025-01 specs).
+
+    docs/vendors/apivideo.md#rate-limits.
+    """
     return _reference_problem(429, "too-many-requests", "Too many requests.")
 
 
-#: [FND §4 "Auth"] (reference/errors.md) 401 messages. The spec defines no 401
-#: body: the shape {type, title, name, status} is FINDINGS' assumption
-#: (UNCERTAIN), the type URLs are the emulator's guesses.
+#: docs/vendors/apivideo.md#unauthorized: the errors page's 401 messages. The spec defines no 401
+#: body: the shape {type, title, name, status} is our assumption (an open question
+#: there), the type URLs are the emulator's guesses.
 UNAUTHORIZED = {
     "missing": ("authentication-missing-header", 'The "Authorization" header is missing.'),
     "header": ("authentication-invalid-header", 'The "Authorization" header value is invalid.'),
@@ -211,18 +228,20 @@ def _int_or_none(raw: str | None) -> int | None:
 
 
 def parse_paging(q: MultiMapping[str], *, analytics: bool) -> Paging:
-    """``currentPage``/``pageSize``: [OAS-2025-01] parameters current-page and page-size.
+    """``currentPage``/``pageSize``: the 2025-01 spec's parameters current-page and page-size.
+
+    docs/vendors/apivideo.md#paging.
 
     current-page: "Minimum value: 1", default 1; page-size: "Allowed values
-    1-100, default is 25" ([FND §4 "Pagination"]). A value that is not an
+    1-100, default is 25". A value that is not an
     integer is refused like one out of range (docs silent).
 
     The refusal: on ``/videos`` (and the other ``bad-request`` endpoints) the
-    [OAS-2025-01] /videos 400 example, ``{"title": "This parameter is out of
+    2025-01 spec's /videos 400 example, ``{"title": "This parameter is out of
     the allowed range of values.", "name": "page", "status": 400, "range":
     {"min": 1}, "problems": [...]}`` - its name for currentPage is "page", kept
     as written; the example's pageSize range says min 10, which contradicts
-    the parameter's "1-100" ([FND §4 "Pagination"]: inconsistent), so the
+    the parameter's "1-100" (inconsistent), so the
     emulator announces 1-100. On the analytics endpoints (``analytics=True``),
     whose 400 schema is ``analytics-plays-400-error``, a
     request-invalid-query-parameter body; its detail wording is the emulator's
@@ -255,7 +274,10 @@ def parse_paging(q: MultiMapping[str], *, analytics: bool) -> Paging:
 
 @dataclass(frozen=True, slots=True)
 class VideoQuery:
-    """``GET /videos`` filters and sort ([OAS-2025-01] LIST-videos parameters)."""
+    """``GET /videos`` filters and sort (the 2025-01 spec's LIST-videos).
+
+    docs/vendors/apivideo.md#videos.
+    """
 
     title: str | None = None
     tags: tuple[str, ...] = ()
@@ -268,7 +290,10 @@ class VideoQuery:
 
 @dataclass(frozen=True, slots=True)
 class LiveStreamQuery:
-    """``GET /live-streams`` filters and sort ([OAS-2025-01] LIST-live-streams parameters)."""
+    """``GET /live-streams`` filters and sort (LIST-live-streams).
+
+    docs/vendors/apivideo.md#live-streams.
+    """
 
     stream_key: str | None = None
     name: str | None = None
@@ -292,10 +317,10 @@ def deep_object(q: MultiMapping[str], name: str) -> dict[str, list[str]]:
 def _sort(q: MultiMapping[str], allowed: tuple[str, ...]) -> tuple[str, bool]:
     """``sortBy`` (default ``createdAt``) and ``sortOrder`` (default ``asc``).
 
-    [OAS-2025-01] gives the enums but no defaults: the emulator sorts by
-    createdAt ascending unless asked (a choice), and sortOrder alone applies
-    to createdAt. A value outside an enum is refused with the
-    ``bad-request`` attributeinvalid problem (docs silent on its wording).
+    The 2025-01 spec gives the enums but no defaults (docs/vendors/apivideo.md#videos): the emulator
+    sorts by createdAt ascending unless asked (a choice), and sortOrder alone applies to createdAt.
+    A value outside an enum is refused with the ``bad-request`` attributeinvalid problem (docs
+    silent on its wording).
     """
     problems = []
     sort_by = q.get("sortBy", "createdAt")
@@ -313,7 +338,10 @@ def _sort(q: MultiMapping[str], allowed: tuple[str, ...]) -> tuple[str, bool]:
 
 
 def parse_videos(q: MultiMapping[str]) -> VideoQuery:
-    """[OAS-2025-01] LIST-videos: title, tags[], metadata[k], description, liveStreamId, sort."""
+    """LIST-videos: title, tags[], metadata[k], description, liveStreamId, sort.
+
+    docs/vendors/apivideo.md#videos.
+    """
     sort_by, desc = _sort(q, ("title", "createdAt", "publishedAt", "updatedAt"))
     meta = deep_object(q, "metadata")
     return VideoQuery(
@@ -328,7 +356,10 @@ def parse_videos(q: MultiMapping[str]) -> VideoQuery:
 
 
 def parse_live_streams(q: MultiMapping[str]) -> LiveStreamQuery:
-    """[OAS-2025-01] LIST-live-streams: streamKey, name, sortBy (name/createdAt/updatedAt)."""
+    """LIST-live-streams: streamKey, name, sortBy (name/createdAt/updatedAt).
+
+    docs/vendors/apivideo.md#live-streams.
+    """
     sort_by, desc = _sort(q, ("name", "createdAt", "updatedAt"))
     return LiveStreamQuery(
         stream_key=q.get("streamKey") or None,
@@ -358,16 +389,15 @@ def day_ms(d: date) -> int:
 def parse_period(q: MultiMapping[str]) -> tuple[int, int]:
     """``period`` as ``[from_ms, to_ms)`` of whole UTC days.
 
-    [OAS-2023-09] GET /analytics/videos/{videoId} ``period``: "For a day :
-    2018-01-01, For a week: 2018-W01, For a month: 2018-01, For a year: 2018,
-    Date range: 2018-01-01/2018-01-15" ([RAW] the same). A range includes both
-    days (docs silent; the example's "01/15" reads as a closed range), a week
-    is an ISO-8601 week (Monday to Sunday). Both the spec's live-stream example
-    (``2019-01-01T00:00:00.000Z``) and [RAW]'s curl use a date-time: it is
-    read as its UTC day.
+    docs/vendors/apivideo.md#raw-statistics: the 2023-09 spec's GET /analytics/videos/{videoId}
+    ``period``: "For a day : 2018-01-01, For a week: 2018-W01, For a month: 2018-01, For a year:
+    2018, Date range: 2018-01-01/2018-01-15" (the raw statistics guide the same). A range includes
+    both days (docs silent; the example's "01/15" reads as a closed range), a week is an ISO-8601
+    week (Monday to Sunday). Both the spec's live-stream example (``2019-01-01T00:00:00.000Z``) and
+    the guide's curl use a date-time: it is read as its UTC day.
 
     Errors: the spec documents no 400 for these endpoints; the emulator answers
-    with its ``bad-request`` shape ([OAS-2023-09] attributerequired /
+    with its ``bad-request`` shape (the 2023-09 spec's attributerequired /
     attributeinvalid types; the invalid title's wording is the emulator's).
     """
     raw = q.get("period")
@@ -413,10 +443,11 @@ def _period_days(text: str) -> tuple[date, date]:
 
 # --------------------------------------------------------------------------- plays
 
-#: [OAS-2023-09] GET /analytics/videos/plays ``dimension`` enum; the 400
-#: "Dimension unknown" detail lists them in this order.
+#: docs/vendors/apivideo.md#plays: the 2023-09 spec's GET /analytics/videos/plays ``dimension``
+#: enum; the 400 "Dimension unknown" detail lists them in this order.
 VIDEO_DIMENSIONS = ("emittedAt", "videoId", "country", "deviceType", "operatingSystem", "browser")
-#: [OAS-2023-09] GET /analytics/live-streams/plays: liveStreamId instead of videoId.
+#: GET /analytics/live-streams/plays: liveStreamId instead of videoId
+#: (docs/vendors/apivideo.md#plays).
 LIVE_DIMENSIONS = (
     "emittedAt",
     "liveStreamId",
@@ -452,17 +483,15 @@ def _parse_day(q: MultiMapping[str], name: str) -> date | None:
 def parse_plays(q: MultiMapping[str], *, live: bool, today: date) -> PlaysQuery:
     """``from``, ``to``, ``dimension``, ``filter`` of the two plays endpoints.
 
-    [OAS-2023-09]/[OAS-2024-07]/[PLAYS]: ``from`` (required) "The API returns
-    analytics data including the day you set in from"; ``to`` optional: "If
-    you do not specify a to date, the API returns analytics data starting
-    from the from date up until today, and excluding today" - so the default
-    is yesterday; both "must be within the last 30 days", read as
-    [FND §4 "GET /analytics/videos/plays"] does, inclusive: a day from
-    ``today - 30 days`` to ``today`` (today = the horizon's UTC date), so
-    ``from = today - 30`` is accepted and ``today - 31`` refused, as is a day
-    after today. ``from`` after ``to`` is refused too (docs silent). Their
-    400 details are the emulator's wording (docs silent);
-    the missing-parameter and dimension/filter bodies are the spec's examples.
+    docs/vendors/apivideo.md#plays (the 2023-09 and 2024-07 specs, the plays doc): ``from``
+    (required) "The API returns analytics data including the day you set in from"; ``to`` optional:
+    "If you do not specify a to date, the API returns analytics data starting from the from date up
+    until today, and excluding today" - so the default is yesterday; both "must be within the last
+    30 days", read as the reference does, inclusive: a day from ``today - 30 days`` to ``today``
+    (today = the horizon's UTC date), so ``from = today - 30`` is accepted and ``today - 31``
+    refused, as is a day after today. ``from`` after ``to`` is refused too (docs silent). Their 400
+    details are the emulator's wording (docs silent); the missing-parameter and dimension/filter
+    bodies are the spec's examples.
     """
     dims = LIVE_DIMENSIONS if live else VIDEO_DIMENSIONS
     prefix = "liveStreamId" if live else "videoId"
@@ -480,17 +509,20 @@ def parse_plays(q: MultiMapping[str], *, live: bool, today: date) -> PlaysQuery:
         raise query_error("from", "This value must not be after the to date.")
     dimension = q.get("dimension")
     if dimension is None:
-        # [OAS-2023-09] 400 "Missing parameter" example (name dimension).
+        # The 2023-09 spec's 400 "Missing parameter" example, name dimension
+        # (docs/vendors/apivideo.md#plays).
         raise missing_error("dimension")
     if dimension not in dims:
-        # [OAS-2023-09] 400 "Dimension unknown" / "Dimension not allowed".
+        # The 2023-09 spec's 400 "Dimension unknown" / "Dimension not allowed"
+        # (docs/vendors/apivideo.md#plays).
         raise query_error(
             "dimension", f"This value must be part of the following values: {','.join(dims)}"
         )
     media_id = None
     raw_filter = q.get("filter")
     if raw_filter is not None:
-        # [OAS-2023-09] "You must use the videoId: prefix"; 400 "Invalid filter".
+        # The 2023-09 spec: "You must use the videoId: prefix"; 400 "Invalid filter"
+        # (docs/vendors/apivideo.md#plays).
         head, sep, value = raw_filter.partition(":")
         if head != prefix or not sep or not value:
             raise query_error(
@@ -503,12 +535,11 @@ def parse_plays(q: MultiMapping[str], *, live: bool, today: date) -> PlaysQuery:
 
 # --------------------------------------------------------------------------- /data/*
 
-#: [OAS-2025-01] /data/metrics/{metric}/{aggregation} ``metric`` description,
-#: pair by pair: play "count, rate, and total"; start, end and impression
-#: "count"; impression-time and watch-time "average and sum". For ccv and view
-#: the metric's text names no aggregation; the ``aggregation`` text says peak
-#: and live are "only with the ccv metric", so ccv takes those two. For view
-#: the spec is silent: the emulator takes ``count`` (a choice).
+#: docs/vendors/apivideo.md#metrics: the 2025-01 spec's /data/metrics/{metric}/{aggregation}
+#: ``metric`` description, pair by pair: play "count, rate, and total"; start, end and impression
+#: "count"; impression-time and watch-time "average and sum". For ccv and view the metric's text
+#: names no aggregation; the ``aggregation`` text says peak and live are "only with the ccv metric",
+#: so ccv takes those two. For view the spec is silent: the emulator takes ``count`` (a choice).
 METRIC_AGGREGATIONS = {
     "play": ("count", "rate", "total"),
     "start": ("count",),
@@ -520,29 +551,29 @@ METRIC_AGGREGATIONS = {
     "view": ("count",),
 }
 AGGREGATIONS = ("count", "rate", "total", "average", "sum", "peak", "live")
-#: [OAS-2025-01] /data/buckets/{metric}/{breakdown} ``metric`` enum.
+#: /data/buckets/{metric}/{breakdown} ``metric`` enum (docs/vendors/apivideo.md#metrics).
 BUCKET_METRICS = (
     "play", "play-rate", "play-total", "start", "end", "impression", "ccv-peak", "ccv-average",
     "view",
 )  # fmt: skip
-#: [OAS-2025-01] /data/timeseries/{metric} ``metric`` enum (no play-total).
+#: /data/timeseries/{metric} ``metric`` enum, no play-total (docs/vendors/apivideo.md#metrics).
 TIMESERIES_METRICS = (
     "play", "play-rate", "start", "end", "impression", "ccv-peak", "ccv-average", "view",
 )  # fmt: skip
-#: [OAS-2025-01] /data/buckets ``breakdown`` enum.
+#: /data/buckets ``breakdown`` enum (docs/vendors/apivideo.md#metrics).
 BREAKDOWNS = (
     "media-id", "media-type", "continent", "country", "device-type", "operating-system",
     "browser", "referrer",
 )  # fmt: skip
-#: [OAS-2025-01] parameter filterBy: the documented keys.
+#: The 2025-01 spec's parameter filterBy: the documented keys (docs/vendors/apivideo.md#filters).
 FILTER_KEYS = (
     "mediaId", "mediaType", "continent", "country", "deviceType", "operatingSystem", "browser",
     "tag", "referrer",
 )  # fmt: skip
-#: [OAS-2025-01] filterBy: "The API only accepts the `mediaId` and `mediaType` filters
+#: docs/vendors/apivideo.md#filters: "The API only accepts the `mediaId` and `mediaType` filters
 #: when you call `/data/metrics/play/total` or `/data/buckets/play-total/media-id`".
 PLAY_TOTAL_FILTER_KEYS = ("mediaId", "mediaType")
-#: [OAS-2025-01] filterBy continent enum.
+#: filterBy continent enum (docs/vendors/apivideo.md#filters).
 CONTINENTS = ("AS", "AF", "NA", "SA", "AN", "EU", "AZ")
 VIEW_DURATIONS = ("3s", "5s", "10s", "30s")
 INTERVALS = {"minute": MINUTE_MS, "hour": HOUR_MS, "day": DAY_MS}
@@ -584,7 +615,7 @@ _ATOM = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]
 def parse_atom(raw: str, name: str) -> int:
     """An ATOM date-time (``2024-02-05T00:00:00+01:00``) as epoch milliseconds.
 
-    [OAS-2025-01] from/to: "The value you provide should follow the ATOM
+    docs/vendors/apivideo.md#timeframe: from/to, "The value you provide should follow the ATOM
     date-time format". An offset is required (ATOM has one); a fraction of a
     second and ``Z`` are accepted. A query string's unencoded ``+`` arrives as a
     space and is refused, as a value without offset (docs silent; strict).
@@ -603,12 +634,17 @@ def parse_atom(raw: str, name: str) -> int:
 
 
 def atom(ms: int) -> str:
-    """Epoch ms as ATOM UTC at whole seconds: [OAS-2025-01] ``2024-05-28T11:15:07+00:00``."""
+    """Epoch ms as ATOM UTC at whole seconds: ``2024-05-28T11:15:07+00:00``.
+
+    docs/vendors/apivideo.md#timeframe.
+    """
     return datetime.fromtimestamp(ms // 1000, UTC).strftime("%Y-%m-%dT%H:%M:%S+00:00")
 
 
 def _parse_bool(q: MultiMapping[str], name: str) -> bool | None:
-    """A boolean query parameter ([OAS-2025-01] ``unique``: type boolean).
+    """A boolean query parameter (``unique``: type boolean).
+
+    docs/vendors/apivideo.md#unique-and-view-duration.
 
     true/false in any case, and 1/0: the official Python client sends
     Python's ``True``/``False`` (docs silent on the spelling; lenient).
@@ -623,10 +659,10 @@ def _parse_bool(q: MultiMapping[str], name: str) -> bool | None:
 
 
 def _parse_filters(q: MultiMapping[str], *, play_total: bool) -> dict[str, tuple[str, ...]]:
-    """``filterBy[key]=v`` / ``filterBy[key][]=v`` (deepObject, [OAS-2025-01] filterBy).
+    """``filterBy[key]=v`` / ``filterBy[key][]=v`` (deepObject, docs/vendors/apivideo.md#filters).
 
     Every documented key filters. Unknown keys are ignored (docs silent).
-    [OAS-2025-01] parameter filterBy: "The API only accepts the `mediaId` and
+    The 2025-01 spec's parameter filterBy: "The API only accepts the `mediaId` and
     `mediaType` filters when you call `/data/metrics/play/total` or
     `/data/buckets/play-total/media-id`". Taken at its word both ways (the
     sentence reads either way; strict on both is what a client must survive):
@@ -654,7 +690,8 @@ def _parse_filters(q: MultiMapping[str], *, play_total: bool) -> dict[str, tuple
             )
         if key == "referrer" and any(len(v) > 2048 for v in values):
             raise query_error(name, "This value should not contain more than 2048 characters.")
-        # mediaType and tag take one value ([OAS-2025-01]: "only accepts a single value").
+        # mediaType and tag take one value ("only accepts a single value",
+        # docs/vendors/apivideo.md#filters).
         out[key] = (values[-1],) if key in ("mediaType", "tag") else tuple(values)
     return out
 
@@ -669,11 +706,11 @@ def _measure(metric: str, aggregation: str | None, q: MultiMapping[str]) -> tupl
     elsewhere they are refused with the "Invalid query parameter" example's
     detail; a bad viewDuration gets the "Invalid view duration" example.
 
-    context.metric: [OAS-2025-01]'s response schemas enumerate it as "the
-    metric and relevant parameters you selected": ``view-5``, ``unique-view-5``,
-    ``unique-ccv``, ``unique-ccv-peak``... - no bare ``view``. The emulator
-    names a view metric ``view-<seconds>`` and prefixes ``unique-`` when
-    unique=true; every other metric is echoed as requested.
+    context.metric (docs/vendors/apivideo.md#unique-and-view-duration): the 2025-01 spec's response
+    schemas enumerate it as "the metric and relevant parameters you selected": ``view-5``,
+    ``unique-view-5``, ``unique-ccv``, ``unique-ccv-peak``... - no bare ``view``. The emulator names
+    a view metric ``view-<seconds>`` and prefixes ``unique-`` when unique=true; every other metric
+    is echoed as requested.
     """
     unique = _parse_bool(q, "unique")
     duration = q.get("viewDuration")
@@ -704,7 +741,7 @@ def _measure(metric: str, aggregation: str | None, q: MultiMapping[str]) -> tupl
 
 
 def _timeframe(q: MultiMapping[str], now_ms: int, *, ignore: bool) -> tuple[int, int]:
-    """``from``/``to`` ([OAS-2025-01]): defaults and the 30-day rule.
+    """``from``/``to``: defaults and the 30-day rule (docs/vendors/apivideo.md#timeframe).
 
     "If you do not set a value for to, the default assigned value is now"
     (now = the horizon, at whole seconds, as ATOM shows it); "If you do not
@@ -732,7 +769,9 @@ def _timeframe(q: MultiMapping[str], now_ms: int, *, ignore: bool) -> tuple[int,
 
 
 def _path_value(value: str, allowed: tuple[str, ...], name: str) -> None:
-    """A path attribute outside its enum: [OAS-2025-01] 400 "Invalid attribute" type/title.
+    """A path attribute outside its enum: the 2025-01 spec's 400 "Invalid attribute".
+
+    Type and title as that example (docs/vendors/apivideo.md#metrics).
 
     The example's detail ("This value must be of type string.") does not fit an
     unknown value; the detail lists the allowed values, as the plays examples do.
@@ -746,7 +785,10 @@ def _path_value(value: str, allowed: tuple[str, ...], name: str) -> None:
 
 
 def parse_metrics(metric: str, aggregation: str, q: MultiMapping[str], now_ms: int) -> DataQuery:
-    """``GET /data/metrics/{metric}/{aggregation}`` ([OAS-2025-01] GET_aggregated-metrics)."""
+    """``GET /data/metrics/{metric}/{aggregation}`` (GET_aggregated-metrics).
+
+    docs/vendors/apivideo.md#metrics.
+    """
     _path_value(metric, tuple(METRIC_AGGREGATIONS), "metric")
     _path_value(aggregation, AGGREGATIONS, "aggregation")
     allowed = METRIC_AGGREGATIONS[metric]
@@ -778,7 +820,9 @@ def _data_sort(q: MultiMapping[str], fields: tuple[str, str]) -> tuple[str | Non
 
 
 def parse_buckets(metric: str, breakdown: str, q: MultiMapping[str], now_ms: int) -> DataQuery:
-    """``GET /data/buckets/{metric}/{breakdown}`` ([OAS-2025-01] GET_metrics-breakdown).
+    """``GET /data/buckets/{metric}/{breakdown}`` (GET_metrics-breakdown).
+
+    docs/vendors/apivideo.md#metrics.
 
     Every metric goes with every breakdown except play-total: "You can only use
     the media-id breakdown with this metric" (400 "Invalid attribute" otherwise,
@@ -805,7 +849,9 @@ def parse_buckets(metric: str, breakdown: str, q: MultiMapping[str], now_ms: int
 
 
 def parse_timeseries(metric: str, q: MultiMapping[str], now_ms: int) -> DataQuery:
-    """``GET /data/timeseries/{metric}`` ([OAS-2025-01] GET_metrics-over-time).
+    """``GET /data/timeseries/{metric}`` (GET_metrics-over-time).
+
+    docs/vendors/apivideo.md#timeseries.
 
     ``interval``: minute, hour or day (else the "Invalid interval" example);
     default hour when the timeframe "is less than or equals to 2 days",

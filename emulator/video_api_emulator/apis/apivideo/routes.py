@@ -1,16 +1,15 @@
 """api.video API routes: handlers, envelope, errors, rate limit, truth.
 
-Sources as in the package docstring: [OAS-2023-09], [OAS-2024-07],
-[OAS-2025-01], [PLAYS], [RAW], [FND §4 "heading"].
+Sources as in the package docstring: sections of docs/vendors/apivideo.md.
 
-Real host https://ws.api.video ([OAS-2025-01] ``servers``); the emulator serves
+Real host https://ws.api.video (docs/vendors/apivideo.md#servers); the emulator serves
 it under ``{emulator}/apivideo``, and any other path under ``/apivideo`` stands
 for another path on that host (404).
 
-Two generations of analytics: the raw statistics and plays endpoints
-([OAS-2023-09]/[OAS-2024-07], removed from the API since - [FND §4 "Where the
-spec lives and what changed"]) and ``/data/*`` ([OAS-2025-01]). Whether the
-live service still answers the old ones is UNKNOWN (FINDINGS); the emulator
+Two generations of analytics: the raw statistics and plays endpoints (the
+2023-09 and 2024-07 specs, removed from the API since) and ``/data/*`` (the
+2025-01 spec); docs/vendors/apivideo.md#api-generations. Whether the live service still
+answers the old ones is unknown (an open question there); the emulator
 serves both generations at once (a choice), unless ``apivideo_retired``, which
 turns the old five into the 404 of a path the API does not have.
 
@@ -71,7 +70,7 @@ _AUTH_API = "apivideo_auth"
 
 
 def _rate_headers(decision: Decision) -> dict[str, str]:
-    """[OAS-2024-07] response headers / [FND §4 "Rate limits"]: on every response.
+    """The rate-limit headers, on every response (docs/vendors/apivideo.md#rate-limits).
 
     X-RateLimit-Limit ("The request limit per minute"), X-RateLimit-Remaining
     ("The number of available requests left for the current time window"),
@@ -104,12 +103,12 @@ _CALLER: Any = (
 def _identify(request: web.Request, emu: Emulator) -> Caller:
     """The caller's API key from ``Authorization``, or the 401 reason.
 
-    [FND §4 "Auth"]: ``Authorization: Bearer <access_token>`` (the Python
-    client sends "{token_type} {access_token}"), or HTTP Basic with the API
-    key as username and an empty password (reference/basic-authentication.md;
-    the spec's ``apiKey`` security scheme is http basic). A Basic password
-    that is not empty is refused (the documented form has none; strict).
-    A bare token without scheme (a doc slip, FINDINGS) is an invalid header.
+    docs/vendors/apivideo.md#authentication: ``Authorization: Bearer <access_token>``
+    (the Python client sends "{token_type} {access_token}"), or HTTP Basic
+    with the API key as username and an empty password (the spec's ``apiKey``
+    security scheme is http basic). A Basic password that is not empty is
+    refused (the documented form has none; strict). A bare token without scheme
+    (a doc slip) is an invalid header.
     """
     header = request.headers.get("Authorization", "").strip()
     if not header:
@@ -129,14 +128,14 @@ def _identify(request: web.Request, emu: Emulator) -> Caller:
 
 
 def _pagination(request: web.Request, paging: Paging, total: int, count: int) -> dict[str, Any]:
-    """The ``pagination`` object ([OAS-2023-09] pagination / pagination-link).
+    """The ``pagination`` object (the 2023-09 spec's pagination / pagination-link).
 
-    itemsTotal, pagesTotal, pageSize, currentPage, currentPageItems (schema
-    order) and ``links``, an array ([FND §4 "Pagination"]: the schema example's
-    object keyed by rel is wrong) of ``{rel, uri}``: self, first, previous
-    (only past page 1), next (only before the last page), last - the order and
-    presence of the spec's examples (e.g. [OAS-2023-09] plays "Dimension is
-    country": self, first, next, last). ``uri`` is relative to the host as in
+    docs/vendors/apivideo.md#paging: itemsTotal, pagesTotal, pageSize, currentPage,
+    currentPageItems (schema order) and ``links``, an array (the schema
+    example's object keyed by rel is wrong) of ``{rel, uri}``: self, first,
+    previous (only past page 1), next (only before the last page), last - the
+    order and presence of the spec's examples (e.g. the 2023-09 plays
+    "Dimension is country": self, first, next, last). ``uri`` is relative to the host as in
     the examples (``/analytics/videos/plays?dimension=videoId&currentPage=1&
     pageSize=25``), with the emulator's mount prefix so it resolves against
     the emulator; the request's other parameters come first, percent-encoded
@@ -175,7 +174,9 @@ def _paged(request: web.Request, paging: Paging, rows: list[Any]) -> dict[str, A
 
 
 def _timeframe(q: DataQuery) -> dict[str, str]:
-    """``context.timeframe`` ([OAS-2025-01]): from/to as ATOM UTC ("2024-05-28T11:15:07+00:00").
+    """``context.timeframe``: from/to as ATOM UTC ("2024-05-28T11:15:07+00:00").
+
+    docs/vendors/apivideo.md#timeframe.
 
     The example shows a request's ``from=...+02:00`` as its UTC instant.
     """
@@ -358,7 +359,8 @@ class ApiVideo:
             )
 
         async def not_found_route(_request: web.Request) -> web.Response:
-            # A path the API does not have: [OAS-2025-01] unrecognized-request-url.
+            # A path the API does not have: the 2025-01 spec's unrecognized-request-url
+            # (docs/vendors/apivideo.md#problem-bodies).
             # Routing precedes authentication (docs silent).
             return unrecognized_url().response()
 
@@ -369,9 +371,9 @@ class ApiVideo:
 
     def _make_admit(self, emu: Emulator) -> Callable[[web.Request], web.Response | None]:
         def admit(request: web.Request) -> web.Response | None:
-            # [FND §4 "Rate limits"]: production reads, 500 per minute; "Every
-            # response carries X-RateLimit-Limit, -Remaining and -Retry-After";
-            # over the limit, 429 with the [OAS-2024-07] too-many-requests body.
+            # docs/vendors/apivideo.md#rate-limits: production reads, 500 per minute; every
+            # response carries X-RateLimit-Limit, -Remaining and -Retry-After;
+            # over the limit, 429 with the 2024-07 spec's too-many-requests body.
             # The docs don't say what the window is keyed on or whether it is
             # fixed: the emulator counts per API key (project) in fixed windows
             # of wall time, and per client address for requests that carry no
@@ -418,10 +420,11 @@ class _Handlers:
     ) -> Callable[[web.Request], Any]:
         """Retirement (404), authentication (401), disabled analytics (403), then ``endpoint``.
 
-        ``old``: one of the five endpoints removed from the API ([FND §4]),
-        404 under ``apivideo_retired``. ``analytics``: /analytics/* or /data/*,
-        refused for a project in ``apivideo_analytics_disabled`` with the
-        [OAS-2023-09] 403 "Analytics is disabled" example (the spec documents it
+        ``old``: one of the five endpoints removed from the API
+        (docs/vendors/apivideo.md#api-generations), 404 under ``apivideo_retired``.
+        ``analytics``: /analytics/* or /data/*, refused for a project in
+        ``apivideo_analytics_disabled`` with the 2023-09 spec's 403 "Analytics is
+        disabled" example (docs/vendors/apivideo.md#problem-bodies; the spec documents it
         on the plays endpoints; the emulator applies it to every analytics
         endpoint). /videos and /live-streams are not analytics.
         """
@@ -450,9 +453,9 @@ class _Handlers:
     # ------------------------------------------------------------------ lists
 
     def _videos(self, request: web.Request, project: Project) -> dict[str, Any]:
-        """[OAS-2025-01] LIST-videos -> videos-list-response.
+        """The 2025-01 spec's LIST-videos -> videos-list-response.
 
-        Filters ([OAS-2025-01] parameters): title "return any videos that
+        Filters (docs/vendors/apivideo.md#videos): title "return any videos that
         contain the same term as part of their titles" (substring, case
         sensitive - docs silent on case); tags[] "Only videos that have all
         the tags you list"; metadata[key]=value, every pair; description
@@ -480,7 +483,9 @@ class _Handlers:
         return _paged(request, paging, records)
 
     def _live_streams(self, request: web.Request, project: Project) -> dict[str, Any]:
-        """[OAS-2025-01] LIST-live-streams -> live-stream-list-response.
+        """The 2025-01 spec's LIST-live-streams -> live-stream-list-response.
+
+        docs/vendors/apivideo.md#live-streams.
 
         streamKey: exact; name: "by their name or a part of their name"
         (substring, case sensitive - docs silent on case).
@@ -498,7 +503,9 @@ class _Handlers:
     # ------------------------------------------------------------------ raw statistics
 
     def _sessions(self, request: web.Request, project: Project, *, live: bool) -> dict[str, Any]:
-        """[OAS-2023-09] GET /analytics/videos/{videoId} and /analytics/live-streams/{liveStreamId}.
+        """GET /analytics/videos/{videoId} and /analytics/live-streams/{liveStreamId}.
+
+        The 2023-09 spec (docs/vendors/apivideo.md#raw-statistics).
 
         The media's sessions whose ``loadedAt`` UTC day lies in ``period``, by
         loadedAt (docs silent on order). An unknown id (or one of the other
@@ -524,10 +531,10 @@ class _Handlers:
         return {"data": rows, "pagination": _pagination(request, paging, total, len(rows))}
 
     def _events(self, request: web.Request, project: Project) -> dict[str, Any]:
-        """[OAS-2023-09] GET /analytics/sessions/{sessionId}/events: the events in order.
+        """GET /analytics/sessions/{sessionId}/events (2023-09 spec): the events in order.
 
-        An unknown session (or one not loaded yet) is the spec's 404 example,
-        which names ``videoId`` (kept as written, although the parameter is
+        docs/vendors/apivideo.md#session-events: an unknown session (or one not loaded yet) is the
+        spec's 404 example, which names ``videoId`` (kept as written, although the parameter is
         sessionId).
         """
         found = project.find_session(request.match_info["sessionId"], self.horizon)
@@ -540,7 +547,9 @@ class _Handlers:
     # ------------------------------------------------------------------ plays
 
     def _plays(self, request: web.Request, project: Project, *, live: bool) -> dict[str, Any]:
-        """[OAS-2023-09]/[OAS-2024-07] GET /analytics/{videos,live-streams}/plays.
+        """GET /analytics/{videos,live-streams}/plays (the 2023-09 and 2024-07 specs).
+
+        docs/vendors/apivideo.md#plays.
 
         A filter naming no video (live stream) of the project is the "Invalid
         videoId" / "Invalid liveStreamId" example ("This value must refer to an
@@ -562,7 +571,10 @@ class _Handlers:
     # ------------------------------------------------------------------ /data/*
 
     def _metrics(self, request: web.Request, project: Project) -> dict[str, Any]:
-        """[OAS-2025-01] GET_aggregated-metrics -> analytics-aggregated-metrics-response."""
+        """The 2025-01 spec's GET_aggregated-metrics -> analytics-aggregated-metrics-response.
+
+        docs/vendors/apivideo.md#metrics.
+        """
         now = _now_ms(self.horizon)
         metric, aggregation = request.match_info["metric"], request.match_info["aggregation"]
         dq = parse_metrics(metric, aggregation, request.query, now)
@@ -575,7 +587,10 @@ class _Handlers:
         return {"context": context, "data": value}
 
     def _buckets(self, request: web.Request, project: Project) -> dict[str, Any]:
-        """[OAS-2025-01] GET_metrics-breakdown -> analytics-metrics-breakdown-response."""
+        """The 2025-01 spec's GET_metrics-breakdown -> analytics-metrics-breakdown-response.
+
+        docs/vendors/apivideo.md#metrics.
+        """
         now = _now_ms(self.horizon)
         metric, breakdown = request.match_info["metric"], request.match_info["breakdown"]
         q = request.query
@@ -586,7 +601,10 @@ class _Handlers:
         return {"context": context, **_paged(request, paging, rows)}
 
     def _timeseries(self, request: web.Request, project: Project) -> dict[str, Any]:
-        """[OAS-2025-01] GET_metrics-over-time -> analytics-metrics-over-time-response."""
+        """The 2025-01 spec's GET_metrics-over-time -> analytics-metrics-over-time-response.
+
+        docs/vendors/apivideo.md#timeseries.
+        """
         now = _now_ms(self.horizon)
         q = request.query
         dq = parse_timeseries(request.match_info["metric"], q, now)
@@ -603,7 +621,8 @@ class _Handlers:
 def _sorted(records: list[dict[str, Any]], sort_by: str, descending: bool) -> list[dict[str, Any]]:
     """Records by ``sort_by`` (ATOM dates sort as text: all UTC, same width), stable.
 
-    Ties keep creation order. [OAS-2025-01] live-stream sortOrder: "Ascending
+    Ties keep creation order. The 2025-01 spec's live-stream sortOrder
+    (docs/vendors/apivideo.md#live-streams): "Ascending
     for date and time means that earlier values precede later ones ... For
     title, it is 0-9 and A-Z ascending" (plain code-point order here).
     """

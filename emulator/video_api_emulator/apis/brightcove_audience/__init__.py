@@ -1,14 +1,11 @@
 """Brightcove Audience API v1: ``view_events`` and ``leads`` for Video Cloud accounts.
 
-Sources, cited in comments as:
-- [OV]  shared/reference/api-docs/brightcove-audience.txt (the Audience
-        overview; THE truth where sources disagree), with its section names,
-        e.g. [OV "Paging results"]
-- [OAS] shared/reference/brightcove-audience-openapi.yaml
-- [FND] shared/reference/FINDINGS.md section 2
+Sources: docs/vendors/brightcove-audience.md, the facts this package relies on (from the Audience
+overview, THE truth where sources disagree, and the Audience OpenAPI), each with its public URL.
+Comments cite its sections, e.g. docs/vendors/brightcove-audience.md#paging.
 
-Real base URL https://audience.api.brightcove.com/v1 [OV "Base URL"]; the
-emulator serves it under ``{emulator}/audience/v1``.
+Real base URL https://audience.api.brightcove.com/v1 (docs/vendors/brightcove-audience.md#base-url);
+the emulator serves it under ``{emulator}/audience/v1``.
 
 The package, from the bottom up:
 

@@ -1,6 +1,6 @@
 """Brightcove Audience datasets: pools, timelines, processing lag, the two tables.
 
-Citations ([OV], [OAS], [FND]): see the package docstring.
+Citations: sections of docs/vendors/brightcove-audience.md (see the package docstring).
 
 Data model (emulator design, not vendor behaviour): per account, row ``k`` of
 view_events is a viewing session created at ``data_start + k * span / N``;
@@ -12,8 +12,9 @@ initial horizon. tracking_id and external_id come from per-account pools (a
 visitor/lead id recurs across sessions), video/player/page_url/UTM from small
 pools too.
 
-Processing lag ([OAS] GetViewEvents: "only view events that have been
-processed will appear in the response"; config ``audience_processing_lag``,
+Processing lag (docs/vendors/brightcove-audience.md#processing-lag: GetViewEvents says
+"only view events that have been processed will appear in the response"; config
+``audience_processing_lag``,
 on by default): a row, and a row's revision, is shown only once processed,
 i.e. once ``timestamp + lag`` is strictly before the horizon, with a per-row
 lag drawn from the seed (see ``processing_lag_ms``). So a later request can
@@ -59,8 +60,8 @@ from ...data import (
 
 # ----------------------------------------------------------------------------- fields
 
-# View event fields in rendering order. [OV] sample items list keys
-# alphabetically, so the emulator does too.
+# View event fields in rendering order. The overview's sample items list keys
+# alphabetically (docs/vendors/brightcove-audience.md#envelope), so the emulator does too.
 VIEW_EVENT_FIELDS: tuple[str, ...] = (
     "created_at",
     "event_1",
@@ -88,9 +89,9 @@ VIEW_EVENT_FIELDS: tuple[str, ...] = (
 # The view-event UTM fields (they come from the page_url, see _ViewEventsView.column).
 UTM_FIELDS = frozenset({"utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content"})
 
-# Lead fields in rendering order: alphabetical, like the keys of the [OV]
-# leads sample (the [OAS] example uses another order; JSON key order carries
-# no meaning, so the overview's is followed).
+# Lead fields in rendering order: alphabetical, like the keys of the overview's
+# leads sample (the OpenAPI example uses another order; JSON key order carries
+# no meaning, so the overview's is followed; docs/vendors/brightcove-audience.md#envelope).
 LEAD_FIELDS: tuple[str, ...] = (
     "business_phone",
     "company_name",
@@ -218,8 +219,8 @@ def build_pools(seed: int, account: str) -> AccountPools:
     video_ids: list[str] = []
     names: list[str] = []
     while len(video_ids) < _N_VIDEOS:
-        # Real ids look like 4842718056001 / 6038250741001 ([OV], [OAS] samples):
-        # 13 digits ending in 001.
+        # Real ids look like 4842718056001 / 6038250741001 (overview and OpenAPI
+        # samples, docs/vendors/brightcove-audience.md#sample-values): 13 digits ending in 001.
         vid = f"63{rng.randrange(10**8):08d}001"
         name = f"{rng.choice(_ADJECTIVES)} {rng.choice(_NOUNS)}{rng.choice(_SUFFIXES)}"
         if vid not in video_ids and name not in names:
@@ -228,7 +229,8 @@ def build_pools(seed: int, account: str) -> AccountPools:
     durations = np.array([rng.randint(20, _MAX_DURATION) for _ in video_ids], dtype=np.int64)
     players: list[str] = []
     while len(players) < _N_PLAYERS:
-        # Player ids look like "V1s6NOwRx" / "BkgFuzyhg" ([OV] sample).
+        # Player ids look like "V1s6NOwRx" / "BkgFuzyhg" (overview sample,
+        # docs/vendors/brightcove-audience.md#sample-values).
         pid = rng.choice(_ID_CHARS[:52]) + "".join(rng.choice(_ID_CHARS) for _ in range(8))
         if pid not in players:
             players.append(pid)
@@ -247,8 +249,9 @@ def build_pools(seed: int, account: str) -> AccountPools:
     for pid in players:
         for vid in video_ids:
             for combo in utm:
-                # [OAS] sample page_url: https://players.brightcove.net/{account}/
-                # {player_id}_default/index.html?videoId={video_id}
+                # OpenAPI sample page_url (docs/vendors/brightcove-audience.md#sample-values):
+                # https://players.brightcove.net/{account}/{player_id}_default/
+                # index.html?videoId={video_id}
                 url = f"https://players.brightcove.net/{account}/{pid}_default/index.html"
                 url += f"?videoId={vid}"
                 url += "".join(f"&{k}={v}" for k, v in zip(_UTM_KEYS, combo, strict=True) if v)
@@ -290,8 +293,8 @@ def build_pools(seed: int, account: str) -> AccountPools:
 
 # ----------------------------------------------------------------------------- processing lag
 
-# [OAS] GetViewEvents: only processed view events appear; [FND] repeats it. The
-# docs give no figure for how long processing takes, so this spread is the
+# docs/vendors/brightcove-audience.md#processing-lag: only processed view events appear
+# (GetViewEvents). The docs give no figure for how long processing takes, so this spread is the
 # EMULATOR'S CHOICE (a realistic analytics pipeline): most rows are processed
 # 1-10 minutes after their timestamp (uniform), LAG_TAIL_SHARE of them take
 # 10 minutes to LAG_MAX_MS (log-uniform, so the tail thins out towards hours).
@@ -477,8 +480,9 @@ class _ViewEventsView:
 
     @cached_property
     def updated(self) -> np.ndarray:
-        # Unrevised rows have updated_at == created_at, as in the [OV] sample's
-        # first item; the second sample item shows a later updated_at.
+        # Unrevised rows have updated_at == created_at, as in the overview sample's
+        # first item; the second sample item shows a later updated_at
+        # (docs/vendors/brightcove-audience.md#view-events).
         return np.where(self.revised, self.created + self.t.revise_after_ms, self.created)
 
     @cached_property
@@ -501,7 +505,8 @@ class _ViewEventsView:
         """(time_watched, watched); both grow when a revision becomes visible.
 
         watched is "Percent watched" and time_watched "Seconds of the video
-        watched" ([OV] field table): seconds never exceed the video's duration
+        watched" (the overview's field table, docs/vendors/brightcove-audience.md#view-events):
+        seconds never exceed the video's duration
         and the percentage is derived from them.
         """
         duration = self.t.pools.durations[self.video]
@@ -553,8 +558,9 @@ class _ViewEventsView:
         if field == "watched":
             return Column("int", self.watch[1])
         if field in UTM_FIELDS:
-            # UTM fields are "found in the page_url" ([OAS] Sort/Fields enum
-            # descriptions), so they are present exactly when page_url has them.
+            # UTM fields are "found in the page_url" (the OpenAPI's Sort/Fields enum
+            # descriptions, docs/vendors/brightcove-audience.md#view-events), so they are present
+            # exactly when page_url has them.
             pool = tuple(combo[_UTM_KEYS.index(field)] for combo in pools.utm)
             present = np.array([bool(v) for v in pool])[self.utm]
             return Column("pooled", self.utm, present=present, pool=pool)
@@ -575,10 +581,11 @@ class _ViewEventsView:
         raise KeyError(field)
 
     def render(self) -> tuple[str, np.ndarray]:
-        """Render the rows as JSON objects (keys in alphabetical order, like [OV] samples).
+        """Render the rows as JSON objects (keys in alphabetical order, like the samples).
 
         Absent optional fields are omitted, not null: docs are silent, and the
-        [OV] sample items simply lack the fields they don't have.
+        overview's sample items simply lack the fields they don't have
+        (docs/vendors/brightcove-audience.md#envelope).
         """
         g = _global_fragments()
         pools = self.t.pools
@@ -705,8 +712,9 @@ class _LeadsView:
         if field == "last_name":
             return Column("pooled", self.last, pool=_LAST)
         if field == "company_name":
-            # Docs silent on absent values; [OV] sample leads lack company_name
-            # while the [OAS] sample has it - so some leads omit it.
+            # Docs silent on absent values; the overview's sample leads lack company_name while the
+            # OpenAPI sample has it (docs/vendors/brightcove-audience.md#leads) - so some leads omit
+            # it.
             names = tuple(c[0] for c in _COMPANIES)
             present = self._present("company", 0.85)
             return Column("pooled", self.company, present=present, pool=names)
@@ -720,8 +728,8 @@ class _LeadsView:
             ]  # fmt: skip
             return Column("str", np.array(emails, dtype=object))
         if field == "business_phone":
-            # [OAS] sample: "business_phone": "" - the key is present and empty
-            # when the lead gave no phone number.
+            # OpenAPI sample: "business_phone": "" (docs/vendors/brightcove-audience.md#leads) - the
+            # key is present and empty when the lead gave no phone number.
             has = self._present("phone", 0.6).tolist()
             digits = self.h.pick("phone", 10_000).tolist()
             phones = [f"+1 617-555-{d:04d}" if p else "" for d, p in zip(digits, has, strict=True)]
@@ -739,8 +747,8 @@ class _LeadsView:
                 pool=_INDUSTRIES,
             )  # fmt: skip
         if field == "external_id":
-            # [OAS] sample leads carry external_id (a GUID); [FND]: it is in the
-            # fields enum but not the schema - present on some leads.
+            # The OpenAPI's sample leads carry external_id (a GUID); it is in the fields enum but
+            # not the schema (docs/vendors/brightcove-audience.md#leads) - present on some leads.
             present = self._present("external", 0.5)
             idx = self.h.pick("external", _N_EXTERNAL)
             return Column("pooled", idx, present=present, pool=pools.external_ids)

@@ -1,6 +1,6 @@
 """Brightcove Audience query parameters: what each stream accepts, and their parsing.
 
-Citations ([OV], [OAS], [FND]): see the package docstring.
+Citations: sections of docs/vendors/brightcove-audience.md (see the package docstring).
 """
 
 from __future__ import annotations
@@ -14,13 +14,13 @@ from .data import LEAD_FIELDS, UTM_FIELDS, VIEW_EVENT_FIELDS
 
 # ----------------------------------------------------------------------------- doc tables
 
-# [OV "Paging results"]: "default: 25; maximum: 100". [OAS] says maximum 200;
-# the overview is the truth, so 101..200 are rejected.
+# docs/vendors/brightcove-audience.md#paging: "default: 25; maximum: 100". The OpenAPI says
+# maximum 200; the overview is the truth, so 101..200 are rejected.
 LIMIT_DEFAULT, LIMIT_MAX = 25, 100
 
-# [OV "Fields for filtering and selection"] (view events table): the fields for
-# where and for fields. The table spells is_synced ([OAS] EventResult says
-# is_synched; [FND] marks it UNCERTAIN; the overview wins).
+# docs/vendors/brightcove-audience.md#fields (view events table): the fields for where and for
+# fields. The table spells is_synced (the OpenAPI's EventResult says is_synched;
+# an open question, docs/vendors/brightcove-audience.md#is-synced; the overview wins).
 _VE_OV_TABLE = frozenset(
     {
         "video_id", "video_name", "tracking_id", "external_id", "player_id", "page_url",
@@ -28,11 +28,13 @@ _VE_OV_TABLE = frozenset(
         "event_1", "event_2", "event_3", "metric_1", "metric_2", "metric_3",
     }
 )  # fmt: skip
-# where: the [OV] table ([OAS] where description lists a subset of it).
+# where: the overview's table (the OpenAPI's where description lists a subset of
+# it; docs/vendors/brightcove-audience.md#where).
 VIEW_EVENT_WHERE = _VE_OV_TABLE
-# fields: the [OV] table plus the UTM fields of [OAS] schema "Fields".
+# fields: the overview's table plus the UTM fields of the OpenAPI schema "Fields"
+# (docs/vendors/brightcove-audience.md#fields).
 VIEW_EVENT_SELECT = _VE_OV_TABLE | UTM_FIELDS
-# sort: [OAS] schema "Sort" enum.
+# sort: the OpenAPI schema "Sort" enum (docs/vendors/brightcove-audience.md#sort).
 VIEW_EVENT_SORT = frozenset(
     {
         "video_id", "video_name", "tracking_id", "external_id", "player_id", "page_url",
@@ -40,7 +42,7 @@ VIEW_EVENT_SORT = frozenset(
     }
 ) | UTM_FIELDS  # fmt: skip
 
-# [OV "Fields for filtering and selection"] (leads table): where and fields.
+# docs/vendors/brightcove-audience.md#fields (leads table): where and fields.
 _LEAD_OV_TABLE = frozenset(
     {
         "video_id", "external_id", "player_id", "page_url", "created_at", "email_address",
@@ -48,13 +50,15 @@ _LEAD_OV_TABLE = frozenset(
     }
 )  # fmt: skip
 LEAD_WHERE = _LEAD_OV_TABLE
-# fields: the [OV] table plus video_name from [OAS] schema "FieldsLeads".
+# fields: the overview's table plus video_name from the OpenAPI schema
+# "FieldsLeads" (docs/vendors/brightcove-audience.md#fields).
 LEAD_SELECT = _LEAD_OV_TABLE | {"video_name"}
-# sort: [OAS] schema "SortLeads".
+# sort: the OpenAPI schema "SortLeads" (docs/vendors/brightcove-audience.md#sort).
 LEAD_SORT = frozenset({"video_id", "video_name", "player_id", "created_at"})
 
-# [OV "Date ranges"]: from/to apply to updated_at for view events. Leads have
-# no updated_at; docs are silent, so leads filter on created_at (they never change).
+# docs/vendors/brightcove-audience.md#date-ranges: from/to apply to updated_at for view events.
+# Leads have no updated_at; docs are silent, so leads filter on created_at (they
+# never change).
 REPLICATION_FIELD = {"view_events": "updated_at", "leads": "created_at"}
 
 
@@ -91,7 +95,8 @@ _UNIT_MS = {"d": 86_400_000, "h": 3_600_000, "m": 60_000, "s": 1_000}
 def _parse_bound(raw: str, name: str) -> tuple[str, int]:
     """Parse one from/to value into ("abs", epoch_ms) or ("rel", delta_ms).
 
-    [OV "Date ranges"] lists exactly four formats: ``now``; epoch milliseconds;
+    docs/vendors/brightcove-audience.md#date-ranges lists exactly four formats: ``now``; epoch
+    milliseconds;
     ``YYYY-MM-DD`` (UTC midnight); relative ``<n>d|h|m|s`` with optional sign.
     Anything else (including full ISO timestamps) is a 400.
     """
@@ -120,11 +125,11 @@ def _parse_bound(raw: str, name: str) -> tuple[str, int]:
 def resolve_range(raw_from: str | None, raw_to: str | None, now_ms: int) -> tuple[int | None, int]:
     """Turn raw from/to into inclusive epoch-ms bounds.
 
-    [OV "Date ranges"]: a relative value is relative to the other bound
+    docs/vendors/brightcove-audience.md#date-ranges: a relative value is relative to the other bound
     (``from=2015-01-01&to=31d``, ``from=-48h&to=now``). When both are relative
     - or the other bound is missing - the emulator resolves them against now
     (docs silent). Missing ``from`` = no lower bound, missing ``to`` = now
-    (docs silent; the [OV] samples always pass ``to=now``). Bounds are
+    (docs silent; the overview's samples always pass ``to=now``). Bounds are
     inclusive (docs silent). "now" is the emulator's horizon.
     """
     f = _parse_bound(raw_from, "from") if raw_from is not None else None
@@ -153,7 +158,7 @@ def parse_int(raw: str | None, name: str, default: int, lo: int, hi: int | None)
 
 
 def parse_where(raw: str | None, spec: StreamSpec) -> WhereClauses:
-    """Parse ``where`` per [OV "Filtering results"].
+    """Parse ``where`` per docs/vendors/brightcove-audience.md#where.
 
     Syntax ``field1==value1;field2==value2``: ';' is AND, ',' separates OR
     values of one field. (The overview's prose once writes ``video_name=test``
@@ -176,7 +181,7 @@ def parse_where(raw: str | None, spec: StreamSpec) -> WhereClauses:
 
 
 def parse_fields(raw: str | None, spec: StreamSpec) -> frozenset[str] | None:
-    """Parse ``fields`` per [OV "Selecting fields to return"] (comma list).
+    """Parse ``fields`` per docs/vendors/brightcove-audience.md#fields (comma list).
 
     An empty value is treated as absent (all fields) - docs silent.
     """
@@ -190,9 +195,12 @@ def parse_fields(raw: str | None, spec: StreamSpec) -> frozenset[str] | None:
 
 
 def parse_sort(raw: str | None, spec: StreamSpec) -> tuple[str, bool]:
-    """Parse ``sort``: one field, '-' prefix = descending ([OAS] sort parameters)."""
+    """Parse ``sort``: one field, '-' prefix = descending.
+
+    docs/vendors/brightcove-audience.md#sort.
+    """
     if raw is None or raw == "":
-        return "created_at", False  # [OAS] Sort/SortLeads: default created_at
+        return "created_at", False  # docs/vendors/brightcove-audience.md#sort: default created_at
     desc = raw.startswith("-")
     field = raw[1:] if desc else raw
     if field not in spec.sort:

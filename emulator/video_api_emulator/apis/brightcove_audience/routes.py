@@ -1,8 +1,8 @@
 """Brightcove Audience routes: the ``ApiModule``, its handlers, admission and error bodies.
 
-Citations ([OV], [OAS], [FND]): see the package docstring.
+Citations: sections of docs/vendors/brightcove-audience.md (see the package docstring).
 
-Response cache ([OV "Caching"], config ``audience_cache_seconds``): see
+Response cache (docs/vendors/brightcove-audience.md#caching, config ``audience_cache_seconds``): see
 ``BrightcoveAudience._make_handler``.
 """
 
@@ -33,17 +33,20 @@ from .params import (
 from .state import AudienceState
 
 BASE_PATH = "/audience/v1"
-_CONTENT_TYPE = "application/json; charset=utf-8"  # [OV "Caching"] sample headers
+#: The overview's sample headers (docs/vendors/brightcove-audience.md#caching).
+_CONTENT_TYPE = "application/json; charset=utf-8"
 
 # ----------------------------------------------------------------------------- errors
 
 
 def audience_error(status: int, message: str | None = None) -> web.Response:
-    """Render an Audience error: a JSON array of {error_code, message} ([OV "Error handling"]).
+    """Render an Audience error: a JSON array of ``{error_code, message}``.
+
+    The shape and the codes: docs/vendors/brightcove-audience.md#errors.
 
     Every status gets this shape, including those only faults produce. Errors
-    are never cached ([OV "Caching"] speaks of cached responses; docs are
-    silent on errors - caching them would hide recoveries), hence MISS.
+    are never cached (docs/vendors/brightcove-audience.md#caching speaks of cached responses; docs
+    are silent on errors - caching them would hide recoveries), hence MISS.
     """
     code, default_message = error_code_for(status)
     body = orjson.dumps([{"error_code": code, "message": message or default_message}])
@@ -124,7 +127,7 @@ class BrightcoveAudience:
             )
 
         async def not_found(_request: web.Request) -> web.Response:
-            # [OV "Error handling"]: 404 RESOURCE_NOT_FOUND "The URL does not
+            # docs/vendors/brightcove-audience.md#errors: 404 RESOURCE_NOT_FOUND "The URL does not
             # exist". Routing precedes authentication here (docs silent).
             return audience_error(404)
 
@@ -134,10 +137,10 @@ class BrightcoveAudience:
 
     def _make_admit(self, emu: Emulator) -> Any:
         def admit(request: web.Request) -> web.Response | None:
-            # [OV "Rate limiting"]: 50 requests/s per account and per IP. Docs
-            # are silent on ordering; like an API gateway, the limiter decides
-            # on arrival, before authentication and before the (injected)
-            # backend latency. Unknown accounts get no account bucket.
+            # docs/vendors/brightcove-audience.md#rate-limits: 50 requests/s per account and per IP.
+            # Docs are silent on ordering; like an API gateway, the limiter decides on arrival,
+            # before authentication and before the (injected) backend latency. Unknown accounts get
+            # no account bucket.
             state: AudienceState = emu.state[self.name]
             account = request.match_info["account_id"]
             keys = [f"ip:{request.remote}"]
@@ -155,8 +158,8 @@ class BrightcoveAudience:
         async def handler(request: web.Request) -> web.Response:
             state: AudienceState = emu.state[self.name]
             account = request.match_info["account_id"]
-            # [OV "Authentication"]: "Authorization: Bearer {access_token}"; the
-            # token expires after five minutes. [OV "Error handling"]: 401
+            # docs/vendors/brightcove-audience.md#authentication: "Authorization: Bearer
+            # {access_token}"; the token expires after five minutes. 401
             # UNAUTHORIZED_ERROR when "absent, has expired, or is invalid".
             auth = request.headers.get("Authorization", "")
             scheme, _, token = auth.partition(" ")
@@ -164,31 +167,30 @@ class BrightcoveAudience:
             if scheme.lower() != "bearer" or not tokens.is_valid(token.strip()):
                 return audience_error(401)
             if account not in state.accounts:
-                # Docs are silent on an account the credentials don't cover. The
-                # emulator's guess: credentials are account-scoped, so it is the
-                # [OV] 401 UNAUTHORIZED_ERROR, not a 404.
+                # Docs are silent on an account the credentials don't cover. The emulator's guess:
+                # credentials are account-scoped, so it is the 401 UNAUTHORIZED_ERROR, not a 404
+                # (docs/vendors/brightcove-audience.md#authentication).
                 return audience_error(401)
-            # [OAS] parameter "Content-Type" (header, required: true) on both
-            # GETs, described as "Content-Type: application/json". Docs are
-            # silent on the answer when it is missing or different; the closest
-            # documented one is [OV "Error handling"] 400 BAD_REQUEST_ERROR (the
+            # docs/vendors/brightcove-audience.md#content-type-header: the OpenAPI's parameter
+            # "Content-Type" (header, required: true) on both GETs, described as
+            # "Content-Type: application/json". Docs are silent on the answer
+            # when it is missing or different; the closest documented one is
+            # 400 BAD_REQUEST_ERROR (docs/vendors/brightcove-audience.md#errors; the
             # table's only code for a malformed request). Parameters such as
             # "; charset=utf-8" are accepted. Checked after authentication
             # (order undocumented), before the cache: a request the API would
             # refuse is never answered from it.
             if _media_type(request.headers.get("Content-Type")) != "application/json":
                 return audience_error(400, "The Content-Type header must be application/json")
-            # [OV "Caching"]: "API responses are cached for approximately 5
-            # minutes", and X-Cache says HIT (from the cache) or MISS. The
-            # emulator caches each successful answer for audience_cache_seconds
-            # (default 300) of emulator time - the horizon, which does not move
-            # with the wall clock, only with /_emulator/advance - keyed on the
-            # request's path and raw query string. Docs are silent on the key:
-            # it ignores the token (a shared cache in front of the API, checked
-            # after authentication so it never answers an unauthorised caller),
-            # and on what is cached: only 200s are; errors and injected faults
-            # never are (a truncate/malformed fault spoils the copy it sends,
-            # not the answer the API cached).
+            # docs/vendors/brightcove-audience.md#caching: "API responses are cached for
+            # approximately 5 minutes", and X-Cache says HIT (from the cache) or MISS. The emulator
+            # caches each successful answer for audience_cache_seconds (default 300) of emulator
+            # time - the horizon, which does not move with the wall clock, only with
+            # /_emulator/advance - keyed on the request's path and raw query string. Docs are silent
+            # on the key: it ignores the token (a shared cache in front of the API, checked after
+            # authentication so it never answers an unauthorised caller), and on what is cached:
+            # only 200s are; errors and injected faults never are (a truncate/malformed fault spoils
+            # the copy it sends, not the answer the API cached).
             cache_key = request.raw_path
             cached = state.responses.get(cache_key, emu.horizon_ms)
             if cached is not None:
@@ -213,7 +215,7 @@ class BrightcoveAudience:
         """Answer one query: the response body of a 200."""
         # Unknown query parameters are ignored (docs silent).
         limit = parse_int(q.get("limit"), "limit", LIMIT_DEFAULT, 1, LIMIT_MAX)
-        # [OV "Paging results"]: offset = items to skip, default 0.
+        # docs/vendors/brightcove-audience.md#paging: offset = items to skip, default 0.
         offset = parse_int(q.get("offset"), "offset", 0, 0, None)
         sort = parse_sort(q.get("sort"), spec)
         fields = parse_fields(q.get("fields"), spec)
@@ -229,10 +231,11 @@ class BrightcoveAudience:
             table = state.table(account, spec.name)
             page = ks[offset : offset + limit]
             rows = orjson.dumps(table.items(page, emu.horizon_ms, fields))[1:-1]
-        # [OV "Paging results"] / sample responses: {"count", "limit", "offset",
-        # "result"}; count is the total number of matching items. An offset at
-        # or past count answers 200 with an empty result and the true count:
-        # docs are silent on rows past the end (no error code fits it).
+        # docs/vendors/brightcove-audience.md#paging and
+        # docs/vendors/brightcove-audience.md#envelope: {"count", "limit", "offset", "result"};
+        # count is the total number of matching items. An offset at or past count answers 200 with
+        # an empty result and the true count: docs are silent on rows past the end (no error code
+        # fits it).
         head = f'{{"count":{len(ks)},"limit":{limit},"offset":{offset},"result":['
         return head.encode() + rows + b"]}"
 
@@ -243,5 +246,8 @@ def _media_type(header: str | None) -> str:
 
 
 def _ok(body: bytes, cache: str) -> web.Response:
-    """A 200 with the [OV "Caching"] sample's headers (Content-Type, X-Cache)."""
+    """A 200 with the overview's sample headers, Content-Type and X-Cache.
+
+    docs/vendors/brightcove-audience.md#caching.
+    """
     return web.Response(body=body, headers={"Content-Type": _CONTENT_TYPE, "X-Cache": cache})

@@ -1,6 +1,6 @@
 """Brightcove Audience per-reset state: the tables, query caches and response cache.
 
-Citations ([OV], [OAS], [FND]): see the package docstring.
+Citations: sections of docs/vendors/brightcove-audience.md (see the package docstring).
 """
 
 from __future__ import annotations
@@ -37,7 +37,8 @@ class AudienceState:
         self.cache = LRU(maxsize=32)
         # Rendered blocks of BLOCK_ROWS consecutive result rows per query shape.
         self.blocks = LRU(maxsize=64)
-        # [OV "Caching"]: the API's own response cache (what clients can observe).
+        # docs/vendors/brightcove-audience.md#caching: the API's own response cache (what clients
+        # can observe).
         self.responses = ResponseCache(int(round(cfg["audience_cache_seconds"] * 1000)))
 
     def table(

@@ -1,14 +1,12 @@
 """Brightcove Interactivity reporting API v2: the engagement reports, asynchronous.
 
-Sources, cited in comments as:
-- [DOC]    shared/reference/api-docs/brightcove-interactivity-reporting.txt
-           ("Accessing Reporting Endpoints"), with its section names, e.g.
-           [DOC "Important details: limits"]
-- [FND §1] shared/reference/FINDINGS.md section 1, with its headings, e.g.
-           [FND §1 "Auth"]
+Sources: docs/vendors/brightcove-interactivity.md, the facts this package relies on
+(Brightcove's "Accessing Reporting Endpoints", its HapYak-era version and the
+Studio reports reference), each with its public URL. Comments cite its
+sections, e.g. docs/vendors/brightcove-interactivity.md#limits.
 
 Real base URL https://interactivity-reporting.api.brightcove.com/api/reports/v2/
-[DOC "Base URL"]; the emulator serves it under
+docs/vendors/brightcove-interactivity.md#base-url; the emulator serves it under
 ``{emulator}/interactivity-reporting/api/reports/v2``.
 
 The doc is short: no column names, no JSON shape, no error bodies, no status

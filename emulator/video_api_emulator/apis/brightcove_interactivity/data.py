@@ -1,45 +1,44 @@
 """Brightcove Interactivity report data: deterministic rows per (seed, account, report).
 
-Citations ([DOC], [FND §1]): see the package docstring.
+Citations: sections of docs/vendors/brightcove-interactivity.md (see the package docstring).
 
-Why this shape: a report may hold millions of rows ([DOC "Important details:
-limits"] caps a body at 500,000 and a window at six months), and the emulator
-must stream them without holding them. So nothing per row is stored: every
-row is a pure function of ``(seed, account, report, day, index in the day)``,
-computed with the shared counter-based hash (``video_api_emulator.data``) over
-whole numpy index arrays, one chunk of rows at a time.
+Why this shape: a report may hold millions of rows (docs/vendors/brightcove-interactivity.md#limits
+caps a body at 500,000 and a window at six months), and the emulator must stream them without
+holding them. So nothing per row is stored: every row is a pure function of ``(seed, account,
+report, day, index in the day)``, computed with the shared counter-based hash
+(``video_api_emulator.data``) over whole numpy index arrays, one chunk of rows at a time.
 
-Columns: [FND §1 "Column names / JSON shape: NOT FOUND"] - the raw column names
-are not public, so the emulator names them after the Studio UI labels FND
-lists (snake_case), in the UI's order. Three stream reports and the project
+Columns (docs/vendors/brightcove-interactivity.md#columns): the raw column names are not public, so
+the emulator names them after the Studio UI labels (snake_case), in the UI's
+order. Three stream reports and the project
 summary also carry an undeclared ``player_id`` column last: the emulator's
 choice, so that clients are tested against a column their schema doesn't know
-(FND advises discovering columns from the header or the JSON keys).
+(a client should discover columns from the header or the JSON keys).
 
 Data model (the emulator's design; the doc gives no volumes):
 
 - Data exists from the UTC day of ``data_start`` up to the horizon (the
   emulator's "now"); nothing at or after the horizon instant.
-- Event reports (``*_stream_raw``, ``*_detail``; [DOC "Report endpoints"]: "One
-  row per Action" / "One row per poll submit event" / "One row per Sign In
-  submit event"): ``interactivity_rows_per_day`` rows per (report, account,
-  day), varied per day within [50%, 150%] (at least 1), spread over the day in
-  time order; on the horizon's day only the rows before the horizon. About 2%
-  of rows are an exact copy of the row before them (same timestamp too): real
-  event pipelines deliver duplicate events, and a tap must not collapse them.
+- Event reports (``*_stream_raw``, ``*_detail``;
+  docs/vendors/brightcove-interactivity.md#report-names: "One row per Action" / "One row per poll
+  submit event" / "One row per Sign In submit event"): ``interactivity_rows_per_day`` rows per
+  (report, account, day), varied per day within [50%, 150%] (at least 1), spread over the day in
+  time order; on the horizon's day only the rows before the horizon. About 2% of rows are an exact
+  copy of the row before them (same timestamp too): real event pipelines deliver duplicate events,
+  and a tap must not collapse them.
 - Summary reports ("One row per Project/User/Experience..."):
   ``interactivity_entities`` entities per account; each has deterministic
   counts per day, and a report over [start, end] sums the days of the window
   (the horizon's day pro rata of its elapsed part), so different windows give
   different, consistent numbers. One row per entity with activity in the window.
 - Optional values are empty cells (CSV ``""``, JSON ``null``): an unknown user
-  ([DOC "Report endpoints"]: "with User ID if known"), the rating columns of
-  non-rating actions, the annotation of player actions.
+  (docs/vendors/brightcove-interactivity.md#report-names: "with User ID if known"), the rating
+  columns of non-rating actions, the annotation of player actions.
 
-Value formats: date-times as in the Studio screenshot ([FND §1 "Column names /
-JSON shape"]: ``2022-07-28 15:39:22.000000``, UTC, no zone); durations
-``hh:mm:ss`` (FND: "Total View Time (hh:mm:ss)"); project and annotation ids 24
-hex digits, play sessions 8 (FND: "Example ID formats").
+Value formats (docs/vendors/brightcove-interactivity.md#value-formats): date-times as in the Studio
+screenshot (``2022-07-28 15:39:22.000000``, UTC, no zone); durations
+``hh:mm:ss`` (Studio's "Total View Time (hh:mm:ss)"); project and annotation ids
+24 hex digits, play sessions 8 (the screenshots' id formats).
 """
 
 from __future__ import annotations
@@ -151,10 +150,10 @@ _NOUNS = _vocab(
     "Training Basics", "Launch Event", "Zürich Nights", "Onboarding Guide",
 )  # fmt: skip
 _EXPERIENCE_KINDS = _vocab("Hub", "Playlist", "Campaign", "Academy", "Showcase")
-# [FND §1 "Column names / JSON shape"]: the tracking-event doc's action vocabulary
+# docs/vendors/brightcove-interactivity.md#columns: the tracking-event doc's action vocabulary
 # (player, quiz and link actions; "Progress" is excluded from the stream reports,
-# [DOC "Report endpoints"]). "Rating" is the emulator's name for the action
-# behind the Rating / Rating Value columns (the doc names none).
+# docs/vendors/brightcove-interactivity.md#report-names). "Rating" is the emulator's name for the
+# action behind the Rating / Rating Value columns (the doc names none).
 _ACTIONS = _vocab(
     "Load", "Play", "Pause", "Seek", "Volume", "Fullscreen", "End - Complete", "End - Over",
     "End - Under", "Answer", "Submit", "Prev", "Next", "Skipped", "Click", "External Click",
@@ -169,11 +168,12 @@ _RATING = int(np.flatnonzero(_ACTIONS == "Rating")[0])
 _ANNOTATION_ACTION = np.isin(
     _ACTIONS, ["Answer", "Submit", "Prev", "Next", "Skipped", "Click", "External Click", "Rating"]
 )
-# [FND §1]: "Rating, Rating Value (1/3/5)"; the labels are the emulator's choice.
+# docs/vendors/brightcove-interactivity.md#columns: "Rating, Rating Value (1/3/5)"; the labels are
+# the emulator's choice.
 _RATINGS = _vocab("Thumbs down", "Neutral", "Thumbs up")
 _RATING_VALUES = np.array([1, 3, 5], dtype=np.int64)
-# Details: commas, quotes, a newline and non-ASCII text, to exercise CSV quoting
-# (FND: Details such as "Project: ...", "Text: ...").
+# Details: commas, quotes, a newline and non-ASCII text, to exercise CSV quoting (Studio's Details
+# such as "Project: ...", "Text: ...", docs/vendors/brightcove-interactivity.md#columns).
 _DETAILS = _vocab(
     "Text: Yes, I agree", 'Text: "Great video!"', "Text: line one\nline two",
     "Chapter: Getting started", "Link: https://www.example.com/offer?src=video,partner",
@@ -181,8 +181,9 @@ _DETAILS = _vocab(
     "Seek: 00:01:10 to 00:02:05", "Text: Ça marche, merci", "Button: Learn more",
     "Image: hero.png",
 )  # fmt: skip
-# Poll templates (prompt, poll type, responses). FND names "MultipleChoice" as a
-# poll type; the others and every text are the emulator's choice.
+# Poll templates (prompt, poll type, responses). Studio names "MultipleChoice" as a poll type
+# (docs/vendors/brightcove-interactivity.md#columns); the others and every text are the
+# emulator's choice.
 _POLLS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("Did this video answer your question?", "TrueFalse", ("True", "False")),
     ("Which topic next?", "MultipleChoice", ("Pricing", "Set-up, step by step", "Integrations")),
@@ -224,7 +225,10 @@ _EVENT_NAMES = (
 
 
 def _hms(seconds: np.ndarray) -> list[str]:
-    """Durations as ``hh:mm:ss`` (hours not wrapped), FND's "Total View Time (hh:mm:ss)"."""
+    """Durations as ``hh:mm:ss`` (hours not wrapped), Studio's "Total View Time (hh:mm:ss)".
+
+    docs/vendors/brightcove-interactivity.md#value-formats.
+    """
     return [f"{s // 3600:02d}:{s % 3600 // 60:02d}:{s % 60:02d}" for s in seconds.tolist()]
 
 
@@ -303,7 +307,10 @@ class Entities:
 
     @_per_distinct
     def hex_ids(self, kind: str, idx: np.ndarray) -> np.ndarray:
-        """24-hex-digit ids (FND: project and annotation ids)."""
+        """24-hex-digit ids: project and annotation ids.
+
+        docs/vendors/brightcove-interactivity.md#value-formats.
+        """
         h = self.hashes(kind, idx)
         return block_strings(hcat(hex_block(h("id_a"), 16), hex_block(h("id_b"), 8)))
 
@@ -333,7 +340,9 @@ class Entities:
     # -- users, experiences
     @_per_distinct
     def users(self, idx: np.ndarray) -> np.ndarray:
-        """User ids: FND "random per-user ID ... or the ID passed through the Viewer API".
+        """User ids: "random per-user ID ... or the ID passed through the Viewer API".
+
+        Studio's user summary (docs/vendors/brightcove-interactivity.md#columns).
 
         Three in four are random (UUID-shaped, the emulator's choice), the rest
         a customer id as a site would pass one.
@@ -374,8 +383,8 @@ class Entities:
     def widget_project(self, kind: str, idx: np.ndarray, slot: np.ndarray) -> np.ndarray:
         """The project index in a widget's ``slot``; slot 2 repeats slot 0.
 
-        [DOC "Report endpoints"]: the Project IDs list "is not de-duped"; every
-        widget listing three or more projects repeats its first one ([a, b, a]).
+        docs/vendors/brightcove-interactivity.md#report-names: the Project IDs list "is not
+        de-duped"; every widget listing three or more projects repeats its first one ([a, b, a]).
         """
         slot = np.where(slot == 2, 0, slot)
         ks = idx.astype(np.uint64) * np.uint64(8) + slot.astype(np.uint64)
@@ -540,8 +549,8 @@ class EventReport:
     # -- per-report columns
 
     def _user_column(self, h: RowHashes) -> list[Any]:
-        # [DOC "Report endpoints"]: "with User ID if known": 15% unknown (the
-        # emulator's choice), rendered as an empty cell.
+        # docs/vendors/brightcove-interactivity.md#report-names: "with User ID if known": 15%
+        # unknown (the emulator's choice), rendered as an empty cell.
         return _optional(self.ents.users(h.pick("user", self.ents.n)), h.unit("user?") >= 0.15)
 
     def _action_columns(self, h: RowHashes, duration: np.ndarray, title: np.ndarray) -> dict:
@@ -556,7 +565,10 @@ class EventReport:
                 "details": details.tolist(), "_action": action}  # fmt: skip
 
     def _activity(self, days: np.ndarray, src: np.ndarray, h: RowHashes) -> dict[str, list[Any]]:
-        """user_stream_raw / project_stream_raw: one row per action ([DOC "Report endpoints"])."""
+        """user_stream_raw / project_stream_raw: one row per action.
+
+        docs/vendors/brightcove-interactivity.md#report-names.
+        """
         ents = self.ents
         project = h.pick("project", ents.n)
         title = ents.project_titles(project)
@@ -580,7 +592,8 @@ class EventReport:
     def _experience(self, days: np.ndarray, src: np.ndarray, h: RowHashes) -> dict[str, list[Any]]:
         """experience_stream_raw: actions grouped in sessions of about five consecutive rows."""
         ents = self.ents
-        # Session ids: 8 hex digits like FND's play sessions (the emulator's choice).
+        # Session ids: 8 hex digits like the screenshots' play sessions
+        # (docs/vendors/brightcove-interactivity.md#value-formats; the emulator's choice).
         session = mix64(_rids(days, src // 5) ^ np.uint64(self.key))
         experience = (unit_float(mix64(session)) * ents.n).astype(np.int64)
         project = h.pick("project", ents.n)
@@ -596,7 +609,10 @@ class EventReport:
         return cols
 
     def _poll(self, days: np.ndarray, src: np.ndarray, h: RowHashes) -> dict[str, list[Any]]:
-        """poll_widget_detail: "One row per poll submit event" ([DOC "Report endpoints"])."""
+        """poll_widget_detail: "One row per poll submit event".
+
+        docs/vendors/brightcove-interactivity.md#report-names.
+        """
         ents = self.ents
         widget = h.pick("widget", ents.n)
         template = ents.poll_templates(widget)
@@ -615,7 +631,10 @@ class EventReport:
         }
 
     def _signin(self, days: np.ndarray, src: np.ndarray, h: RowHashes) -> dict[str, list[Any]]:
-        """signin_widget_detail: sign-in submits, auto sign-ins included ([DOC])."""
+        """signin_widget_detail: sign-in submits, auto sign-ins included.
+
+        docs/vendors/brightcove-interactivity.md#report-names.
+        """
         ents = self.ents
         widget = h.pick("widget", ents.n)
         title, text = ents.signin_texts(widget)
@@ -634,8 +653,8 @@ class EventReport:
             "username": (_FIRST_ASCII[first] + num).tolist(),
             # The custom field is optional on the form (the emulator's choice: 40% fill it).
             "custom_field": _optional(custom, h.unit("custom?") < 0.4),
-            # [DOC "Report endpoints"]: "Includes events where the user was
-            # silently signed-in (auto)"; a third are (the emulator's choice).
+            # docs/vendors/brightcove-interactivity.md#report-names: "Includes events where the user
+            # was silently signed-in (auto)"; a third are (the emulator's choice).
             "auto_sign_in": (h.unit("auto") < 1 / 3).tolist(),
         }
 
@@ -721,10 +740,13 @@ class SummaryReport:
     # -- one method per report, named after it
 
     def _project_engagement_summary_raw(self, ents: np.ndarray, window: Window) -> _Block:
-        """One row per project ([DOC "Report endpoints"]); FND's UI columns, derived per day.
+        """One row per project, with the Studio UI's columns, derived per day.
+
+        docs/vendors/brightcove-interactivity.md#report-names,
+        docs/vendors/brightcove-interactivity.md#columns.
 
         Loads >= plays >= plays with interactions, audience <= loads, active
-        audience <= audience; rates are ratios (FND: "Play Rate (plays ÷
+        audience <= audience; rates are ratios (Studio: "Play Rate (plays ÷
         loads)", "Interaction Rate (plays with interaction ÷ plays)").
         """
         m, s = self._matrix(ents, window), (lambda x: self._scaled(x, window))
@@ -774,7 +796,10 @@ class SummaryReport:
         return _Block(int(keep.sum()), build)
 
     def _user_engagement_summary_raw(self, ents: np.ndarray, window: Window) -> _Block:
-        """One row per user: FND's "Time Watched, Last Session (UTC), ... Sessions (loads)"."""
+        """One row per user: Studio's "Time Watched, Last Session (UTC), ... Sessions (loads)".
+
+        docs/vendors/brightcove-interactivity.md#columns.
+        """
         m, s = self._matrix(ents, window), (lambda x: self._scaled(x, window))
         active = m.unit("active") < 0.35
         sessions = s(active * (1 + m.pick("a", 3)))
@@ -814,7 +839,10 @@ class SummaryReport:
         return _Block(int(keep.sum()), build)
 
     def _experience_engagement_summary_raw(self, ents: np.ndarray, window: Window) -> _Block:
-        """One row per experience: FND's "Play Rate, Loads, Plays, ..., % viewed"."""
+        """One row per experience: Studio's "Play Rate, Loads, Plays, ..., % viewed".
+
+        docs/vendors/brightcove-interactivity.md#columns.
+        """
         m, s = self._matrix(ents, window), (lambda x: self._scaled(x, window))
         duration = self.ents.experience_durations(ents)[:, None]
         active = m.unit("active") < 0.6
@@ -847,7 +875,10 @@ class SummaryReport:
         return _Block(int(keep.sum()), build)
 
     def _poll_widget_summary(self, ents: np.ndarray, window: Window) -> _Block:
-        """One row per poll widget x response value, with its count ([DOC "Report endpoints"])."""
+        """One row per poll widget x response value, with its count.
+
+        docs/vendors/brightcove-interactivity.md#report-names.
+        """
         template = self.ents.poll_templates(ents)
         # (widget, response) pairs as entity ids widget*8 + response.
         pairs = (ents[:, None] * 8 + np.arange(_MAX_RESPONSES)[None, :]).ravel()
@@ -875,7 +906,10 @@ class SummaryReport:
         return _Block(int(keep.sum()), build)
 
     def _signin_widget_summary(self, ents: np.ndarray, window: Window) -> _Block:
-        """One row per sign-in widget with its sign-in counts ([DOC "Report endpoints"])."""
+        """One row per sign-in widget with its sign-in counts.
+
+        docs/vendors/brightcove-interactivity.md#report-names.
+        """
         m, s = self._matrix(ents, window), (lambda x: self._scaled(x, window))
         active = m.unit("active") < 0.5
         manual = s(active * m.pick("a", 6)).sum(axis=1)
@@ -897,7 +931,10 @@ class SummaryReport:
         return _Block(int(keep.sum()), build)
 
     def _chapter_summary(self, ents: np.ndarray, window: Window) -> _Block:
-        """One row per chapter annotation: FND's "Project, ID, Chapter Title, ... Clicks"."""
+        """One row per chapter annotation: Studio's "Project, ID, Chapter Title, ... Clicks".
+
+        docs/vendors/brightcove-interactivity.md#columns.
+        """
         m, s = self._matrix(ents, window), (lambda x: self._scaled(x, window))
         views = s((m.unit("active") < 0.7) * (1 + m.pick("a", 40)))
         clicks = (views * 0.5 * m.unit("b")).astype(np.int64)
@@ -919,9 +956,11 @@ class SummaryReport:
         return _Block(int(keep.sum()), build)
 
     def _widget_user_sentiment_summary(self, ents: np.ndarray, window: Window) -> _Block:
-        """One row per project with ratings (FND: "Plays with Rating, Median Rating, ...").
+        """One row per project with ratings: Studio's "Plays with Rating, Median Rating, ...".
 
-        Ratings are 1, 3 or 5 (FND: "Rating Value (1/3/5)"): max = 5, min = 1;
+        docs/vendors/brightcove-interactivity.md#columns.
+
+        Ratings are 1, 3 or 5 (Studio: "Rating Value (1/3/5)"): max = 5, min = 1;
         the median of an even count is the mean of the two middle ratings.
         """
         m, s = self._matrix(ents, window), (lambda x: self._scaled(x, window))

@@ -1,6 +1,6 @@
 """Brightcove Interactivity reporting: report names and query parameters.
 
-Citations ([DOC], [FND §1]): see the package docstring.
+Citations: sections of docs/vendors/brightcove-interactivity.md (see the package docstring).
 """
 
 from __future__ import annotations
@@ -12,9 +12,9 @@ from datetime import date, timedelta
 
 # ----------------------------------------------------------------------------- doc tables
 
-# [DOC "Report endpoints"] lists ten end points; [FND §1 "Report names (from the
-# endpoint table)"] adds chapter_summary and widget_user_sentiment_summary from the
-# current doc. Grain per report: see ``data``.
+# docs/vendors/brightcove-interactivity.md#report-names: the doc's table lists ten end points; the
+# current doc adds chapter_summary and widget_user_sentiment_summary. Grain per report: see
+# ``data``.
 EVENT_REPORTS: tuple[str, ...] = (
     "user_stream_raw",
     "project_stream_raw",
@@ -33,17 +33,18 @@ SUMMARY_REPORTS: tuple[str, ...] = (
 )
 REPORTS: frozenset[str] = frozenset(EVENT_REPORTS + SUMMARY_REPORTS)
 
-# [DOC "Report parameters"]: start's "Default value is 7 days before 'end' date".
+# docs/vendors/brightcove-interactivity.md#report-parameters: start's "Default value is 7 days
+# before 'end' date".
 DEFAULT_SPAN_DAYS = 7
-# [DOC "Important details: limits"]: "The API limits the time range of data
+# docs/vendors/brightcove-interactivity.md#limits: "The API limits the time range of data
 # retrieved to six months". The doc gives no day count: the emulator reads six
 # months as 183 days (half a year, rounded up), counted inclusively start..end.
 MAX_SPAN_DAYS = 183
-# [DOC "Report parameters"]: "Supported values are: csv and json".
+# docs/vendors/brightcove-interactivity.md#report-parameters: "Supported values are: csv and json".
 FORMATS = ("csv", "json")
-# [DOC] is silent on the default format ([FND §1 "Request"]: "The default is NOT
-# documented"). The emulator's choice: json, so that a client that forgets the
-# parameter gets typed values rather than text.
+# The doc is silent on the default format
+# (docs/vendors/brightcove-interactivity.md#report-parameters: an open question). The emulator's
+# choice: json, so that a client that forgets the parameter gets typed values rather than text.
 DEFAULT_FORMAT = "json"
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -62,8 +63,8 @@ class ForbiddenError(ValueError):
 class ReportQuery:
     """One report request with its defaults resolved.
 
-    [FND §1 "Request"]: "Changing any parameter defines a different report, which
-    is processed again from scratch"; :attr:`identity` is therefore every
+    docs/vendors/brightcove-interactivity.md#asynchronous-reports: changing any parameter defines a
+    different report, which is processed again from scratch; :attr:`identity` is therefore every
     parameter that shapes the report, defaults included (``end`` omitted and
     ``end=<today>`` are the same report).
     """
@@ -82,12 +83,18 @@ class ReportQuery:
 
 
 def today(horizon_ms: int) -> date:
-    """The UTC day of the emulator's "now" (the horizon); [DOC]: "All times are UTC"."""
+    """The UTC day of the emulator's "now" (the horizon): "All times are UTC".
+
+    docs/vendors/brightcove-interactivity.md#report-parameters.
+    """
     return date(1970, 1, 1) + timedelta(days=horizon_ms // DAY_MS)
 
 
 def _parse_day(raw: str, name: str) -> date:
-    """``YYYY-MM-DD`` per [DOC "Report parameters"] ("Format for dates is YYYY-MM-DD")."""
+    """``YYYY-MM-DD``: "Format for dates is YYYY-MM-DD".
+
+    docs/vendors/brightcove-interactivity.md#report-parameters.
+    """
     text = raw.strip()
     if _DATE.match(text):
         try:
@@ -98,13 +105,15 @@ def _parse_day(raw: str, name: str) -> date:
 
 
 def resolve_dates(raw_start: str | None, raw_end: str | None, horizon_ms: int) -> tuple[date, date]:
-    """Resolve ``start``/``end`` with the [DOC "Report parameters"] defaults and limits.
+    """Resolve ``start``/``end`` with the documented defaults and limits.
+
+    docs/vendors/brightcove-interactivity.md#report-parameters.
 
     end: "Default value is end of current day" - today, the horizon's UTC day.
     start: "Default value is 7 days before 'end' date". The doc says nothing on
     start > end; the emulator answers 400 (a report over no days is most likely
     a client bug). Spans over six months (183 days, see ``MAX_SPAN_DAYS``) are
-    400 too: [DOC "Important details: limits"] limits the range without saying
+    400 too: docs/vendors/brightcove-interactivity.md#limits limits the range without saying
     how, and refusing is the only answer that can't be mistaken for data.
     """
     end = _parse_day(raw_end, "end") if raw_end is not None else today(horizon_ms)
@@ -144,19 +153,20 @@ def parse_report_query(
     malformed request is reported as such whoever sends it.
     """
     if api_request:
-        # [DOC "API request construction"]: "Requests must always include
-        # send_status=true". What the server does without it is undocumented
-        # ([FND §1 "Quirks"]: UNCERTAIN); the emulator refuses with 400 so that a
-        # client that forgets it fails loudly instead of hanging on a
-        # synchronous answer the emulator doesn't model.
+        # docs/vendors/brightcove-interactivity.md#asynchronous-reports: "Requests must always
+        # include send_status=true". What the server does without it is undocumented
+        # (docs/vendors/brightcove-interactivity.md#asynchronous-reports: an open question); the
+        # emulator refuses with 400 so that a client that forgets it fails loudly instead of hanging
+        # on a synchronous answer the emulator doesn't model.
         send_status = query.get("send_status")
         if send_status is None or send_status.strip().lower() != "true":
             raise BadRequestError(
                 f"Invalid value for send_status: {send_status!r} (requests must include "
                 "send_status=true)"
             )
-    # [FND §1 "Request"]: the doc's example request carries account_id while the
-    # parameter list doesn't; whether it is required is UNCERTAIN. The
+    # docs/vendors/brightcove-interactivity.md#report-parameters: the doc's example request carries
+    # account_id while the parameter list doesn't; whether it is required is an
+    # open question. The
     # emulator's choice: required, since a report without an account has no data
     # to draw from.
     account = query.get("account_id")
@@ -172,8 +182,8 @@ def parse_report_query(
                 f"Invalid value for format: {query['format']!r} (supported values: csv, json)"
             )
     if account not in accounts:
-        # The doc is silent on an account the credentials can't read; the
-        # emulator's choice is 403, like the legacy API key scheme's answer to a
-        # key that isn't valid ([FND §1 "Auth"]: "a made-up key gets HTTP 403").
+        # The doc is silent on an account the credentials can't read; the emulator's choice is 403,
+        # like the legacy API key scheme's answer to a key that isn't valid
+        # (docs/vendors/brightcove-interactivity.md#authentication: "a made-up key gets HTTP 403").
         raise ForbiddenError(f"Access denied for account_id {account!r}")
     return ReportQuery(report, account, start, end, fmt)

@@ -1,6 +1,6 @@
 """Brightcove Interactivity reporting routes: auth, asynchronous reports, budget, bodies.
 
-Citations ([DOC], [FND §1]): see the package docstring.
+Citations: sections of docs/vendors/brightcove-interactivity.md (see the package docstring).
 
 One endpoint, ``GET {BASE_PATH}/{report_name}``. A request is, in order:
 authenticated, routed to a report (404 if unknown), validated (``params``),
@@ -16,8 +16,8 @@ exactly the advanced seconds, so tests can expire a day-long cache or a budget
 window at once. Every answer's ``Date`` (and the Brightcove token answer's) is
 that same clock, so a client that counts the budget by the API's clock counts
 it as the API does. The rows themselves are what exists at the horizon
-when the report was submitted ([FND §1 "Request"]: a finished report is
-returned as it was, from the cache).
+when the report was submitted (docs/vendors/brightcove-interactivity.md#asynchronous-reports: a
+finished report is returned as it was, from the cache).
 """
 
 from __future__ import annotations
@@ -48,14 +48,15 @@ from .params import (
     parse_report_query,
 )
 
-#: [DOC "Base URL"]: https://interactivity-reporting.api.brightcove.com/api/reports/v2/;
-#: ``/interactivity-reporting`` stands for that host.
+#: docs/vendors/brightcove-interactivity.md#base-url:
+#: https://interactivity-reporting.api.brightcove.com/api/reports/v2/; ``/interactivity-reporting``
+#: stands for that host.
 HOST_PATH = "/interactivity-reporting"
 BASE_PATH = f"{HOST_PATH}/api/reports/v2"
-# [DOC "API request construction"]: "Once complete, reporting results are cached
-# for one day and are returned immediately with each request".
+# docs/vendors/brightcove-interactivity.md#asynchronous-reports: "Once complete, reporting results
+# are cached for one day and are returned immediately with each request".
 CACHE_SECONDS = 86_400.0
-#: [DOC "Important details: limits"]: "4 reports per minute; 20 per hour; and 100
+#: docs/vendors/brightcove-interactivity.md#limits: "4 reports per minute; 20 per hour; and 100
 #: per day" - (name, window seconds, config key).
 BUDGET_LEVELS = (
     ("minute", 60.0, "interactivity_reports_per_minute"),
@@ -73,8 +74,8 @@ _CSV = "text/csv; charset=utf-8"
 def interactivity_error(status: int, message: str | None = None) -> web.Response:
     """An error body: the JSON array ``[{"error_code", "message"}]``.
 
-    The doc gives no error body at all ([FND §1 "Async protocol"]: "The error
-    body format is NOT documented"). The emulator's choice is the shape of the
+    The doc gives no error body at all (docs/vendors/brightcove-interactivity.md#errors: an open
+    question). The emulator's choice is the shape of the
     other Brightcove APIs (Audience overview, "Error handling"), with the
     Audience error codes (``brightcove_common.error_code_for``), and
     TOO_MANY_REQUESTS for the report budget (no Brightcove name is documented
@@ -88,10 +89,10 @@ def interactivity_error(status: int, message: str | None = None) -> web.Response
 
 
 def _processing() -> web.Response:
-    """202 Accepted ([DOC "API request construction"]: "your report is still being generated").
+    """202 Accepted: "your report is still being generated".
 
-    The 202 body is undocumented ([FND §1 "Async protocol"]); the emulator sends
-    ``{"status": "processing"}`` so a client that logs it shows something useful.
+    docs/vendors/brightcove-interactivity.md#asynchronous-reports. The 202 body is undocumented; the
+    emulator sends ``{"status": "processing"}`` so a client that logs it shows something useful.
     """
     return web.Response(status=202, body=b'{"status": "processing"}', content_type=_JSON)
 
@@ -158,7 +159,8 @@ class InteractivityState:
         """The queued or cached report ``identity``, or None (a new submission).
 
         A finished report is cached for one day after it became ready
-        ([DOC "API request construction"]); after that it is a new report.
+        (docs/vendors/brightcove-interactivity.md#asynchronous-reports); after that it is a new
+        report.
         """
         entry = self.reports.get(identity)
         if entry is not None and now >= entry.ready_at + CACHE_SECONDS:
@@ -169,7 +171,7 @@ class InteractivityState:
     def refusal(self, now: float) -> str | None:
         """The budget level a submission at ``now`` would exceed, as a message, or None.
 
-        [DOC "Important details: limits"]: the limits "apply to the number of
+        docs/vendors/brightcove-interactivity.md#limits: the limits "apply to the number of
         unique reports you can execute, not the number of times you hit the
         reporting endpoint to retrieve results or check status". The doc does
         not say how the windows are measured: the emulator's choice is sliding
@@ -216,10 +218,11 @@ class InteractivityState:
 class _CsvEncoder:
     """CSV per RFC 4180 (the csv module's default dialect: minimal quoting, CRLF).
 
-    The doc says only "csv" ([DOC "Report parameters"]); a header row first is
-    the emulator's choice (FND: discover columns "from the CSV header row").
-    Booleans are written ``true``/``false`` like JSON, lists joined by commas
-    (the csv module quotes the cell), empty cells for missing values.
+    The doc says only "csv" (docs/vendors/brightcove-interactivity.md#report-parameters); a header
+    row first is the emulator's choice (a client discovers columns from it,
+    docs/vendors/brightcove-interactivity.md#envelopes). Booleans are written ``true``/``false``
+    like JSON, lists joined by commas (the csv module quotes the cell), empty cells for missing
+    values.
     """
 
     def __init__(self, report: str) -> None:
@@ -255,9 +258,9 @@ class _CsvEncoder:
 class _JsonEncoder:
     """A bare JSON array of objects, keys in column order.
 
-    [FND §1 "Column names / JSON shape"]: "The JSON response shape (bare array vs
-    wrapped object) is also not documented"; a bare array is the emulator's
-    choice (one object per CSV row, nothing else to wrap).
+    docs/vendors/brightcove-interactivity.md#envelopes: the JSON response shape (bare array vs
+    wrapped object) is not documented; a bare array is the emulator's choice (one object per CSV
+    row, nothing else to wrap).
     """
 
     def __init__(self, report: str) -> None:
@@ -297,7 +300,7 @@ async def stream_report(
 ) -> web.StreamResponse:
     """Write a report as a chunked 200, rendering ``CHUNK_ROWS`` rows at a time.
 
-    [DOC "Important details: limits"]: "Output beyond this limit is omitted from
+    docs/vendors/brightcove-interactivity.md#limits: "Output beyond this limit is omitted from
     the results": the first ``max_rows`` rows in report order, with no marker.
     A client that disconnects mid-body ends the stream quietly. A pending
     ``truncate``/``malformed`` fault (``faults.pending_fault``) is applied here,
@@ -392,8 +395,8 @@ class BrightcoveInteractivity:
         app.router.add_get(
             f"{BASE_PATH}/{{report_name}}",
             emu.vendor_route(self, "report", self._make_handler(emu)),
-            # [DOC "API request construction"]: "invoked via GET"; a HEAD would
-            # submit a report without reading it (emulator's choice: 404 below).
+            # docs/vendors/brightcove-interactivity.md#asynchronous-reports: "invoked via GET"; a
+            # HEAD would submit a report without reading it (emulator's choice: 404 below).
             allow_head=False,
         )
 
@@ -430,15 +433,16 @@ class BrightcoveInteractivity:
             now = state.clock()
             entry = state.lookup(query.identity, now)
             if entry is None:
-                # A new report: [DOC "API request construction"]: "your request
-                # will be queued". The doc gives no status for an exceeded budget
-                # ([FND §1 "Limits"]: NOT documented); the emulator's choice is
-                # 429 naming the level, with no Retry-After (undocumented too).
+                # A new report: "your request will be queued"
+                # (docs/vendors/brightcove-interactivity.md#asynchronous-reports). The doc gives no
+                # status for an exceeded budget (docs/vendors/brightcove-interactivity.md#limits: an
+                # open question); the emulator's choice is 429 naming the level, with no Retry-After
+                # (undocumented too).
                 refused = state.submit(query, now)
                 return interactivity_error(429, refused) if refused else _processing()
             if now < entry.ready_at:
-                # Polling a queued report "does not count" ([DOC "Important
-                # details: limits"]).
+                # Polling a queued report "does not count"
+                # (docs/vendors/brightcove-interactivity.md#limits).
                 return _processing()
             return await stream_report(
                 request,
@@ -498,12 +502,11 @@ def _authenticate(
 ) -> web.Response | None:
     """None if the request may read reports, else the 401/403 answer.
 
-    [DOC "Authenticating requests"]: "Authorization: Bearer access_token_here",
-    a Brightcove OAuth token (the store shared with Audience). [FND §1 "Auth"]:
-    the legacy ``X-Hapyak-API-Key`` header still works here (the doc still
-    mentions "your reporting API key"), and "a made-up key gets HTTP 403".
-    Anything else - no credentials, an unknown, expired or revoked token - is
-    401: the doc is silent, and 401 is what the Audience API answers then.
+    docs/vendors/brightcove-interactivity.md#authentication: "Authorization: Bearer
+    access_token_here", a Brightcove OAuth token (the store shared with Audience). The legacy
+    ``X-Hapyak-API-Key`` header still works here (the doc still mentions "your reporting API key"),
+    and "a made-up key gets HTTP 403". Anything else - no credentials, an unknown, expired or
+    revoked token - is 401: the doc is silent, and 401 is what the Audience API answers then.
     """
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
     tokens = brightcove_tokens(emu)

@@ -1,13 +1,9 @@
 """IBM Video Streaming: the Analytics API and its OAuth2 token endpoint.
 
-Sources, cited in comments throughout the package as:
-- [IBM "section"]  shared/reference/api-docs/ibm-video-analytics.txt, the
-  Analytics API doc (v1.0.3), by its section titles, e.g.
-  [IBM "Raw view export for a given time period"]
-- [FND §3 "heading"]  shared/reference/FINDINGS.md section 3 ("IBM Video
-  Streaming"), by its sub-headings, e.g. [FND §3 "Token endpoint"]
-- [SAMPLE]  shared/reference/ibm-analytics-views-sample-response.json and
-  ibm-analytics-viewers-sample-response.json (IBM's current doc examples)
+Sources: docs/vendors/ibm-video.md, the facts this package relies on (IBM's Analytics API
+reference v1.0.3, its current developer pages and their sample responses, and
+the token endpoint's pages), each with its public URL. Comments cite its
+sections, e.g. docs/vendors/ibm-video.md#range-semantics.
 
 Where the sources are silent, the comment says so and names the choice.
 

@@ -1,8 +1,6 @@
 """IBM Analytics API data: a deterministic, vectorised model of view segments.
 
-Sources as in the package docstring: [IBM "section"] is the Analytics API doc,
-[FND §3 "heading"] FINDINGS.md section 3, [SAMPLE] the two sample responses
-in shared/reference (ibm-analytics-views/viewers-sample-response.json).
+Sources as in the package docstring: sections of docs/vendors/ibm-video.md.
 
 Data model (emulator design, not vendor behaviour):
 
@@ -12,20 +10,18 @@ Data model (emulator design, not vendor behaviour):
   from the hashes: mostly 5 s - 20 min, 8 % are long (20 min - 3 h), never more
   than ``MAX_VIEW_SECONDS``. That bound lets a time-window query compute its
   contiguous candidate index range arithmetically.
-- Long-running views (``ibm_long_running_views``, default 0 = none): that many
-  views, spread evenly over the index range (view ``(2j + 1) * N // (2K)``),
-  last ``ibm_long_running_view_seconds`` instead (days, say): a 24/7 live
-  viewer, so they are live views (position 0 to 0). They are the only views
-  longer than ``MAX_VIEW_SECONDS``; a query checks them one by one besides its
-  candidate range. The docs give no longest view; [IBM "Raw view export for a
-  given time period"] returns a view that "started before the date range and
-  ended in the defined range", so a client sees such a view finish in the
-  window that holds its end.
+- Long-running views (``ibm_long_running_views``, default 0 = none): that many views, spread evenly
+  over the index range (view ``(2j + 1) * N // (2K)``), last ``ibm_long_running_view_seconds``
+  instead (days, say): a 24/7 live viewer, so they are live views (position 0 to 0). They are the
+  only views longer than ``MAX_VIEW_SECONDS``; a query checks them one by one besides its candidate
+  range. The docs give no longest view; the API returns a view
+  (docs/vendors/ibm-video.md#range-semantics) that "started before the date range and ended in the
+  defined range", so a client sees such a view finish in the window that holds its end.
 - A view exists once ``started_at < horizon`` (the emulator's "now"); it is
   unfinished while ``finished_at >= horizon``: then ``finished_at`` renders as
   null and ``to`` is the position reached so far. The docs are silent on how
   an unfinished segment renders; they only say such segments exist
-  ([IBM "Raw view export for a given time period"]: "not finished yet").
+  (docs/vendors/ibm-video.md#range-semantics: "not finished yet").
 - Processing lag (``ibm_processing_lag_max_seconds``, default 0 = off): each
   view gets a lag in ``[0, max]`` from the hashes and is seen as at ``horizon
   - lag``: visible once ``started_at + lag < horizon``, finished once
@@ -79,7 +75,7 @@ _VIEW_ATTRS = (
 )  # fmt: skip
 _VIEWER_ATTRS = ("first", "last", "domain", "client_wide", "client_lead", "client_body")
 
-# [IBM "View (object)"]: country (ISO-2 per [FND §3 "View attributes"]) and city.
+# docs/vendors/ibm-video.md#view-fields: country (ISO-2 in the examples) and city.
 LOCATIONS = (
     ("HU", "Budapest"), ("US", "New York"), ("US", "San Francisco"), ("GB", "London"),
     ("DE", "Berlin"), ("FR", "Paris"), ("JP", "Tokyo"), ("BR", "São Paulo"), ("IN", "Mumbai"),
@@ -96,7 +92,7 @@ def _dev(
 ) -> tuple[bool, dict[str, Any]]:
     """One device profile: ``is_mobile_view`` and a DeviceInfo object.
 
-    [IBM "DeviceInfo (object)"]: browser {family; major, minor, patch
+    docs/vendors/ibm-video.md#device-info: browser {family; major, minor, patch
     nullable}, os {family; major, minor, patch, patch_minor nullable}, device
     {family; brand, model nullable}; key order as in its example.
     """
@@ -110,7 +106,7 @@ def _dev(
 
 
 # Device profiles as a user-agent parser reports them; the first is the
-# [IBM "DeviceInfo (object)"] example. Docs are silent on the mix.
+# docs/vendors/ibm-video.md#device-info example. Docs are silent on the mix.
 DEVICES = (
     _dev(False, ("Chrome", "70", "0", "3538"), ("Mac OS X", "10", "14", "1", None),
          ("Other", None, None)),
@@ -268,9 +264,9 @@ class Dataset:
         self.view_key = stable_key(seed, "ibm_video", "views")
         self.viewer_key = stable_key(seed, "ibm_video", "viewers")
         rng = rng_for(seed, "ibm_video", "content")
-        # [SAMPLE]/[IBM "View (object)"] examples: channel id 77569623 (8 digits),
+        # docs/vendors/ibm-video.md#sample-values: channel id 77569623 (8 digits),
         # video id 112342345 (9 digits); content id = channel id for live, video
-        # id for recorded ([IBM "Terminology"]).
+        # id for recorded (docs/vendors/ibm-video.md#view-fields).
         live = rng.sample(range(10_000_000, 99_999_999), _N_LIVE)
         recorded = rng.sample(range(100_000_000, 999_999_999), _N_RECORDED)
         self.content_ids = np.array(live + recorded, dtype=np.int64)
@@ -303,7 +299,7 @@ class Dataset:
     def select(self, horizon_ms: int, q: ViewsQuery, *, lagged: bool = True) -> np.ndarray:
         """Indices (ascending = API order) of the views matching ``q`` at ``horizon_ms``.
 
-        [IBM "Raw view export for a given time period"], default
+        docs/vendors/ibm-video.md#range-semantics, default
         (inclusive_range=true): a segment is returned when it "meets at least
         one" of: (a) "started before the date range and ended in the defined
         range", (b) "started and finished inside the defined range or not
@@ -398,7 +394,7 @@ class Dataset:
         viewers, starts = np.unique(js, return_index=True)
         bounds = np.append(starts, len(segs)).astype(np.int64)
         if vq.viewer_identifier is not None and len(viewers):
-            # [IBM "List of the unique viewers for all contents"]: "matching an
+            # docs/vendors/ibm-video.md#endpoints: "matching an
             # identifier or part of an identifier" - a case-sensitive substring
             # test (docs silent on case).
             needle = vq.viewer_identifier
@@ -414,7 +410,7 @@ class Dataset:
     def viewer_identifiers(self, js: np.ndarray) -> list[str]:
         """viewer_identifier of viewers ``js``: e-mail-like, unique per viewer.
 
-        [IBM "Viewer (object)"]: "an e-mail or any string representing a viewer".
+        docs/vendors/ibm-video.md#viewer-fields: "an e-mail or any string representing a viewer".
         """
         h = RowHashes(self.viewer_key, np.asarray(js, dtype=np.int64), _VIEWER_ATTRS)
         first = h.pick("first", len(_FIRST)).tolist()
@@ -428,8 +424,9 @@ class Dataset:
     def client_ids(self, js: np.ndarray) -> list[str]:
         """client_id of viewers ``js``: one long numeric string per viewer.
 
-        [IBM "View (object)"]: "Idetifier of the player client", a string;
-        [SAMPLE]: 20 digits in /views, 22 in /viewers.
+        docs/vendors/ibm-video.md#view-fields: "Idetifier of the player client",
+        a string; the samples hold 20 digits in /views, 22 in /viewers
+        (docs/vendors/ibm-video.md#sample-values).
         """
         h = RowHashes(self.viewer_key, np.asarray(js, dtype=np.int64), _VIEWER_ATTRS)
         wide = h("client_wide")
@@ -455,8 +452,8 @@ class Dataset:
     ) -> str:
         """Render ``rows`` as JSON text: per row ``lead`` + attributes + ``tail``.
 
-        Attributes are [IBM "View (object)"]'s (``segment=False``) or
-        [IBM "Segment (object)"]'s (``segment=True``: ``id`` instead of
+        Attributes are a View's (docs/vendors/ibm-video.md#view-fields; ``segment=False``) or a
+        Segment's (docs/vendors/ibm-video.md#viewer-fields; ``segment=True``: ``id`` instead of
         ``view_id``, no ``viewer_identifier``), keys in the order of the doc's
         examples (alphabetical, device_info last).
         """
@@ -467,14 +464,14 @@ class Dataset:
         seen = rows.seen_at(horizon_ms, lagged)
         finished = rows.finished(seen)
         dur = rows.dur_s
-        # [IBM "View (object)"]: from/to are "Start/End position of the view for
-        # videos"; live views show 0 and 0 ([SAMPLE], both live). Unfinished:
+        # docs/vendors/ibm-video.md#view-fields: from/to are "Start/End position of the view for
+        # videos"; live views show 0 and 0 (the samples, both live). Unfinished:
         # the position reached so far (docs silent).
         elapsed = np.where(finished, dur, np.clip((seen - rows.start_ms) // 1000, 0, dur))
         pos = (rows.h.unit("pos") * _RECORDED_FROM_MAX).astype(np.int64)
         from_pos = np.where(rows.live, 0, pos)
         to_pos = np.where(rows.live, 0, pos + elapsed)
-        # [FND §3 "View attributes"]: content_id is an integer in the schema, a
+        # docs/vendors/ibm-video.md#view-fields: content_id is an integer in the schema, a
         # string in the examples: a share of views renders it as a string.
         as_string = rows.h.unit("cid_str") < self.string_share
         loc = rows.h.pick("loc", len(LOCATIONS))
@@ -534,7 +531,7 @@ class Dataset:
         n = len(ks)
         if n == 0:
             return ""
-        # [IBM "View (object)"] / [SAMPLE]: {"attributes": {...}, "type": "View"}.
+        # docs/vendors/ibm-video.md#envelope: {"attributes": {...}, "type": "View"}.
         lead = _const(',{"attributes":', n)
         lead[0] = '{"attributes":'
         return self.render(
@@ -551,11 +548,11 @@ class Dataset:
     ) -> str:
         """Viewers ``viewers`` (their segments ``segs`` split by ``bounds``) as items.
 
-        [IBM "Viewer (object)"]: viewer_identifier, videos_watched,
+        docs/vendors/ibm-video.md#viewer-fields: viewer_identifier, videos_watched,
         last_activity ("Last activity recorded from the viewer") and segments
         ([Segment]). Docs are silent on how the numbers are derived: here from
         the listed segments - videos_watched = distinct content ids among them
-        ([FND §3 "Viewer attributes"]: "distinct media in segments"),
+        (docs/vendors/ibm-video.md#viewer-fields: distinct media in segments),
         last_activity = the latest finished_at (started_at for an unfinished
         segment).
         """

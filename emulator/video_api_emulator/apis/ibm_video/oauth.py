@@ -1,16 +1,13 @@
 """IBM Video Streaming OAuth2 token endpoint (client credentials, JWT access tokens).
 
-Sources, cited in comments as:
-- [IBM "section"] shared/reference/api-docs/ibm-video-analytics.txt (the
-  Analytics API doc), e.g. [IBM "Obtaining the Access token"]
-- [FND §3 "heading"] shared/reference/FINDINGS.md section 3 (IBM Video
-  Streaming), e.g. [FND §3 "Token endpoint"]
+Sources: docs/vendors/ibm-video.md, cited by section (token requests:
+docs/vendors/ibm-video.md#token-endpoint and docs/vendors/ibm-video.md#token-errors).
 
-Real endpoint: ``POST https://video.ibm.com/oauth2/token`` [FND §3 "Token
-endpoint"]; the emulator serves it at ``{emulator}/oauth2/token``. Only what a
-client of the Analytics API needs is emulated: the client-credentials grant
-with ``token_type=jwt``, and the refresh-token grant [FND §3 "Token endpoint"]
-("Refresh tokens last 30 days (grant_type=refresh_token)").
+Real endpoint: ``POST https://video.ibm.com/oauth2/token``
+(docs/vendors/ibm-video.md#token-endpoint); the emulator serves it at ``{emulator}/oauth2/token``.
+Only what a client of the Analytics API needs is emulated: the client-credentials grant with
+``token_type=jwt``, and the refresh-token grant (docs/vendors/ibm-video.md#token-endpoint: "Refresh
+tokens last 30 days (grant_type=refresh_token)").
 """
 
 from __future__ import annotations
@@ -27,14 +24,15 @@ from ...oauth_common import JSON, basic_pair, oauth_error, secret_matches, wrong
 from ...tokens import JwtTokenStore
 
 TOKEN_PATH = "/oauth2/token"
-# [FND §3 "Token endpoint"]: "Refresh tokens last 30 days".
+# docs/vendors/ibm-video.md#token-endpoint: "Refresh tokens last 30 days".
 REFRESH_TTL_SECONDS = 30 * 86_400
 
 
 def jwt_claims(client_id: str) -> dict[str, str]:
     """The claims of an IBM access token, before the store's ``iat``/``exp``/``jti``.
 
-    [IBM "Authentication"] / [FND §3 "Token endpoint"]: with ``token_type=jwt``
+    docs/vendors/ibm-video.md#authentication and docs/vendors/ibm-video.md#token-endpoint: with
+    ``token_type=jwt``
     the access token is a JWT (``eyJ...``). Its claims are undocumented; the
     emulator's are the registered ``iss`` plus ``client_id`` (the store adds
     ``iat``, ``exp`` and a unique ``jti`` and signs it). The refresh token's
@@ -48,12 +46,13 @@ def _client_from_basic(
 ) -> str | None:
     """Return the authenticated client id, or None.
 
-    [FND §3 "Token endpoint"]: client authentication is HTTP Basic, but which
-    value is UNCERTAIN - the doc example is a raw 40-hex value, IBM's npm SDK
+    docs/vendors/ibm-video.md#token-endpoint: client authentication is HTTP Basic, but which
+    value is an open question - the doc example is a raw 40-hex value, IBM's npm SDK
     sends ``Basic <client_secret>`` raw (client_id in the body), other clients
-    send base64(client_id:client_secret). FINDINGS: "an emulator should
-    accept both". A body ``client_id`` that names another client than the
-    Basic credentials is refused ("client mismatch", FINDINGS' invalid_client).
+    send base64(client_id:client_secret); the emulator accepts both. A body
+    ``client_id`` that names another client than the Basic credentials is
+    refused ("client mismatch", a documented cause of invalid_client,
+    docs/vendors/ibm-video.md#token-errors).
     """
     scheme, _, value = header.strip().partition(" ")
     value = value.strip()
@@ -88,10 +87,11 @@ class IbmOAuth:
         )
 
     def error_response(self, status: int, message: str | None = None) -> web.Response:
-        """Map a status to a [FND §3 "Token endpoint"] error, for faults on the endpoint.
+        """Map a status to a documented token error, for faults on the endpoint.
 
         400 invalid_request, 501 unsupported_grant_type and 503 server_error
-        are FINDINGS' pairs. Docs are silent on other statuses: 401 gets
+        are the documented pairs (docs/vendors/ibm-video.md#token-errors). Docs
+        are silent on other statuses: 401 gets
         invalid_client (the documented name for bad client credentials), the
         rest server_error.
         """
@@ -112,15 +112,16 @@ class IbmOAuth:
 
         async def token(request: web.Request) -> web.Response:
             store: JwtTokenStore = emu.state[self.name]
-            # [FND §3 "Token endpoint"]: "POST ... with Content-Type:
-            # application/x-www-form-urlencoded". Docs are silent on the answer
-            # without it; FINDINGS' name for a malformed request is 400
-            # invalid_request. Parameters such as "; charset=utf-8" are accepted.
+            # docs/vendors/ibm-video.md#token-endpoint: "POST ... with Content-Type:
+            # application/x-www-form-urlencoded". Docs are silent on the answer without it; the
+            # documented name for a malformed request is 400 invalid_request
+            # (docs/vendors/ibm-video.md#token-errors). Parameters such as "; charset=utf-8" are
+            # accepted.
             wrong = wrong_form_content_type(request)
             if wrong is not None:
                 return wrong
-            # [IBM "Obtaining the Access token"]: token_type "must be set as HTTP
-            # POST parameter"; [FND §3 "Token endpoint"]: the client-credentials
+            # docs/vendors/ibm-video.md#token-endpoint: token_type "must be set as HTTP
+            # POST parameter"; docs/vendors/ibm-video.md#token-endpoint: the client-credentials
             # params are form params. Only the body is read (query ignored).
             form = await request.post()
             client_id = _client_from_basic(
@@ -129,21 +130,22 @@ class IbmOAuth:
                 emu.config["ibm_clients"],
             )
             if client_id is None:
-                # [FND §3 "Token endpoint"]: 400 invalid_client "(missing client,
+                # docs/vendors/ibm-video.md#token-errors: 400 invalid_client "(missing client,
                 # wrong secret, or client mismatch)".
                 return oauth_error(400, "invalid_client", "client authentication failed")
             grant_type = _form_value(form, "grant_type")
             if not grant_type:
-                # [FND §3 "Token endpoint"]: 400 invalid_request "(missing params)".
+                # docs/vendors/ibm-video.md#token-errors: 400 invalid_request
+                # "(missing params)".
                 return oauth_error(400, "invalid_request", "grant_type is required")
             if grant_type not in ("client_credentials", "refresh_token"):
-                # [FND §3 "Token endpoint"]: 501 unsupported_grant_type. (The
+                # docs/vendors/ibm-video.md#token-errors: 501 unsupported_grant_type. (The
                 # authorization-code and password flows are not emulated.)
                 return oauth_error(
                     501, "unsupported_grant_type", f"grant_type {grant_type!r} is not supported"
                 )
-            # [IBM "Obtaining the Access token"]: a JWT - the only token the
-            # Analytics API takes [IBM "Authentication"] - comes "by setting the
+            # docs/vendors/ibm-video.md#token-endpoint: a JWT - the only token the
+            # Analytics API takes (docs/vendors/ibm-video.md#authentication) - comes "by setting the
             # token_type parameter to jwt". Without it the real endpoint would
             # issue an opaque bearer token the Analytics API refuses; the
             # emulator answers 400 invalid_request instead (docs silent), so a
@@ -157,15 +159,15 @@ class IbmOAuth:
                 if not refresh:
                     return oauth_error(400, "invalid_request", "refresh_token is required")
                 if store.redeem_refresh(refresh, client_id) is None:
-                    # [FND §3 "Token endpoint"]: 400 invalid_grant.
+                    # docs/vendors/ibm-video.md#token-errors: 400 invalid_grant.
                     return oauth_error(400, "invalid_grant", "refresh_token is invalid or expired")
             access, refresh_token = store.issue(client_id, jwt_claims(client_id))
             emu.stats.token_issued(access)
             ttl = store.ttl_seconds
-            # [FND §3 "Token endpoint"]: the body has access_token, refresh_token,
+            # docs/vendors/ibm-video.md#token-endpoint: the body has access_token, refresh_token,
             # token_type, expires_in (id_token only with the openid scope, not
             # emulated). With token_type=jwt the token_type field's value is
-            # UNCERTAIN; the emulator says "jwt". expires_in: the doc examples'
+            # an open question; the emulator says "jwt". expires_in: the doc examples'
             # 86400 ("expire in a day"); the JWT's own lifetime is undocumented.
             body = {
                 "access_token": access,

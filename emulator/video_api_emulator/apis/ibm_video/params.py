@@ -1,11 +1,9 @@
 """Query parameters of the IBM Analytics API: parsing and validation.
 
-Sources as in the package docstring: [IBM "section"] is the Analytics API doc
-(shared/reference/api-docs/ibm-video-analytics.txt), [FND §3 "heading"] is
-FINDINGS.md section 3.
+Sources as in the package docstring: sections of docs/vendors/ibm-video.md.
 
 Every problem with a parameter becomes one JSON:API error naming it in
-``source.pointer`` ([IBM "Response definitions"] BadRequest: ``errors`` of
+``source.pointer`` (docs/vendors/ibm-video.md#errors BadRequest: ``errors`` of
 ``{status, title, detail, source: {pointer}}``); all problems of a request
 are reported together. Unknown query parameters are ignored (docs silent;
 what most APIs do) - this includes ``content_id`` on ``/views`` and
@@ -21,15 +19,15 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-#: [IBM "Content types"/path parameters]: content_type x ∈ {live, recorded}.
+#: docs/vendors/ibm-video.md#endpoints: content_type x ∈ {live, recorded}.
 CONTENT_TYPES = ("live", "recorded")
-#: [IBM "Raw view export for a given time period"] date_time_from/_to: "If you do
+#: docs/vendors/ibm-video.md#time-format: date_time_from/_to: "If you do
 #: not specify a timezone offset, the time is considered as America/Los Angeles".
 LOS_ANGELES = ZoneInfo("America/Los_Angeles")
-# [IBM "Parameter definitions"] offestParameter/limitParameter.
+# docs/vendors/ibm-video.md#paging: offestParameter/limitParameter.
 PAGE_DEFAULT, LIMIT_DEFAULT, LIMIT_MAX = 1, 10, 10_000
 
-# [IBM "Time format"]: "Every time field provided by the API is formatted by
+# docs/vendors/ibm-video.md#time-format: "Every time field provided by the API is formatted by
 # ISO8601 format (eg. 2018-07-16T19:20:30+01:00). The API also accepts
 # parameters in this format only." The emulator reads "this format" as the
 # example's: extended date-time with seconds, an optional fraction and an
@@ -108,7 +106,7 @@ def parse_datetime(raw: str, name: str) -> int:
 
 
 def _parse_bool(q: Mapping[str, str], name: str, problems: list[tuple[str, str]]) -> bool:
-    """[IBM "Parameter definitions"]: boolean flags, default true.
+    """Boolean flags, default true (docs/vendors/ibm-video.md#range-semantics).
 
     Only ``true``/``false`` are accepted (the JSON spellings; docs silent on
     others such as ``1`` or ``True``) - strict, like the date parsing.
@@ -130,7 +128,7 @@ def _parse_int(
     hi: int | None,
     problems: list[tuple[str, str]],
 ) -> int:
-    """[IBM "Parameter definitions"]: _page x ≥ 1, _limit 1 ≤ x ≤ 10000.
+    """_page x ≥ 1, _limit 1 ≤ x ≤ 10000 (docs/vendors/ibm-video.md#paging).
 
     The doc types them "number, x ∈ ℝ"; a fractional page or limit has no
     meaning, so only integers are accepted (docs silent).
@@ -153,7 +151,10 @@ def _parse_int(
 def _parse_content_ids(
     q: Mapping[str, str], problems: list[tuple[str, str]]
 ) -> tuple[int, ...] | None:
-    """[IBM "Parameter definitions"] idsParameter: "A list of comma separated IDs", integer."""
+    """idsParameter: "A list of comma separated IDs", integer.
+
+    docs/vendors/ibm-video.md#endpoints.
+    """
     raw = q.get("content_id")
     if raw is None:
         return None
@@ -193,7 +194,7 @@ def _parse_range(
 def parse_views(q: Mapping[str, str], content_type: str | None) -> tuple[ViewsQuery, Paging]:
     """Parameters of ``/views`` and ``/views/{content_type}``.
 
-    [IBM "Raw view export for a given time period"]: date_time_from and
+    docs/vendors/ibm-video.md#endpoints: date_time_from and
     date_time_to are required (true in the table); list_unfinished_segments
     and inclusive_range default to true; _page/_limit. The
     ``/views/{content_type}`` table adds content_id and omits the
@@ -215,9 +216,9 @@ def parse_views(q: Mapping[str, str], content_type: str | None) -> tuple[ViewsQu
 def parse_viewers(q: Mapping[str, str], content_type: str | None) -> tuple[ViewersQuery, Paging]:
     """Parameters of ``/viewers`` and ``/viewers/{content_type}``.
 
-    [IBM "List of the unique viewers for all contents"]: viewer_identifier
+    docs/vendors/ibm-video.md#endpoints: viewer_identifier
     (substring), list_unfinished_segments (default true), _page/_limit;
-    ``/{content_type}`` adds content_id. [FND §3 "Endpoints"]: the newer docs
+    ``/{content_type}`` adds content_id. The newer docs
     also take date_time_from/date_time_to here, optional; they filter the
     segments like ``/views`` does (default, inclusive semantics - docs
     silent on how), and either may be given alone.

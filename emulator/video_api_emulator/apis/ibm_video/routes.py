@@ -1,10 +1,8 @@
 """IBM Analytics API routes: handlers, envelope, errors, rate-limit headers, truth.
 
-Sources as in the package docstring: [IBM "section"] is the Analytics API doc
-(shared/reference/api-docs/ibm-video-analytics.txt), [FND §3 "heading"] is
-FINDINGS.md section 3, [SAMPLE] the two sample responses.
+Sources as in the package docstring: sections of docs/vendors/ibm-video.md.
 
-Real base URL https://analytics-api.video.ibm.com/v1 [IBM "Base URL"]; the
+Real base URL https://analytics-api.video.ibm.com/v1 docs/vendors/ibm-video.md#base-url; the
 emulator serves it under ``{emulator}/ibm-analytics/v1``, and any other path
 under ``/ibm-analytics`` stands for another path on that host (404).
 """
@@ -36,16 +34,16 @@ from .params import (
 
 HOST_PREFIX = "/ibm-analytics"
 BASE_PATH = f"{HOST_PREFIX}/v1"
-# [IBM "Content types"]: "Default response content-types: application/json".
+# docs/vendors/ibm-video.md#base-url: "Default response content-types: application/json".
 _JSON = "application/json"
 _TOKEN_API = "ibm_oauth"
 
 # Error titles. 400's "Validation failed" and the meanings of 401/404/503 are
-# [FND §3 "Errors and limits"] ("The docs list 400 (validation failed), 401
-# (token missing, revoked, expired or malformed), 404 and 503"); 429 is
-# [FND §3 "Errors and limits"] (rate limits). Only 400's body is documented;
-# the others' are NOT (FINDINGS): the emulator's guess is the same JSON:API
-# shape, with the HTTP reason as title.
+# docs/vendors/ibm-video.md#errors: the docs list 400 (validation failed), 401
+# (token missing, revoked, expired or malformed), 404 and 503; 429 is
+# docs/vendors/ibm-video.md#rate-limits. Only 400's body is documented; the
+# others' are not: the emulator's guess is the same JSON:API shape, with the
+# HTTP reason as title.
 _TITLES = {
     400: "Validation failed",
     401: "Unauthorized",
@@ -62,7 +60,7 @@ _DETAILS = {
 
 
 def _rate_headers(decision: Decision) -> dict[str, str]:
-    """[FND §3 "Errors and limits"]: X-RateLimit-Limit, -Remaining and -Reset.
+    """X-RateLimit-Limit, -Remaining and -Reset (docs/vendors/ibm-video.md#rate-limits).
 
     X-RateLimit-Reset is a Unix timestamp in seconds.
     """
@@ -83,7 +81,7 @@ def jsonapi_error(
 ) -> web.Response:
     """An error body ``{"errors": [{status, title, detail, source: {pointer}}]}``.
 
-    [IBM "Response definitions"] BadRequest: errors of {status (number),
+    docs/vendors/ibm-video.md#errors: BadRequest, errors of {status (number),
     title, detail, source {pointer}}. ``problems`` are ``(pointer, detail)``
     pairs, one error each; the pointer is the parameter's name (docs silent on
     its form; JSON:API would put a query parameter in ``source.parameter``, but
@@ -118,15 +116,15 @@ class IbmVideoState:
 def _hrefs(request: web.Request, paging: Paging, count: int) -> dict[str, Any]:
     """The pagination object: count and self/first/prev/next/last links.
 
-    [IBM "Raw view export for a given time period"] example / [SAMPLE]:
-    ``{"count", "first": {"href"}, "last", "next", "prev": null, "self"}``,
-    hrefs relative and without ``/v1`` (``/views?_page=2&_limit=1``) [FND §3
-    "Response envelope"]. ``count`` is the total number of matching items
-    (FINDINGS: "apparently", count 10 with _limit=1 has last page 10). Links
+    docs/vendors/ibm-video.md#envelope: the examples' ``{"count", "first":
+    {"href"}, "last", "next", "prev": null, "self"}``, hrefs relative and
+    without ``/v1`` (``/views?_page=2&_limit=1``). ``count`` is the total
+    number of matching items (apparently: count 10 with _limit=1 has last page
+    10). Links
     keep the request's other query parameters (docs silent; the examples have
     none), after _page and _limit as in the examples, percent-encoded so a
     "+01:00" offset survives. A missing link is null, also ``next`` on the
-    last page (FINDINGS: null or absent is UNCERTAIN; the examples show
+    last page (null or absent is an open question; the examples show
     ``"prev": null``). ``last`` is page 1 when nothing matches.
     """
     path = request.path[len(BASE_PATH) :]
@@ -151,8 +149,8 @@ def _hrefs(request: web.Request, paging: Paging, count: int) -> dict[str, Any]:
 def _envelope(state: IbmVideoState, items: str, pagination: dict[str, Any]) -> bytes:
     """The list envelope: ``{"data": [...], "pagination": {...}}``.
 
-    [SAMPLE] and the current docs use ``data``; the doc's older examples use
-    ``resources`` ([FND §3 "Response envelope"]); ``ibm_envelope`` picks.
+    The current docs and their samples use ``data``; the older reference uses
+    ``resources`` (docs/vendors/ibm-video.md#envelope); ``ibm_envelope`` picks.
     """
     key = state.envelope
     return (
@@ -167,9 +165,10 @@ def _envelope(state: IbmVideoState, items: str, pagination: dict[str, Any]) -> b
 def _bare_token(request: web.Request, emu: Emulator) -> bool:
     """Tell whether the request carries a valid JWT, bare, in Authorization.
 
-    [IBM "Authentication"]: "Authorization: eyJhbGciOi..." - the token with no
+    docs/vendors/ibm-video.md#authentication: "Authorization: eyJhbGciOi..." - the token with no
     scheme (security scheme JWTHeader, apiKey in header). Whether ``Bearer
-    <jwt>`` is also accepted is UNCERTAIN ([FND §3 "API auth header"]): the
+    <jwt>`` is also accepted is an open question
+    (docs/vendors/ibm-video.md#authentication): the
     emulator answers 401 to it, the safe choice that proves a client sends
     the token bare. Missing, unknown, expired or revoked -> 401.
     """
@@ -270,7 +269,7 @@ class IbmVideoAnalytics:
             )
 
         async def not_found(_request: web.Request) -> web.Response:
-            # [FND §3 "Errors and limits"]: the docs list 404; its body is
+            # docs/vendors/ibm-video.md#errors: the docs list 404; its body is
             # undocumented (JSON:API guess). Routing precedes authentication
             # (docs silent).
             return jsonapi_error(404)
@@ -282,7 +281,7 @@ class IbmVideoAnalytics:
 
     def _make_admit(self, emu: Emulator) -> Any:
         def admit(request: web.Request) -> web.Response | None:
-            # [FND §3 "Errors and limits"] (api-basics-rate-limits): limits on
+            # docs/vendors/ibm-video.md#rate-limits: limits on
             # "some" endpoints, announced by X-RateLimit-Limit/-Remaining/-Reset
             # (Unix timestamp), 429 when hit; the numbers are NOT documented
             # (ibm_rate_limit / ibm_rate_limit_window_seconds are the emulator's
@@ -304,7 +303,7 @@ class IbmVideoAnalytics:
 
     def _make_handlers(self, emu: Emulator) -> tuple[Any, Any]:
         def content_type_of(request: web.Request) -> tuple[bool, str | None]:
-            # [IBM "Parameter definitions"] contentTypeParameter: x ∈ {live,
+            # docs/vendors/ibm-video.md#endpoints: contentTypeParameter, x ∈ {live,
             # recorded}. Docs are silent on another value: 404, as for a path
             # the API does not have (checked before authentication, like the
             # host's other 404s).
