@@ -57,8 +57,12 @@ DEFAULTS: dict[str, Any] = {
     # docs/vendors/ibm-video.md#token-endpoint: access tokens "expire in a day"; the
     # JWT's own lifetime is undocumented (an open question), so a day it is.
     "ibm_token_ttl_seconds": 86_400,
-    # Views spread evenly over data_start + data_span_seconds (emulator design).
+    # Views spread evenly over data_start + data_span_seconds (emulator design),
+    # per client: each client of ibm_clients is an account with data of its own
+    # (apis/ibm_video/data.py, ``Dataset``). ibm_client_views gives some clients
+    # another volume (client_id -> views).
     "ibm_views": 3000,
+    "ibm_client_views": {},
     "ibm_viewers": 600,
     # docs/vendors/ibm-video.md#envelope: current docs use "data", the oldest "resources".
     "ibm_envelope": "data",
@@ -235,6 +239,14 @@ def _validate_ibm(cfg: dict[str, Any]) -> None:
             raise ConfigError(f"{key}: must be a non-negative integer")
     if cfg["ibm_views"] > 2**31 - 1:
         raise ConfigError("ibm_views: must be below 2**31")
+    per_client = cfg["ibm_client_views"]
+    if not isinstance(per_client, dict) or not all(
+        _is_int(v) and 0 <= v <= 2**31 - 1 for v in per_client.values()
+    ):
+        raise ConfigError("ibm_client_views: must be an object of client_id -> views (0 to 2**31)")
+    unknown = sorted(set(per_client) - set(clients))
+    if unknown:
+        raise ConfigError(f"ibm_client_views: not clients of ibm_clients: {', '.join(unknown)}")
     if not _is_int(cfg["ibm_viewers"]) or cfg["ibm_viewers"] < 1:
         raise ConfigError("ibm_viewers: must be a positive integer")
     if cfg["ibm_envelope"] not in ("data", "resources"):

@@ -17,6 +17,9 @@ whose clock is off by an hour would otherwise ask for a day the API refuses.
 
 from __future__ import annotations
 
+import base64
+import binascii
+import json
 import typing as t
 
 from tap_apivideo.problems import describe_problem
@@ -73,10 +76,14 @@ class ApiVideoAuthenticator(ClientCredentialsAuthenticator):
             url, headers=self.token_request_headers, json=body, timeout=self._timeout_seconds
         )
 
+    #: The project the access token names, if it names one (see :func:`project_in_token`).
+    project_id: str | None = None
+
     def token_received(self, payload: dict, response: requests.Response) -> None:
-        """Keep the refresh token (the base class keeps the API's clock)."""
+        """Keep the refresh token and the project the token names (the base keeps the clock)."""
         refresh = payload.get("refresh_token")
         self._refresh_token = str(refresh) if refresh else None
+        self.project_id = project_in_token(payload.get("access_token"))
 
     def describe_error(self, response: requests.Response) -> str:
         """The problem body's ``title``, ``detail`` and ``name``."""
@@ -85,3 +92,29 @@ class ApiVideoAuthenticator(ClientCredentialsAuthenticator):
     def credential_hint(self) -> str:
         """The key is the whole credential: nothing of it may be shown."""
         return ""
+
+
+def project_in_token(access_token: t.Any) -> str | None:  # noqa: ANN401
+    """The project id an access token (a JWT) names, or None.
+
+    No answer of the API names the project, but its access tokens do: the
+    docs' sample token (raw statistics doc, "Authorization: Bearer eyJ...")
+    carries ``"projectId": "prRzIJJA7BLsqHjS45KVpB1"``, and the 2023-09 spec's
+    ``access-token`` example ``"context": {"project": "prMonitor", ...}``. The
+    token is read, not verified: it labels rows, it grants nothing.
+    """
+    parts = access_token.split(".") if isinstance(access_token, str) else []
+    if len(parts) != 3:  # noqa: PLR2004 - header, claims, signature
+        return None
+    try:
+        claims = json.loads(base64.urlsafe_b64decode(parts[1] + "=" * (-len(parts[1]) % 4)))
+    except (ValueError, binascii.Error):
+        return None
+    if not isinstance(claims, dict):
+        return None
+    context = claims.get("context")
+    nested = context.get("project") if isinstance(context, dict) else None
+    for value in (claims.get("projectId"), nested):
+        if isinstance(value, str) and value.strip():
+            return value.strip()
+    return None

@@ -7,7 +7,8 @@ docs/vendors/apivideo.md#data); the 2023-09 spec for ``video-session``, ``live-s
 ``player-session-event`` and the plays rows (docs/vendors/apivideo.md#raw-statistics,
 docs/vendors/apivideo.md#plays).
 
-What the tap adds, each said in its description: the parent's id on session
+What the tap adds, each said in its description: ``project_id`` on every row
+(first in every key: no answer names the project), the parent's id on session
 rows, ``sessionId`` and ``loadedAt`` copied to the top level (Singer keys and
 bookmarks must be top-level fields), an event's ``position`` in its session,
 and on analytics rows the ``day`` asked for and the request's labels
@@ -20,10 +21,33 @@ from __future__ import annotations
 from singer_sdk import typing as th
 
 from video_taps_common.schema_types import int64
+from video_taps_common.tenant import TenantColumn
 
 _TEXT = th.StringType
 _WHEN = th.DateTimeType
 _FLAG = th.BooleanType
+
+#: No answer of the API names the project; one API key reads one project.
+#: Every row says which (setting ``project_id``, default from the access token).
+PROJECT = TenantColumn(
+    name="project_id",
+    names="the api.video project this API key reads",
+    title="Project ID",
+    description=(
+        "The api.video project the row was read from: setting `project_id`, else the "
+        "project id the API's access token names. First in the primary key, so several "
+        "projects share one schema."
+    ),
+    setting_description=(
+        "Label of the api.video project this API key reads, written to every row's "
+        "`project_id` and first in every primary key, so several projects (one inherited "
+        "plugin each) load into one schema without overwriting each other's rows. Unset: the "
+        "project id the API's access token names (pr...), or if it names none `key-` and 12 "
+        "hex digits of the key's SHA-256, which changes when the key is rotated. Changing it "
+        "later starts the project's rows anew under the new label."
+    ),
+)
+_PROJECT = PROJECT.schema_property()
 
 
 def texts(*names: str) -> th.ObjectType:
@@ -39,6 +63,7 @@ LINKS = th.ArrayType(texts("rel", "uri"))
 ASSETS = ("hls", "iframe", "player", "thumbnail")
 
 VIDEO_SCHEMA = th.PropertiesList(
+    _PROJECT,
     th.Property("videoId", _TEXT, required=True, description="The video's unique id (vi...)."),
     th.Property("createdAt", _WHEN),
     th.Property("title", _TEXT),
@@ -71,6 +96,7 @@ VIDEO_SCHEMA = th.PropertiesList(
 ).to_dict()
 
 LIVE_STREAM_SCHEMA = th.PropertiesList(
+    _PROJECT,
     th.Property("liveStreamId", _TEXT, required=True, description="The live stream's id (li...)."),
     th.Property("name", _TEXT),
     th.Property("streamKey", _TEXT),
@@ -95,6 +121,7 @@ def _session_schema(parent_key: str, parent_label: str, *, with_metadata: bool) 
     if with_metadata:
         session_fields.append(th.Property("metadata", METADATA))
     return th.PropertiesList(
+        _PROJECT,
         th.Property(
             "sessionId",
             _TEXT,
@@ -120,6 +147,7 @@ VIDEO_SESSION_SCHEMA = _session_schema("videoId", "video", with_metadata=True)
 LIVE_STREAM_SESSION_SCHEMA = _session_schema("liveStreamId", "live stream", with_metadata=False)
 
 SESSION_EVENT_SCHEMA = th.PropertiesList(
+    _PROJECT,
     th.Property("sessionId", _TEXT, required=True, description="The session the event belongs to."),
     th.Property(
         "position",
@@ -153,6 +181,7 @@ _MEDIA_FILTER = th.Property(
 )
 
 PLAYS_SCHEMA = th.PropertiesList(
+    _PROJECT,
     _DAY,
     th.Property("dimension", _TEXT, required=True, description="The dimension asked for."),
     th.Property(
@@ -166,6 +195,7 @@ PLAYS_SCHEMA = th.PropertiesList(
 ).to_dict()
 
 METRICS_SCHEMA = th.PropertiesList(
+    _PROJECT,
     _DAY,
     th.Property("metric", _TEXT, required=True),
     th.Property("aggregation", _TEXT, required=True),
@@ -176,11 +206,15 @@ METRICS_SCHEMA = th.PropertiesList(
 ).to_dict()
 
 BUCKETS_SCHEMA = th.PropertiesList(
+    _PROJECT,
     th.Property(
         "bucketKey",
         _TEXT,
         required=True,
-        description="SHA-256 of day, metric, breakdown, dimensionValue and mediaId: the key.",
+        description=(
+            "SHA-256 of day, metric, breakdown, dimensionValue and mediaId: the key, with "
+            "project_id."
+        ),
     ),
     _DAY,
     th.Property("metric", _TEXT, required=True),
@@ -191,6 +225,7 @@ BUCKETS_SCHEMA = th.PropertiesList(
 ).to_dict()
 
 TIMESERIES_SCHEMA = th.PropertiesList(
+    _PROJECT,
     _DAY,
     th.Property("metric", _TEXT, required=True),
     _MEDIA_FILTER,

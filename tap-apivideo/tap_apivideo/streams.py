@@ -164,7 +164,7 @@ class VideosStream(MediaListStream):
 
     name = "videos"
     path = "/videos"
-    primary_keys = ("videoId",)
+    primary_keys = ("project_id", "videoId")
     schema = VIDEO_SCHEMA
     id_field = "videoId"
     ids_setting = "video_ids"
@@ -175,7 +175,7 @@ class LiveStreamsStream(MediaListStream):
 
     name = "live_streams"
     path = "/live-streams"
-    primary_keys = ("liveStreamId",)
+    primary_keys = ("project_id", "liveStreamId")
     schema = LIVE_STREAM_SCHEMA
     id_field = "liveStreamId"
     ids_setting = "live_stream_ids"
@@ -193,7 +193,7 @@ class SessionsStream(ExplicitBookmarksMixin, SyncWindowMixin, ApiVideoStream):
     twice upsert on ``sessionId``.
     """
 
-    primary_keys = ("sessionId",)
+    primary_keys = ("project_id", "sessionId")
     replication_key = "loadedAt"
     is_sorted = True
     check_sorted = False
@@ -306,7 +306,7 @@ class SessionEventsStream(ExplicitBookmarksMixin, ApiVideoStream):
     name = "session_events"
     path = "/analytics/sessions/{sessionId}/events"
     schema = SESSION_EVENT_SCHEMA
-    primary_keys = ("sessionId", "position")
+    primary_keys = ("project_id", "sessionId", "position")
     #: Incremental, not full table: a full-table child would send ACTIVATE_VERSION
     #: and targets would drop every earlier sync's events. No bookmark is saved.
     replication_key = "emittedAt"
@@ -359,7 +359,7 @@ class PlaysStream(DailyStream):
     filtered id, each with its own bookmark.
     """
 
-    primary_keys = ("day", "dimension", "value", "mediaId")
+    primary_keys = ("project_id", "day", "dimension", "value", "mediaId")
     schema = PLAYS_SCHEMA
     retired_in_favour_of = DATA_STREAMS
     #: ``videoId`` or ``liveStreamId``: the media-id dimension and filter prefix.
@@ -453,7 +453,7 @@ class MetricsStream(DataStream):
     name = "metrics"
     path = "/data/metrics"
     path_template = "/data/metrics/{metric}/{aggregation}"
-    primary_keys = ("day", "metric", "aggregation", "mediaId")
+    primary_keys = ("project_id", "day", "metric", "aggregation", "mediaId")
     schema = METRICS_SCHEMA
     is_paged = False
 
@@ -476,7 +476,7 @@ class BucketsStream(DataStream):
     name = "buckets"
     path = "/data/buckets"
     path_template = "/data/buckets/{metric}/{breakdown}"
-    primary_keys = ("bucketKey",)
+    primary_keys = ("project_id", "bucketKey")
     schema = BUCKETS_SCHEMA
     #: What identifies a bucket; its digest is the key (see ``post_process``).
     BUCKET_IDENTITY = ("day", "metric", "breakdown", "dimensionValue", "mediaId")
@@ -518,7 +518,7 @@ class TimeseriesStream(DataStream):
     path = "/data/timeseries"
     path_template = "/data/timeseries/{metric}"
     fixed_params = (("interval", "hour"),)
-    primary_keys = ("metric", "emittedAt", "mediaId")
+    primary_keys = ("project_id", "metric", "emittedAt", "mediaId")
     schema = TIMESERIES_SCHEMA
 
     def label_sets(self) -> list[dict[str, str]]:

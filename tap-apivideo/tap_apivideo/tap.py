@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime
+import hashlib
 import re
 import typing as t
 from functools import cached_property
@@ -11,9 +13,11 @@ from singer_sdk import typing as th
 from tap_apivideo import streams
 from tap_apivideo.auth import ApiVideoAuthenticator
 from tap_apivideo.client import MAX_PAGE_SIZE
+from tap_apivideo.schemas import PROJECT
 from video_taps_common.header_budget import HeaderRateBudget, RateLimitHeaders
 from video_taps_common.settings import (
     max_concurrent_requests_property,
+    parse_datetime,
     request_timeout_property,
 )
 from video_taps_common.tap_base import VideoTap
@@ -57,10 +61,45 @@ def media_id_errors(ids: t.Any, setting: str, prefix: str, kind: str) -> list[st
     ]
 
 
+def key_label(api_key: str) -> str:
+    """``key-`` and 12 hex digits of the key's SHA-256: stable per key, reveals nothing of it."""
+    return "key-" + hashlib.sha256(api_key.encode()).hexdigest()[:12]
+
+
+def empty_range_errors(config: t.Mapping[str, t.Any], today: datetime.date) -> list[str]:
+    """A ``start_date`` today (or an ``end_date`` on its day): no whole day to read.
+
+    Analytics are read by whole UTC days, up to the start of today (a day is
+    complete once it is over) or of ``end_date``; such a run synced no
+    analytics and ended 0, night after night for a start_date that stayed.
+    """
+    try:
+        start = parse_datetime(str(config["start_date"])).date()
+        end = parse_datetime(str(config["end_date"])).date() if config.get("end_date") else None
+    except (KeyError, ValueError):
+        return []  # reported by the date checks
+    yesterday = today - datetime.timedelta(days=1)
+    if start >= today and (end is None or end > start):
+        return [
+            f"setting `start_date` ({config['start_date']}) is today: api.video analytics are "
+            "read in whole UTC days and a run reads up to the start of today, so it would sync "
+            f"no analytics; the earliest day it can read is yesterday, {yesterday.isoformat()}. "
+            f"Set `start_date` to {yesterday.isoformat()} or earlier (the API keeps 30 days)"
+        ]
+    if end is not None and end <= start:
+        return [
+            f"setting `end_date` ({config['end_date']}) is on the day of `start_date` "
+            f"({config['start_date']}): the days before `end_date` are synced, so none would "
+            f"be; set `end_date` to {(start + datetime.timedelta(days=1)).isoformat()} or later"
+        ]
+    return []
+
+
 class TapApiVideo(VideoTap):
     """Singer tap for api.video: media, plays, player sessions and events, /data analytics."""
 
     name = "tap-apivideo"
+    tenant = PROJECT
 
     config_jsonschema = th.PropertiesList(
         th.Property(
@@ -71,6 +110,7 @@ class TapApiVideo(VideoTap):
             title="API Key",
             description="The api.video project's API key; one key is one project.",
         ),
+        PROJECT.setting_property(),
         th.Property(
             "start_date",
             th.DateTimeType,
@@ -146,7 +186,7 @@ class TapApiVideo(VideoTap):
     ]
 
     def cross_setting_errors(self, config: t.Mapping[str, t.Any]) -> list[str]:
-        """Media ids that cannot name a video or live stream, refused before any request.
+        """Media ids that cannot name a video or live stream, and days that read nothing.
 
         Unchecked, an empty string or a typo reached the API only after every
         media list and day before it (965 requests in one report) and then
@@ -156,7 +196,22 @@ class TapApiVideo(VideoTap):
             problem
             for setting, (prefix, kind) in MEDIA_ID_SETTINGS.items()
             for problem in media_id_errors(config.get(setting), setting, prefix, kind)
-        ]
+        ] + empty_range_errors(config, datetime.datetime.now(datetime.UTC).date())
+
+    def default_tenant_label(self) -> tuple[str, str]:
+        """The project id the access token names; else a digest of the key (with a WARNING)."""
+        self.authenticator.ensure_token()
+        named = self.authenticator.project_id
+        if named:
+            return named, "unset `project_id`: the project id the API's access token names"
+        label = key_label(str(self.config["api_key"]))
+        self.logger.warning(
+            "The API's access token names no project: rows are labelled project_id=%r, from "
+            "a digest of the API key, which changes when the key is rotated. Set `project_id` "
+            "to keep one label.",
+            label,
+        )
+        return label, "unset `project_id`, and no project in the access token: a digest of the key"
 
     def discover_streams(self) -> list[Stream]:
         """Every stream of ``streams.STREAMS``: media, sessions and events, plays, ``/data``."""

@@ -20,9 +20,29 @@ from __future__ import annotations
 from singer_sdk import typing as th
 
 from video_taps_common.schema_types import int64
+from video_taps_common.tenant import TenantColumn
 
 _TEXT = th.StringType
 _WHEN = th.DateTimeType
+
+#: The API's answers name no account: one client's credentials read one account.
+#: Every row says which (setting ``account_id``, default the ``client_id``).
+ACCOUNT = TenantColumn(
+    name="account_id",
+    names="the IBM account these credentials read",
+    title="Account ID",
+    description=(
+        "The IBM account the row was read from: setting `account_id`, else the `client_id` "
+        "that read it. First in the primary key, so several accounts share one schema."
+    ),
+    setting_description=(
+        "Label of the IBM account these credentials read, written to every row's "
+        "`account_id` and first in every primary key, so several accounts (one inherited "
+        "plugin each) load into one schema without overwriting each other's rows. Unset: "
+        "the `client_id` setting (not secret). Changing it later starts the account's rows "
+        "anew under the new label."
+    ),
+)
 
 #: DeviceInfo: "Device information parsed from the user agent string".
 DEVICE_INFO = th.ObjectType(
@@ -84,11 +104,12 @@ def _watched_fields() -> list[th.Property]:
 
 
 VIEW_SCHEMA = th.PropertiesList(
+    ACCOUNT.schema_property(),
     th.Property(
         "view_id",
         _TEXT,
         required=True,
-        description="The view segment's uuid: the primary key.",
+        description="The view segment's uuid: the primary key with account_id.",
     ),
     th.Property(
         "viewer_identifier",
@@ -109,6 +130,7 @@ SEGMENT = th.ObjectType(
 VIEWERS_SCOPE_ALL = "all"
 
 VIEWER_SCHEMA = th.PropertiesList(
+    ACCOUNT.schema_property(),
     th.Property(
         "viewer_identifier",
         _TEXT,

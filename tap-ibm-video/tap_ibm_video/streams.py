@@ -93,7 +93,7 @@ class ViewsStream(ExplicitBookmarksMixin, SyncWindowMixin, IbmVideoStream):
 
     name = "views"
     path = "/views"
-    primary_keys = ("view_id",)
+    primary_keys = ("account_id", "view_id")
     replication_key = "started_at"
     schema = VIEW_SCHEMA
     #: The bookmark is written per finished window, not per record (see
@@ -236,7 +236,7 @@ class ViewersStream(IbmVideoStream):
 
     name = "viewers"
     path = "/viewers"
-    primary_keys = ("viewer_identifier", "viewers_scope")
+    primary_keys = ("account_id", "viewer_identifier", "viewers_scope")
     schema = VIEWER_SCHEMA
 
     def post_process(self, row: dict, context: Context | None = None) -> dict:

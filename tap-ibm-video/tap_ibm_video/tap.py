@@ -10,6 +10,7 @@ from singer_sdk import typing as th
 from tap_ibm_video import streams
 from tap_ibm_video.auth import IbmVideoOAuthAuthenticator
 from tap_ibm_video.client import MAX_PAGE_SIZE
+from tap_ibm_video.schemas import ACCOUNT
 from video_taps_common.header_budget import HeaderRateBudget, RateLimitHeaders
 from video_taps_common.settings import (
     client_credentials_properties,
@@ -46,6 +47,7 @@ class TapIbmVideo(VideoTap):
     """Singer tap for IBM Video Streaming analytics: views and viewers."""
 
     name = "tap-ibm-video"
+    tenant = ACCOUNT
 
     config_jsonschema = th.PropertiesList(
         *client_credentials_properties(
@@ -53,6 +55,7 @@ class TapIbmVideo(VideoTap):
             client_id_description="IBM Video Streaming API client id (client-credentials flow).",
             oauth_url=DEFAULT_OAUTH_URL,
         ),
+        ACCOUNT.setting_property(),
         th.Property(
             "start_date",
             th.DateTimeType,
@@ -142,6 +145,10 @@ class TapIbmVideo(VideoTap):
                 "only on /views/{content_type} and /viewers/{content_type}"
             ]
         return []
+
+    def default_tenant_label(self) -> tuple[str, str]:
+        """The ``client_id``: not secret, and one client reads one account."""
+        return str(self.config["client_id"]), "unset `account_id`: the `client_id`"
 
     def prepare_run(self) -> None:
         """Warn of bookmarks the configured content types leave unread."""

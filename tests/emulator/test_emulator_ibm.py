@@ -865,6 +865,42 @@ def test_determinism_across_processes_and_seeds(emu):
     assert {r["view_id"] for r in reseeded}.isdisjoint({r["view_id"] for r in mine})
 
 
+def test_each_client_reads_its_own_accounts_views_and_viewers(emu, http):
+    """Two clients are two accounts: each token answers that account's data, as truth says."""
+    other_id, other_secret = "other-ibm-client-id", "other-ibm-client-secret"
+    emu.reset(
+        **BASE,
+        ibm_clients={CLIENT_ID: CLIENT_SECRET, other_id: other_secret},
+        ibm_client_views={other_id: 700},
+    )
+    tokens = {
+        CLIENT_ID: get_token(emu, http),
+        other_id: http.post(
+            token_url(emu), data=TOKEN_BODY, headers=basic(other_id, other_secret)
+        ).json()["access_token"],
+    }
+    start, end = START, START + 40 * DAY
+    served = {}
+    for client_id, token in tokens.items():
+        truth = emu.truth(
+            "ibm_video", client=client_id, from_=iso(start), to=iso(end), records=True
+        )
+        items, counts, _ = fetch_all(emu, http, token, **window(start, end))
+        assert attrs(items) == truth["records"]
+        assert counts == {truth["count"]}
+        served[client_id] = attrs(items)
+        viewers, _, _ = fetch_all(emu, http, token, path="/viewers")
+        viewers_truth = emu.truth("ibm_video", stream="viewers", client=client_id, records=True)
+        assert attrs(viewers, "Viewer") == viewers_truth["records"]
+    assert len(served[other_id]) == 700
+    assert len(served[CLIENT_ID]) == 3000
+    assert {r["view_id"] for r in served[CLIENT_ID]}.isdisjoint(
+        r["view_id"] for r in served[other_id]
+    )
+    # Without ``client`` the truth is the first client's.
+    assert emu.truth("ibm_video", from_=iso(start), to=iso(end))["count"] == 3000
+
+
 def test_a_million_views_page_through_a_day(emu, http):
     emu.reset(**BASE, ibm_views=1_000_000)
     token = get_token(emu, http)

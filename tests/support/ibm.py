@@ -34,7 +34,10 @@ def views_truth(
     end: str = END_OF_TIME,
     **params: object,
 ) -> list[dict]:
-    """Every view the API shows now overlapping [start, end), in the API's order."""
+    """Every view the API shows now overlapping [start, end), in the API's order.
+
+    Of the first client's account, or of ``client=<client_id>``'s.
+    """
     answer = emulator.truth(
         "ibm_video", stream="views", from_=start, to=end, records=True, **params
     )
@@ -42,17 +45,21 @@ def views_truth(
     return answer["records"]
 
 
-def viewers_truth(emulator: EmulatorProcess) -> list[dict]:
-    """Every viewer as ``GET /viewers`` lists them."""
-    answer = emulator.truth("ibm_video", stream="viewers", records=True)
+def viewers_truth(emulator: EmulatorProcess, client: str = CLIENT_ID) -> list[dict]:
+    """Every viewer as ``GET /viewers`` lists them, of ``client``'s account."""
+    answer = emulator.truth("ibm_video", stream="viewers", client=client, records=True)
     assert answer["count"] == len(answer["records"])
     return answer["records"]
 
 
-def as_emitted_view(api_view: dict, declared: set[str]) -> dict:
-    """What the tap must emit for an API view: one type per field, every declared field."""
+def as_emitted_view(api_view: dict, declared: set[str], account_id: str = CLIENT_ID) -> dict:
+    """What the tap must emit for an API view: one type per field, every declared field.
+
+    And the account it was read from (by default the ``client_id`` that read it).
+    """
     record = dict.fromkeys(declared)
     record.update(api_view)
+    record["account_id"] = account_id
     content_id = record.get("content_id")
     if isinstance(content_id, str):
         record["content_id"] = int(content_id)

@@ -49,6 +49,11 @@ def session_key(session: dict) -> str:
     return session["session"]["sessionId"]
 
 
+def truth_project(emulator, key: str = API_KEY) -> str:
+    """The id of the project an API key reads (what its access tokens name)."""
+    return emulator.truth("apivideo", project=key, stream="videos")["project_id"]
+
+
 def test_every_stream_reconciles_with_the_api_and_keys_are_unique(emulator, catalog):
     emulator.reset(**VOLUME)
     config = apivideo_config(emulator, days=3)
@@ -127,12 +132,15 @@ def test_every_stream_reconciles_with_the_api_and_keys_are_unique(emulator, cata
     )
     assert len({r["metric"] for r in run.records["timeseries"]}) == TIMESERIES_METRICS
 
-    # Every stream's primary key is unique.
+    # Every stream's primary key is unique, and starts with the project every row carries.
+    project = truth_project(emulator)
     for entry in catalog["streams"]:
         keys = entry["key_properties"]
         records = run.records[entry["tap_stream_id"]]
         assert records, entry["tap_stream_id"]
         assert len({key_of(r, keys) for r in records}) == len(records), entry["tap_stream_id"]
+        assert keys[0] == "project_id"
+        assert {r["project_id"] for r in records} == {project}, entry["tap_stream_id"]
 
     # State: per media for sessions, per dimension for plays, at the last day read.
     bookmarks = run.final_state["bookmarks"]
@@ -360,6 +368,7 @@ def test_a_project_without_analytics_still_syncs_its_media(emulator, catalog):
         ({"video_ids": [""]}, "`video_ids`"),
         ({"video_ids": ["vi4k0jvEUuaTdRAEjQ4Prklg", "vi4k0jv EUuaT"]}, "`video_ids`"),
         ({"live_stream_ids": ["vi4k0jvEUuaTdRAEjQ4Prklg"]}, "`live_stream_ids`"),
+        ({"start_date": "2026-01-20", "end_date": "2026-01-20T12:00:00Z"}, "`end_date`"),
     ],
 )
 def test_bad_input_fails_before_any_data_request(emulator, overrides, named):
@@ -374,6 +383,22 @@ def test_bad_input_fails_before_any_data_request(emulator, overrides, named):
     }
     assert not data_routes
     assert "not-a-key" not in run.stderr
+
+
+def test_a_start_date_of_today_fails_before_any_request_naming_the_first_day_it_can_read(
+    emulator,
+):
+    """Days are read whole, up to the start of today: a run from today reads none (it ended 0)."""
+    today_utc = datetime.datetime.now(datetime.UTC).date()
+    yesterday = today_utc - datetime.timedelta(days=1)
+    run = run_tap(TAP, apivideo_config(emulator, start_date=today_utc.isoformat()))
+    assert run.returncode == 1
+    last = run.stderr.splitlines()[-1]
+    assert f"setting `start_date` ({today_utc.isoformat()}) is today" in last
+    assert "up to the start of today" in last
+    assert f"earliest day it can read is yesterday, {yesterday.isoformat()}" in last
+    assert f"Set `start_date` to {yesterday.isoformat()} or earlier" in last
+    assert emulator.stats()["requests_total"] == 0
 
 
 @pytest.mark.parametrize(

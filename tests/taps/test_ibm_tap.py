@@ -13,6 +13,7 @@ import itertools
 import pytest
 
 from tests.support.ibm import (
+    CLIENT_ID,
     CLIENT_SECRET,
     TAP,
     as_emitted_view,
@@ -76,7 +77,7 @@ def test_schema_types_where_the_docs_and_their_examples_disagree(emulator):
     assert "string" in properties["client_id"]["type"]
     assert "string" in properties["view_session_id"]["type"]
     assert "object" in properties["device_info"]["type"]
-    assert run.schemas["views"]["key_properties"] == ["view_id"]
+    assert run.schemas["views"]["key_properties"] == ["account_id", "view_id"]
     assert run.schemas["views"]["bookmark_properties"] == ["started_at"]
 
     api_string_ids = [v for v in views_truth(emulator) if isinstance(v["content_id"], str)]
@@ -221,10 +222,15 @@ def test_viewers_full_table_with_typed_segments(emulator):
     api_viewers = viewers_truth(emulator)
     emitted = run.records["viewers"]
     assert len(emitted) == len(api_viewers) == 120
-    assert run.schemas["viewers"]["key_properties"] == ["viewer_identifier", "viewers_scope"]
+    assert run.schemas["viewers"]["key_properties"] == [
+        "account_id",
+        "viewer_identifier",
+        "viewers_scope",
+    ]
     api_by_id = {v["viewer_identifier"]: v for v in api_viewers}
     for record in emitted:
         assert record["viewers_scope"] == "all"
+        assert record["account_id"] == CLIENT_ID
         api = api_by_id[record["viewer_identifier"]]
         assert record["videos_watched"] == api["videos_watched"]
         assert record["last_activity"] == api["last_activity"]

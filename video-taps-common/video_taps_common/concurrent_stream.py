@@ -324,11 +324,14 @@ class VendorStream(RecordMessagesHook, ActivateVersionHook, RESTStream[_TToken])
             if isinstance(records, PartitionRecords):
                 records.on_total = progress.expect
             fill = self._all_fields_null
+            tenant = self.video_tap.tenant_fields
             for record in records:
                 progress.add()
                 # Every declared field from here on: the SDK evaluates a stream
                 # map's filter (before the output step) on the record as it is.
-                yield {**fill, **record}
+                # Then whose row it is, where the API does not say (last, so no
+                # field of the API's can override it).
+                yield {**fill, **record, **tenant}
         except RunAbortingError as error:
             failure = error
             raise

@@ -48,11 +48,13 @@ from video_taps_common.settings import (
     url_setting_errors,
 )
 from video_taps_common.singer_output import BookmarkFlushingWriter
+from video_taps_common.tenant import TenantColumn
 
 if t.TYPE_CHECKING:
     import click
     import jsonschema
     import requests
+    from singer_sdk.singerlib import Catalog
 
     from video_taps_common.sdk_compat import SettingsValidationHook
 from video_taps_common.progress import PartitionProgress
@@ -80,6 +82,10 @@ class VideoTap(SettingsValidationHook, Tap):
     message_writer_class = BookmarkFlushingWriter
     #: Settings holding dates; each must parse, and ``start_date`` <= ``end_date``.
     date_settings: t.ClassVar[tuple[str, ...]] = ("start_date", "end_date")
+    #: For an API whose rows do not say whose they are: the column every record
+    #: carries and every primary key starts with (see ``video_taps_common.tenant``).
+    #: None where the API's rows carry it (Brightcove's ``account_id``).
+    tenant: t.ClassVar[TenantColumn | None] = None
 
     def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:  # noqa: ANN401
         """The SDK's; a state given as a path is remembered, to name it in errors."""
@@ -117,6 +123,8 @@ class VideoTap(SettingsValidationHook, Tap):
         errors += date_setting_errors(config, self.date_settings)
         errors += start_date_in_future_errors(config, datetime.datetime.now(datetime.UTC))
         errors += url_setting_errors(config, self.url_settings)
+        if self.tenant is not None:
+            errors += self.tenant.setting_errors(config)
         if not errors:
             errors += self.cross_setting_errors(config)
         if errors and raise_errors:
@@ -136,6 +144,77 @@ class VideoTap(SettingsValidationHook, Tap):
     def cross_setting_errors(self, config: t.Mapping[str, t.Any]) -> list[str]:  # noqa: ARG002
         """Problems no single setting's schema can express, e.g. one setting needing another."""
         return []
+
+    # Whose rows ---------------------------------------------------------------
+
+    @cached_property
+    def tenant_label(self) -> str | None:
+        """The value of the :attr:`tenant` column on every record (None without one).
+
+        The setting of the same name, else the tap's :meth:`default_tenant_label`.
+        """
+        if self.tenant is None:
+            return None
+        configured = self.config.get(self.tenant.name)
+        if configured is not None:
+            self.tenant_label_source = f"setting `{self.tenant.name}`"
+            return str(configured)
+        label, self.tenant_label_source = self.default_tenant_label()
+        return label
+
+    #: Where :attr:`tenant_label` came from, for the log (set with it).
+    tenant_label_source: str = ""
+
+    def default_tenant_label(self) -> tuple[str, str]:
+        """The label when its setting is unset, and where it came from.
+
+        A tap with a :attr:`tenant` says which; it may make requests (a token).
+        """
+        raise NotImplementedError
+
+    @cached_property
+    def tenant_fields(self) -> dict[str, str]:
+        """What every record of this run gets: ``{column: label}``, or nothing."""
+        if self.tenant is None:
+            return {}
+        return {self.tenant.name: t.cast("str", self.tenant_label)}
+
+    def announce_tenant(self) -> None:
+        """Log, once per run, the label every row gets and where it came from."""
+        if self.tenant is None:
+            return
+        label = self.tenant_label
+        self.logger.info(
+            "Every row is labelled %s=%r (%s)", self.tenant.name, label, self.tenant_label_source
+        )
+
+    @property
+    def input_catalog(self) -> Catalog | None:
+        """The catalog passed to the tap, with the :attr:`tenant` column in every stream.
+
+        A catalog discovered by a release before the column (meltano reuses its
+        cached ``tap.properties.json`` while the settings stay the same) would
+        have the SDK announce the old keys, and the target keep upserting one
+        account's rows over another's: the column is added to such a catalog's
+        schemas and keys, with one WARNING.
+        """
+        catalog = super().input_catalog
+        if catalog is None or self.tenant is None or catalog is self._tenant_catalog:
+            return catalog
+        self._tenant_catalog = catalog
+        upgraded = self.tenant.upgrade_catalog(catalog)
+        if upgraded:
+            self.logger.warning(
+                "The catalog was written before `%s` was part of every stream (e.g. meltano's "
+                "cached catalog of an earlier release): added it to the schema and first in the "
+                "key of %s. Run `meltano run --refresh-catalog ...` once to refresh the cache.",
+                self.tenant.name,
+                ", ".join(upgraded),
+            )
+        return catalog
+
+    #: The input catalog :attr:`input_catalog` already gave the tenant column.
+    _tenant_catalog: Catalog | None = None
 
     # Running ------------------------------------------------------------------
 
@@ -189,7 +268,8 @@ class VideoTap(SettingsValidationHook, Tap):
         1. The input that needs no request: the state belongs to this tap, and
            the catalog selects no stream it lacks.
         2. The credentials proven (:meth:`prove_credentials`) and the API's
-           clock read (:attr:`sync_started_at`), before any data request.
+           clock read (:attr:`sync_started_at`), before any data request; the
+           label of every row announced (:meth:`announce_tenant`).
         3. The bookmarks checked, once, against the end of this run's range.
         4. :meth:`prepare_run`, the tap's own start (e.g. planning its requests).
         5. Every stream synced, then a summary per stream; failed partitions
@@ -203,6 +283,7 @@ class VideoTap(SettingsValidationHook, Tap):
             self.warn_unknown_catalog_streams()
             self.prove_credentials()
             _ = self.sync_started_at  # the API's clock, read once: the end of this run's range
+            self.announce_tenant()
             self.check_bookmarks()
             self.prepare_run()
             try:

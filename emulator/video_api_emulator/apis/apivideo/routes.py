@@ -235,7 +235,8 @@ class ApiVideo:
         ``project`` (an API key; default the first), ``stream``:
         videos, live_streams, video_sessions, live_stream_sessions,
         session_events, video_plays, live_stream_plays, metrics, buckets,
-        timeseries. Always ``{"count", "records"}``.
+        timeseries. Always ``{"count", "records", "project_id"}``: ``project_id``
+        is the id the project's access tokens carry (claim ``projectId``).
         """
         state: ApiVideoState = emu.state[self.name]
         key = query.get("project") or state.dataset.keys[0]
@@ -248,7 +249,7 @@ class ApiVideo:
             records = self._truth_records(project, stream, query, horizon)
         except ApiError as exc:
             raise ValueError(orjson.dumps(exc.body).decode()) from exc
-        return {"count": len(records), "records": records}
+        return {"count": len(records), "records": records, "project_id": project.project_id}
 
     def _truth_records(
         self, project: Project, stream: str, query: Mapping[str, str], horizon: int

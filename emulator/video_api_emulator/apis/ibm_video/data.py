@@ -4,6 +4,8 @@ Sources as in the package docstring: sections of docs/vendors/ibm-video.md.
 
 Data model (emulator design, not vendor behaviour):
 
+- Every client of ``ibm_clients`` is an account with data of its own (see
+  :class:`Dataset`); what follows is one account's.
 - View ``i`` (``0 <= i < ibm_views``) starts at ``data_start + floor(i * span
   / N)`` in whole seconds (``span`` = whole seconds of ``data_span_seconds``),
   so views are spread evenly and numbered in start order. Its duration comes
@@ -248,11 +250,20 @@ def long_running_indices(n: int, count: int) -> np.ndarray:
 
 
 class Dataset:
-    """The views and viewers of one emulator reset (nothing per row is stored)."""
+    """One IBM account's views and viewers (one client's) in one reset; nothing per row is stored.
 
-    def __init__(self, cfg: Mapping[str, Any]) -> None:
+    docs/vendors/ibm-video.md#authentication: every request carries the token of one client's
+    credentials, and a client belongs to one account, whose views the API
+    returns; the docs name no account in any answer. Each client of
+    ``ibm_clients`` therefore has data of its own: its views, viewers and
+    channels/videos are seeded from ``seed`` and the client id, and its volume
+    is ``ibm_client_views[client_id]`` (default ``ibm_views``).
+    """
+
+    def __init__(self, cfg: Mapping[str, Any], client_id: str) -> None:
         seed = int(cfg["seed"])
-        self.n = int(cfg["ibm_views"])
+        self.client_id = client_id
+        self.n = int((cfg.get("ibm_client_views") or {}).get(client_id, cfg["ibm_views"]))
         self.viewers = int(cfg["ibm_viewers"])
         start_ms = parse_data_start(cfg["data_start"])
         self.start0_s = -(-start_ms // 1000)  # first whole second at or after data_start
@@ -261,9 +272,9 @@ class Dataset:
         self.string_share = float(cfg["ibm_content_id_string_share"])
         self.long_running_ks = long_running_indices(self.n, int(cfg["ibm_long_running_views"]))
         self.long_running_s = int(cfg["ibm_long_running_view_seconds"])
-        self.view_key = stable_key(seed, "ibm_video", "views")
-        self.viewer_key = stable_key(seed, "ibm_video", "viewers")
-        rng = rng_for(seed, "ibm_video", "content")
+        self.view_key = stable_key(seed, "ibm_video", client_id, "views")
+        self.viewer_key = stable_key(seed, "ibm_video", client_id, "viewers")
+        rng = rng_for(seed, "ibm_video", client_id, "content")
         # docs/vendors/ibm-video.md#sample-values: channel id 77569623 (8 digits),
         # video id 112342345 (9 digits); content id = channel id for live, video
         # id for recorded (docs/vendors/ibm-video.md#view-fields).

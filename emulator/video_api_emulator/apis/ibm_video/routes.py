@@ -102,11 +102,12 @@ def jsonapi_error(
 
 
 class IbmVideoState:
-    """Per-reset state: the dataset (with its query cache) and the rate quota."""
+    """Per-reset state: each client's dataset (with its query cache) and the rate quota."""
 
     def __init__(self, emu: Emulator) -> None:
         cfg = emu.config
-        self.dataset = Dataset(cfg)
+        #: client id -> that client's account data (see ``Dataset``).
+        self.datasets = {client_id: Dataset(cfg, client_id) for client_id in cfg["ibm_clients"]}
         self.quota = FixedWindowQuota(
             int(cfg["ibm_rate_limit"]), float(cfg["ibm_rate_limit_window_seconds"])
         )
@@ -162,21 +163,22 @@ def _envelope(state: IbmVideoState, items: str, pagination: dict[str, Any]) -> b
     )
 
 
-def _bare_token(request: web.Request, emu: Emulator) -> bool:
-    """Tell whether the request carries a valid JWT, bare, in Authorization.
+def _token_client(request: web.Request, emu: Emulator) -> str | None:
+    """The client whose valid JWT the request carries, bare, in Authorization; else None.
 
     docs/vendors/ibm-video.md#authentication: "Authorization: eyJhbGciOi..." - the token with no
     scheme (security scheme JWTHeader, apiKey in header). Whether ``Bearer
     <jwt>`` is also accepted is an open question
     (docs/vendors/ibm-video.md#authentication): the
     emulator answers 401 to it, the safe choice that proves a client sends
-    the token bare. Missing, unknown, expired or revoked -> 401.
+    the token bare. Missing, unknown, expired or revoked -> 401. The client
+    decides whose data the answer holds (see ``Dataset``).
     """
     value = request.headers.get("Authorization", "").strip()
     if not value or " " in value:
-        return False
+        return None
     store: JwtTokenStore = emu.state[_TOKEN_API]
-    return store.is_valid(value)
+    return store.subject_of(value)
 
 
 def _page_bounds(paging: Paging, count: int) -> tuple[int, int]:
@@ -214,9 +216,14 @@ class IbmVideoAnalytics:
 
         ``stream=viewers``: ``{"count", "records"?}`` - every viewer as
         ``/viewers`` renders it with no filters (``visible`` as above).
+
+        ``client``: whose account (a client id of ``ibm_clients``; default the first).
         """
         state: IbmVideoState = emu.state[self.name]
-        ds = state.dataset
+        client_id = query.get("client") or next(iter(state.datasets))
+        ds = state.datasets.get(client_id)
+        if ds is None:
+            raise ValueError(f"unknown client {client_id!r} (not in ibm_clients)")
         horizon = emu.horizon_ms
         visible = query.get("visible", "now")
         if visible not in ("now", "all"):
@@ -310,15 +317,20 @@ class IbmVideoAnalytics:
             value = request.match_info.get("content_type")
             return value is None or value in CONTENT_TYPES, value
 
-        def admitted(request: web.Request, parse: Any) -> web.Response | tuple[Any, Any]:
-            """The parsed query, or the 404/401/400 that refuses the request."""
+        def admitted(
+            request: web.Request, parse: Any
+        ) -> web.Response | tuple[Dataset, tuple[Any, Any]]:
+            """The caller's account data and the parsed query, or the 404/401/400 refusing it."""
             known, content_type = content_type_of(request)
             if not known:
                 return jsonapi_error(404)
-            if not _bare_token(request, emu):
+            client_id = _token_client(request, emu)
+            state: IbmVideoState = emu.state[self.name]
+            dataset = state.datasets.get(client_id) if client_id is not None else None
+            if dataset is None:
                 return jsonapi_error(401)
             try:
-                return parse(request.query, content_type)
+                return dataset, parse(request.query, content_type)
             except ParamError as exc:
                 return jsonapi_error(400, problems=exc.problems)
 
@@ -326,13 +338,13 @@ class IbmVideoAnalytics:
             parsed = admitted(request, parse_views)
             if isinstance(parsed, web.Response):
                 return parsed
-            q, paging = parsed
+            dataset, (q, paging) = parsed
             state: IbmVideoState = emu.state[self.name]
-            ks = state.dataset.select(emu.horizon_ms, q)
+            ks = dataset.select(emu.horizon_ms, q)
             # A page past the end answers 200 with an empty list and the true
             # count (docs silent; no documented error fits).
             start, stop = _page_bounds(paging, len(ks))
-            items = state.dataset.render_views(ks[start:stop], emu.horizon_ms)
+            items = dataset.render_views(ks[start:stop], emu.horizon_ms)
             body = _envelope(state, items, _hrefs(request, paging, len(ks)))
             return web.Response(body=body, content_type=_JSON)
 
@@ -340,11 +352,11 @@ class IbmVideoAnalytics:
             parsed = admitted(request, parse_viewers)
             if isinstance(parsed, web.Response):
                 return parsed
-            vq, paging = parsed
+            dataset, (vq, paging) = parsed
             state: IbmVideoState = emu.state[self.name]
-            found, segs, bounds = state.dataset.select_viewers(emu.horizon_ms, vq)
+            found, segs, bounds = dataset.select_viewers(emu.horizon_ms, vq)
             start, stop = _page_bounds(paging, len(found))
-            items = state.dataset.render_viewers(
+            items = dataset.render_viewers(
                 found[start:stop], segs[bounds[start] : bounds[stop]], bounds[start : stop + 1],
                 emu.horizon_ms,
             )  # fmt: skip
