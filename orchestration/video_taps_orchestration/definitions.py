@@ -33,7 +33,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from .meltano_project import MeltanoProject, env_var_name, project_root
+from .meltano_project import MeltanoProject, env_var_name, project_root, shared_labels
 from .vendors import TAPS, VENDOR_TAG, TapKind, account_tag_key
 
 __all__ = ["Partition", "build_definitions", "defs", "partitions_of", "run_command"]
@@ -61,9 +61,27 @@ class Partition:
 
 
 def partitions_of(project: MeltanoProject, kind: TapKind) -> list[Partition]:
-    """One partition per account of every plugin of ``kind.tap`` (none if the tap is absent)."""
+    """One partition per account of every plugin of ``kind.tap`` (none if the tap is absent).
+
+    Partitions load into one schema; two plugins whose rows get one label
+    (``kind.label_setting``) would overwrite each other there, so the code
+    location refuses to load, naming them.
+    """
     if kind.tap not in project.extractors:
         return []
+    if kind.label_setting:
+        clashes = shared_labels(project, kind.tap, kind.label_setting)
+        if clashes:
+            listed = "; ".join(
+                f"{', '.join(plugins)} all get {kind.label_setting}={label!r}"
+                for label, plugins in clashes.items()
+            )
+            msg = (
+                f"{listed}: their rows would overwrite each other's in one schema. A plugin "
+                f"inherits its parent's {kind.label_setting} unless it sets its own: set "
+                f"{kind.label_setting} on each of them (or on none, for the default label)."
+            )
+            raise ValueError(msg)
     partitions = []
     for plugin in project.family(kind.tap):
         if kind.accounts_setting is None:

@@ -33,7 +33,7 @@ from typing import Any
 
 import yaml
 
-__all__ = ["MeltanoProject", "env_var_name", "project_root"]
+__all__ = ["MeltanoProject", "env_var_name", "project_root", "shared_labels"]
 
 _VARIABLE = re.compile(r"\$\{(\w+)\}|\$(\w+)")
 
@@ -155,3 +155,21 @@ class MeltanoProject:
                 f"e.g. '[\"6415818918001\"]', not {raw!r}"
             )
         return value
+
+
+def shared_labels(
+    project: MeltanoProject, tap: str, setting: str, environ: Mapping[str, str] | None = None
+) -> dict[str, list[str]]:
+    """Each value of ``setting`` that more than one plugin of ``tap``'s family gets: its plugins.
+
+    IBM's ``account_id`` and api.video's ``project_id`` label every row and lead
+    every key: two plugins with one label write the same keys in one schema, and
+    one's rows overwrite the other's. A plugin inherits its parent's label
+    unless it sets its own, so a label set on the parent alone is such a clash.
+    """
+    plugins: dict[str, list[str]] = {}
+    for plugin in project.family(tap):
+        label = project.setting(plugin, setting, environ)
+        if label not in (None, ""):
+            plugins.setdefault(str(label), []).append(plugin)
+    return {label: names for label, names in plugins.items() if len(names) > 1}

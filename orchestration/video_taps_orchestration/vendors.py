@@ -46,6 +46,9 @@ class TapKind:
         runs_per_account: how many runs of one account may run at once.
         shared_settings: integer settings that are one budget for all the
             concurrent runs this limit allows; each run gets ``value // share``.
+        label_setting: the setting that labels every row with its account or
+            project (IBM ``account_id``, api.video ``project_id``); no two
+            partitions may share a label, or their rows overwrite each other.
     """
 
     tap: str
@@ -55,6 +58,7 @@ class TapKind:
     runs_per_vendor: int | None
     runs_per_account: int
     shared_settings: Mapping[str, int] = field(default_factory=dict)
+    label_setting: str | None = None
 
 
 TAPS: tuple[TapKind, ...] = (
@@ -95,6 +99,7 @@ TAPS: tuple[TapKind, ...] = (
         end_date_is_last_day=False,
         runs_per_vendor=None,
         runs_per_account=4,
+        label_setting="project_id",
     ),
     # IBM Video: the analytics docs state no rate limit
     # (docs/vendors/ibm-video.md#rate-limits: no numbers); the safe choice is one
@@ -106,5 +111,6 @@ TAPS: tuple[TapKind, ...] = (
         end_date_is_last_day=False,
         runs_per_vendor=None,
         runs_per_account=1,
+        label_setting="account_id",
     ),
 )

@@ -10,8 +10,9 @@ the queue, and the daemon starts them within the instance's run-queue limits.
 
 The runs come in two rounds, each a set of runs launched together (the
 machine's start-up cost per run is seconds of CPU, so every round counts):
-1. the nightly jobs of two Audience accounts and two api.video projects, the
-   second Audience account answering 403 on its leads;
+1. the nightly jobs of two Audience accounts and two api.video projects (both
+   projects into the one ``apivideo`` schema), the second Audience account
+   answering 403 on its leads;
 2. a three-day Audience backfill of the first account, the failed account's
    partition re-run with the fault cleared, and a backfill of two days of both
    api.video projects under a test limit of two api.video runs at once.
@@ -249,8 +250,9 @@ def deployment(
         "MELTANO_SEND_ANONYMOUS_USAGE_STATS": "false",
         "VIDEO_TAPS_MELTANO": str(PROJECT_ROOT / ".venv" / "bin" / "meltano"),
         "TAP_APIVIDEO__SECOND_API_KEY": apivideo.SECOND_API_KEY,
-        # The streams the tests reconcile (an inherited plugin inherits the selection).
-        "TAP_APIVIDEO__SELECT": json.dumps(["videos.*", "video_sessions.*"]),
+        # The streams the tests reconcile (an inherited plugin inherits the selection);
+        # metrics: the same days and metrics in both projects, one table.
+        "TAP_APIVIDEO__SELECT": json.dumps(["videos.*", "video_sessions.*", "metrics.*"]),
     }
     # Meltano creates its tables on first use, without a lock: concurrent first
     # runs on an empty database race in its migrations (a run's state can be
@@ -437,6 +439,9 @@ def rounds(deployment, session_emulator) -> dict[str, Any]:
     }
     first["videos"] = {row[0] for row in deployment.query('select "videoId" from apivideo.videos')}
     first["sessions"] = deployment.query("select count(*) from apivideo.video_sessions")[0][0]
+    first["metrics"] = dict(
+        deployment.query("select project_id, count(*) from apivideo.metrics group by 1")
+    )
 
     emulator.configure_faults([])
     # The nightly run loaded the backfill's days already: drop them, so what is
@@ -498,6 +503,14 @@ def test_nightly_runs_each_account_concurrently_and_reconciles(rounds, emulator)
         apivideo.expected_rows(emulator, "video_sessions", start, project=key)
         for key in (apivideo.API_KEY, apivideo.SECOND_API_KEY)
     )
+    # Both projects' partitions loaded into the one apivideo schema: every day and
+    # metric of each is there, under its own project (the one its key's token names).
+    assert first["metrics"] == {
+        emulator.truth("apivideo", project=key, stream="videos")["project_id"]: (
+            apivideo.expected_rows(emulator, "metrics", start, project=key)
+        )
+        for key in (apivideo.API_KEY, apivideo.SECOND_API_KEY)
+    }
 
     states = first["states"]
     for account in ACCOUNTS:  # one state id per account, holding only that account

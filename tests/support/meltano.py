@@ -449,6 +449,34 @@ def users_project(directory: Path, tap: str, children: list[str]) -> Path:
     return directory
 
 
+def project_with_inherited_extractors(directory: Path, children: dict[str, str]) -> Path:
+    """This repository's meltano.yml in ``directory``, plus extractors inheriting from its taps.
+
+    ``children`` maps a new extractor's name to the tap it inherits from. The
+    plugins' folders and the dbt project stay this repository's (absolute
+    paths), so with ``MELTANO_SYS_DIR_ROOT`` at this repository's ``.meltano``
+    (see :func:`shared_plugins_env`) nothing is installed again.
+    """
+    text = (PROJECT_ROOT / "meltano.yml").read_text()
+    for folder in ("video-taps-common", "tap-", "transform"):
+        text = text.replace(f"$MELTANO_PROJECT_ROOT/{folder}", f"{PROJECT_ROOT}/{folder}")
+    document = yaml.safe_load(text)
+    document["plugins"]["extractors"] += [
+        {"name": name, "inherit_from": parent} for name, parent in children.items()
+    ]
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "meltano.yml").write_text(yaml.safe_dump(document, sort_keys=False))
+    return directory
+
+
+def shared_plugins_env(project: Path) -> dict[str, str]:
+    """Env running meltano in ``project`` with the plugins this repository installed."""
+    return {
+        "MELTANO_PROJECT_ROOT": str(project),
+        "MELTANO_SYS_DIR_ROOT": str(PROJECT_ROOT / ".meltano"),
+    }
+
+
 def loaded_row_counts(target: str, workdir: Path, postgres: Any, schema: str) -> dict[str, int]:
     """``{table: rows}`` in ``schema`` of the database ``target`` loaded (DuckDB or PostgreSQL)."""
     if target == "target-duckdb":

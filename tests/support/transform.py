@@ -22,9 +22,8 @@ Figures = tuple[int, int | None]
 
 #: The demo environment's api.video start_date (meltano.yml).
 APIVIDEO_START = datetime.date(2026, 1, 24)
-#: Rows of IBM and api.video carry no account: the marts name it after the schema.
-IBM_ACCOUNT = "ibm_video"
-APIVIDEO_PROJECT = "apivideo"
+#: The account IBM rows are labelled with by default: the client id that read them.
+IBM_ACCOUNT = ibm.CLIENT_ID
 
 #: The four taps with their loader, in the order the pipeline runs them.
 TAPS = (
@@ -105,11 +104,13 @@ def expected_media_daily(emulator: Any) -> dict[MediaDay, Figures]:
         key = ("ibm_video", IBM_ACCOUNT, str(int(view["content_id"])), day)
         tally.add(key, _whole_seconds(view["started_at"], view.get("finished_at")))
     last = apivideo.today(emulator) - datetime.timedelta(days=1)
+    # api.video rows are labelled with the project the key's access token names.
+    project = emulator.truth("apivideo", stream="videos")["project_id"]
     for kind, id_field in (("video", "videoId"), ("live_stream", "liveStreamId")):
         for row in apivideo.sessions_truth(emulator, kind, APIVIDEO_START, last):
             session = row["session"]
             day = _parse(session["loadedAt"]).date()
-            key = ("apivideo", APIVIDEO_PROJECT, row[id_field], day)
+            key = ("apivideo", project, row[id_field], day)
             tally.add(key, _whole_seconds(session["loadedAt"], session.get("endedAt")))
     today = interactivity.horizon_day(emulator).isoformat()
     for account in interactivity.ACCOUNTS:

@@ -11,7 +11,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from orchestration.video_taps_orchestration.meltano_project import MeltanoProject, env_var_name
+from orchestration.video_taps_orchestration.meltano_project import (
+    MeltanoProject,
+    env_var_name,
+    shared_labels,
+)
 from tests.support.audience import ACCOUNTS
 from tests.support.meltano import PROJECT_ROOT
 
@@ -67,3 +71,26 @@ def test_an_array_variable_that_is_not_a_list_names_the_variable(tmp_path):
     project = project_with_child(tmp_path)
     with pytest.raises(ValueError, match="AUDIENCE_ACCOUNT_IDS must be a JSON array"):
         project.setting(TAP, "account_ids", {"TAP_BRIGHTCOVE_AUDIENCE_ACCOUNT_IDS": "{}"})
+
+
+def test_a_label_set_on_a_parent_alone_is_shared_by_its_children(tmp_path):
+    """Partitions of one tap load into one schema: one label for two plugins is a clash."""
+    document = yaml.safe_load((PROJECT_ROOT / "meltano.yml").read_text())
+    document["plugins"]["extractors"] += [
+        {"name": "tap-apivideo--app", "inherit_from": "tap-apivideo"},
+        {"name": "tap-apivideo--shop", "inherit_from": "tap-apivideo"},
+    ]
+    (tmp_path / "meltano.yml").write_text(yaml.safe_dump(document, sort_keys=False))
+    project = MeltanoProject(tmp_path, "prod")
+
+    assert shared_labels(project, "tap-apivideo", "project_id", {}) == {}
+    on_parent = {"TAP_APIVIDEO_PROJECT_ID": "marketing"}
+    assert shared_labels(project, "tap-apivideo", "project_id", on_parent) == {
+        "marketing": ["tap-apivideo", "tap-apivideo--app", "tap-apivideo--shop"]
+    }
+    each = {
+        **on_parent,
+        "TAP_APIVIDEO__APP_PROJECT_ID": "app",
+        "TAP_APIVIDEO__SHOP_PROJECT_ID": "shop",
+    }
+    assert shared_labels(project, "tap-apivideo", "project_id", each) == {}

@@ -10,7 +10,7 @@ with typed as (
 
     select
         {{ typed(columns, 'sessionId', 'text') }} as session_id,
-        cast('{{ var("apivideo_project", none) or var("apivideo_schema") }}' as {{ dbt.type_string() }}) as project_id,
+        {{ typed(columns, 'project_id', 'text') }} as project_id,
         {{ typed(columns, media_field, 'text') }} as {{ media_column }},
         {{ typed(columns, 'loadedAt', 'timestamptz') }} as loaded_at,
         {{ json_text(columns, 'session', ['endedAt']) }} as _ended_at_text,
@@ -33,7 +33,7 @@ with typed as (
 ),
 
 versions as (
-{{ latest_per_key('typed', ['session_id'], ['loaded_at']) }}
+{{ latest_per_key('typed', ['project_id', 'session_id'], ['loaded_at']) }}
 )
 
 select
@@ -72,7 +72,7 @@ with typed as (
 
     select
         {{ typed(columns, 'day', 'date') }} as activity_date,
-        cast('{{ var("apivideo_project", none) or var("apivideo_schema") }}' as {{ dbt.type_string() }}) as project_id,
+        {{ typed(columns, 'project_id', 'text') }} as project_id,
         {{ typed(columns, 'dimension', 'text') }} as dimension,
         {{ typed(columns, 'value', 'text') }} as dimension_value,
         {{ typed(columns, 'plays', 'bigint') }} as plays,
@@ -83,7 +83,7 @@ with typed as (
 ),
 
 versions as (
-{{ latest_per_key('typed', ['activity_date', 'dimension', 'dimension_value', 'media_filter'], []) }}
+{{ latest_per_key('typed', ['project_id', 'activity_date', 'dimension', 'dimension_value', 'media_filter'], []) }}
 )
 
 select

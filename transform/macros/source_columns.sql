@@ -43,6 +43,13 @@
     {{ return(columns[key]) }}
   {%- elif not execute -%}
     {{ return({'sql': adapter.quote(name), 'type': 'text'}) }}
+  {%- elif required and name in ('account_id', 'project_id') -%}
+    {{ exceptions.raise_compiler_error(
+      "column '" ~ name ~ "' was not found in the loaded table: it was loaded by a release "
+      ~ "of the taps before every row carried its account or project. Label the rows once "
+      ~ "as the README says (\"Upgrading a warehouse loaded before account_id and "
+      ~ "project_id\"), then load again."
+    ) }}
   {%- elif required -%}
     {{ exceptions.raise_compiler_error(
       "column '" ~ name ~ "' was not found in the loaded table (columns: "

@@ -17,7 +17,6 @@ Beside each, the catalog the run was given (``*.catalog.json.gz``).
 
 from __future__ import annotations
 
-import datetime
 import gzip
 import json
 from pathlib import Path
@@ -84,17 +83,3 @@ def records(tap: str) -> dict[str, list[dict]]:
         if message["type"] == "RECORD":
             found.setdefault(message["stream"], []).append(message["record"])
     return found
-
-
-def key_properties(tap: str) -> dict[str, list[str]]:
-    """The old run's primary keys, by stream (from its SCHEMA messages)."""
-    return {
-        message["stream"]: message["key_properties"]
-        for message in messages(tap)
-        if message["type"] == "SCHEMA"
-    }
-
-
-def emulator_today(emulator: EmulatorProcess) -> datetime.date:
-    """The emulator's UTC day (the old run's last day is the day before)."""
-    return apivideo.today(emulator)

@@ -6,7 +6,7 @@ with typed as (
 
     select
         {{ typed(columns, 'bucketKey', 'text') }} as bucket_key,
-        cast('{{ var("apivideo_project", none) or var("apivideo_schema") }}' as {{ dbt.type_string() }}) as project_id,
+        {{ typed(columns, 'project_id', 'text') }} as project_id,
         {{ typed(columns, 'day', 'date') }} as metric_date,
         {{ typed(columns, 'metric', 'text') }} as metric,
         {{ typed(columns, 'breakdown', 'text') }} as breakdown,
@@ -19,7 +19,7 @@ with typed as (
 ),
 
 versions as (
-{{ latest_per_key('typed', ['bucket_key'], []) }}
+{{ latest_per_key('typed', ['project_id', 'bucket_key'], []) }}
 )
 
 select

@@ -6,7 +6,7 @@ with typed as (
 
     select
         {{ typed(columns, 'liveStreamId', 'text') }} as live_stream_id,
-        cast('{{ var("apivideo_project", none) or var("apivideo_schema") }}' as {{ dbt.type_string() }}) as project_id,
+        {{ typed(columns, 'project_id', 'text') }} as project_id,
         {{ typed(columns, 'name', 'text') }} as name,
         {{ typed(columns, 'record', 'boolean') }} as is_recorded,
         {{ typed(columns, 'public', 'boolean') }} as is_public,
@@ -20,7 +20,7 @@ with typed as (
 ),
 
 versions as (
-{{ latest_per_key('typed', ['live_stream_id'], ['updated_at']) }}
+{{ latest_per_key('typed', ['project_id', 'live_stream_id'], ['updated_at']) }}
 )
 
 select

@@ -6,7 +6,7 @@ with typed as (
 
     select
         {{ typed(columns, 'sessionId', 'text') }} as session_id,
-        cast('{{ var("apivideo_project", none) or var("apivideo_schema") }}' as {{ dbt.type_string() }}) as project_id,
+        {{ typed(columns, 'project_id', 'text') }} as project_id,
         {{ typed(columns, 'position', 'bigint') }} as event_position,
         {{ typed(columns, 'type', 'text') }} as event_type,
         {{ typed(columns, 'emittedAt', 'timestamptz') }} as emitted_at,
@@ -19,7 +19,7 @@ with typed as (
 ),
 
 versions as (
-{{ latest_per_key('typed', ['session_id', 'event_position'], ['emitted_at']) }}
+{{ latest_per_key('typed', ['project_id', 'session_id', 'event_position'], ['emitted_at']) }}
 )
 
 select

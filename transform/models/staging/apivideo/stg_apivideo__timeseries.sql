@@ -6,7 +6,7 @@ with typed as (
 
     select
         {{ typed(columns, 'day', 'date') }} as metric_date,
-        cast('{{ var("apivideo_project", none) or var("apivideo_schema") }}' as {{ dbt.type_string() }}) as project_id,
+        {{ typed(columns, 'project_id', 'text') }} as project_id,
         {{ typed(columns, 'metric', 'text') }} as metric,
         {{ typed(columns, 'mediaId', 'text') }} as media_filter,
         {{ typed(columns, 'emittedAt', 'timestamptz') }} as hour_started_at,
@@ -17,7 +17,7 @@ with typed as (
 ),
 
 versions as (
-{{ latest_per_key('typed', ['metric', 'hour_started_at', 'media_filter'], []) }}
+{{ latest_per_key('typed', ['project_id', 'metric', 'hour_started_at', 'media_filter'], []) }}
 )
 
 select

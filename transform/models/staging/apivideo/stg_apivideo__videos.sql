@@ -6,7 +6,7 @@ with typed as (
 
     select
         {{ typed(columns, 'videoId', 'text') }} as video_id,
-        cast('{{ var("apivideo_project", none) or var("apivideo_schema") }}' as {{ dbt.type_string() }}) as project_id,
+        {{ typed(columns, 'project_id', 'text') }} as project_id,
         {{ typed(columns, 'title', 'text') }} as title,
         {{ typed(columns, 'description', 'text') }} as description,
         {{ typed(columns, 'createdAt', 'timestamptz') }} as created_at,
@@ -29,7 +29,7 @@ with typed as (
 ),
 
 versions as (
-{{ latest_per_key('typed', ['video_id'], ['updated_at']) }}
+{{ latest_per_key('typed', ['project_id', 'video_id'], ['updated_at']) }}
 )
 
 select

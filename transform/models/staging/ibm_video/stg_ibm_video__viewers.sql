@@ -6,7 +6,7 @@ with typed as (
 
     select
         {{ typed(columns, 'viewer_identifier', 'text') }} as viewer_id,
-        cast('{{ var("ibm_video_account", none) or var("ibm_video_schema") }}' as {{ dbt.type_string() }}) as account_id,
+        {{ typed(columns, 'account_id', 'text') }} as account_id,
         {{ typed(columns, 'viewers_scope', 'text') }} as viewers_scope,
         {{ typed(columns, 'videos_watched', 'bigint') }} as videos_watched,
         {{ typed(columns, 'last_activity', 'timestamptz') }} as last_activity_at,
@@ -16,7 +16,7 @@ with typed as (
 ),
 
 versions as (
-{{ latest_per_key('typed', ['viewer_id', 'viewers_scope'], ['last_activity_at']) }}
+{{ latest_per_key('typed', ['account_id', 'viewer_id', 'viewers_scope'], ['last_activity_at']) }}
 )
 
 select

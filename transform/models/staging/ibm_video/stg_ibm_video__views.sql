@@ -6,7 +6,7 @@ with typed as (
 
     select
         {{ typed(columns, 'view_id', 'text') }} as view_id,
-        cast('{{ var("ibm_video_account", none) or var("ibm_video_schema") }}' as {{ dbt.type_string() }}) as account_id,
+        {{ typed(columns, 'account_id', 'text') }} as account_id,
         {{ typed(columns, 'viewer_identifier', 'text') }} as viewer_id,
         {{ typed(columns, 'content_type', 'text') }} as content_type,
         {{ typed(columns, 'content_id', 'bigint') }} as content_id,
@@ -29,7 +29,7 @@ with typed as (
 ),
 
 versions as (
-{{ latest_per_key('typed', ['view_id'], ['finished_at']) }}
+{{ latest_per_key('typed', ['account_id', 'view_id'], ['finished_at']) }}
 )
 
 select
