@@ -15,6 +15,8 @@ import pytest
 from tests.support.ibm import (
     CLIENT_ID,
     CLIENT_SECRET,
+    START,
+    STREAMS,
     TAP,
     as_emitted_view,
     ibm_config,
@@ -23,6 +25,7 @@ from tests.support.ibm import (
     views_truth,
 )
 from tests.taprun import TapRun, discover, run_tap, select_only
+from video_api_emulator import truth as emulator_truth
 from video_api_emulator.process import EmulatorProcess
 
 
@@ -51,6 +54,20 @@ def views_bookmark(run: TapRun) -> str:
 
 
 # Records ---------------------------------------------------------------------
+
+
+def test_every_stream_lands_every_row_the_api_holds_with_a_unique_key(emulator):
+    """Every stream of the tap's registry, counted against the API's truth."""
+    run = sync(emulator, streams=STREAMS)
+    assert_ok(run)
+
+    for stream in STREAMS:
+        holds = emulator_truth.ibm_rows(emulator, stream, start=START)
+        assert holds, f"the emulator holds no {stream} rows here: the test proves nothing"
+        records = run.records[stream]
+        assert len(records) == holds, stream
+        keys = run.schemas[stream]["key_properties"]
+        assert len({tuple(r[k] for k in keys) for r in records}) == holds, stream
 
 
 def test_every_view_arrives_once_exactly_as_the_api_holds_it(emulator):

@@ -23,8 +23,7 @@ import backoff
 import pytest
 
 from tap_brightcove_audience.tap import TapBrightcoveAudience
-from tests.taprun import discover, run_tap, run_tap_cli, select_only
-from tests.taps.test_audience_tap import (
+from tests.support.audience import (
     ACCOUNTS,
     START,
     as_api_record,
@@ -34,6 +33,7 @@ from tests.taps.test_audience_tap import (
     tap_config,
     truth,
 )
+from tests.taprun import discover, run_tap, run_tap_cli, select_only
 from video_taps_common.paged_stream import ConcurrentPagesStream
 
 TAP = "tap-brightcove-audience"

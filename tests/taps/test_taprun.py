@@ -9,8 +9,8 @@ from __future__ import annotations
 import backoff
 import pytest
 
+from tests.support.audience import ACCOUNTS, TAP, tap_config
 from tests.taprun import discover, run_tap, run_tap_cli, select_only
-from tests.taps.test_audience_tap import ACCOUNTS, TAP, tap_config
 
 
 def test_in_process_and_executable_runs_give_the_same_records_and_state(emulator):

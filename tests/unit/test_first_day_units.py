@@ -9,7 +9,7 @@ import sys
 import yaml
 
 from tests.support.meltano import PROJECT_ROOT
-from tests.taps.test_first_day import URL_SETTINGS
+from tests.support.registry import URL_SETTINGS
 from video_api_emulator import __main__ as emulator_cli
 from video_api_emulator.config import DEMO_PORT, demo_config
 
