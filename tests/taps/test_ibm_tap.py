@@ -221,9 +221,9 @@ def test_lookback_catches_views_the_api_processed_late(emulator):
 
 def test_both_envelopes_give_identical_records(emulator):
     emulator.reset(ibm_views=500, ibm_envelope="data")
-    current = sync(emulator, streams=("views", "viewers"))
+    current = sync(emulator, streams=STREAMS)
     emulator.reset(ibm_views=500, ibm_envelope="resources")
-    older = sync(emulator, streams=("views", "viewers"))
+    older = sync(emulator, streams=STREAMS)
     assert_ok(current)
     assert_ok(older)
     assert current.records["views"] == older.records["views"]
@@ -378,7 +378,7 @@ def test_5xx_and_dropped_connections_are_retried(emulator):
             {"kind": "status", "status": 500, "path": "/viewers", "count": 1},
         ]
     )
-    run = sync(emulator, streams=("views", "viewers"), page_size=200)
+    run = sync(emulator, streams=STREAMS, page_size=200)
     assert_ok(run)
     assert len(run.records["views"]) == 1500
     assert len(run.records["viewers"]) == len(viewers_truth(emulator))
@@ -435,7 +435,7 @@ def test_bad_settings_fail_before_any_request_naming_the_setting(emulator, setti
 
 def test_no_secret_or_token_reaches_logs_or_messages(emulator):
     emulator.reset(ibm_views=300)
-    run = sync(emulator, streams=("views", "viewers"))
+    run = sync(emulator, streams=STREAMS)
     assert_ok(run)
     tokens = emulator.stats()["tokens"]
     assert tokens

@@ -31,7 +31,7 @@ from tap_ibm_video.tap import TapIbmVideo
 from tests.support import apivideo as av
 from tests.support import ibm
 from tests.support import interactivity as inter
-from tests.support.audience import ACCOUNTS, tap_config, truth
+from tests.support.audience import ACCOUNTS, STREAMS, tap_config, truth
 from tests.support.retries import log_lines, throttled_response
 from video_taps_common.concurrent_stream import VendorStream
 
@@ -178,7 +178,7 @@ def test_a_500_of_one_account_fails_only_that_account(emulator, tmp_path, instan
 
     assert code == 1
     # The next account's first try answered, so the API works: it synced in full.
-    for stream in ("view_events", "leads"):
+    for stream in STREAMS:
         emitted = [
             m["record"]
             for m in messages

@@ -26,6 +26,7 @@ from tap_brightcove_audience.tap import TapBrightcoveAudience
 from tests.support.audience import (
     ACCOUNTS,
     START,
+    STREAMS,
     as_api_record,
     as_emitted,
     assert_matches_truth,
@@ -98,7 +99,7 @@ def test_an_account_that_fails_for_good_is_skipped_and_the_others_sync(emulator,
     run = run_tap(TAP, tap_config(emulator))
 
     assert run.returncode != 0, "the orchestrator must be told"
-    for stream in ("view_events", "leads"):
+    for stream in STREAMS:
         assert run.records_for(stream, bad) == []
         expected = [as_emitted(run, stream, r) for r in truth(emulator, good, stream)]
         assert [as_api_record(r) for r in run.records_for(stream, good)] == expected
