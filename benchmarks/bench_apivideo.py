@@ -29,18 +29,17 @@ from pathlib import Path
 
 from benchlib import cpu_seconds, peak_rss_mib, print_figures, timed_sync
 
+from tap_apivideo.streams import STREAMS as REGISTRY
 from tests.taprun import discover, select_only
+from video_api_emulator import truth
 from video_api_emulator.process import EmulatorProcess
 
 TAP = "tap-apivideo"
 API_KEY = "emulator-apivideo-key"
 DATA_START = "2026-01-01T00:00:00Z"
 STREAMS = {"videos", "video_sessions", "session_events"}
-#: Every stream the tap discovers (for ``--logs``).
-ALL_STREAMS = {
-    "videos", "live_streams", "video_sessions", "live_stream_sessions", "session_events",
-    "video_plays", "live_stream_plays", "metrics", "buckets", "timeseries",
-}  # fmt: skip
+#: Every stream of the tap's registry (for ``--logs``).
+ALL_STREAMS = {stream.name for stream in REGISTRY}
 LOGS_VOLUME = {
     "apivideo_videos": 12,
     "apivideo_live_streams": 4,
@@ -75,16 +74,10 @@ def main() -> None:
         catalog = select_only(discover(TAP, config), STREAMS)
         records, wall, rusage = timed_sync(TAP, config, catalog)
         stats = emulator.stats()
-        horizon = emulator.horizon()["horizon"][:10]
-        first, last = DATA_START[:10], _day_before(horizon)
-        expected = (
-            sum(
-                emulator.truth("apivideo", project=API_KEY, stream=stream, from_=first, to=last)[
-                    "count"
-                ]
-                for stream in ("video_sessions", "session_events")
-            )
-            + emulator.truth("apivideo", project=API_KEY, stream="videos")["count"]
+        first = datetime.date.fromisoformat(DATA_START[:10])
+        expected = sum(
+            truth.apivideo_rows(emulator, stream, first=first, project=API_KEY)
+            for stream in STREAMS
         )
 
     routes = stats["requests_by_route"]
@@ -141,10 +134,6 @@ def _write(folder: str, name: str, content: dict) -> str:
     path = Path(folder) / f"{name}.json"
     path.write_text(json.dumps(content))
     return str(path)
-
-
-def _day_before(day: str) -> str:
-    return (datetime.date.fromisoformat(day) - datetime.timedelta(days=1)).isoformat()
 
 
 def _parse_args() -> argparse.Namespace:

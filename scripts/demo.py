@@ -25,6 +25,7 @@ import os
 import subprocess
 import sys
 import time
+import typing as t
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,14 +41,17 @@ DEMO_MELTANO_DB = ROOT / "output" / "demo-meltano.db"
 #: The page the dbt marts are drawn on (transform/report.py).
 REPORT = ROOT / "output" / "report.html"
 
-from video_api_emulator.config import demo_config  # noqa: E402
+import yaml  # noqa: E402
+
+from tap_apivideo.streams import STREAMS as APIVIDEO_STREAMS  # noqa: E402
+from tap_brightcove_audience.streams import STREAMS as AUDIENCE_STREAMS  # noqa: E402
+from tap_brightcove_interactivity.streams import STREAMS as INTERACTIVITY_STREAMS  # noqa: E402
+from tap_ibm_video.streams import STREAMS as IBM_STREAMS  # noqa: E402
+from video_api_emulator import truth  # noqa: E402
+from video_api_emulator.config import demo_config, demo_url_overrides  # noqa: E402
 from video_api_emulator.process import EmulatorProcess  # noqa: E402
 
-sys.path.insert(0, str(ROOT))  # the tests' truth helpers, shared with the demo
-from tap_brightcove_interactivity.schemas import REPORTS_BY_NAME  # noqa: E402
-from tests.support.apivideo import ALL_STREAMS, expected_rows  # noqa: E402
-from tests.support.interactivity import expected_row_count  # noqa: E402
-from tests.support.meltano import demo_url_overrides  # noqa: E402
+sys.path.insert(0, str(ROOT))  # transform/report.py, the demo's HTML report
 from transform import report as transform_report  # noqa: E402
 
 #: The emulator's data and limits: the same file `python -m video_api_emulator --demo`
@@ -57,7 +61,8 @@ EMULATOR_CONFIG = demo_config()
 BRIGHTCOVE_ACCOUNTS = EMULATOR_CONFIG["brightcove_accounts"]
 START_MS = 1_767_225_600_000  # 2026-01-01T00:00:00Z, the demo environment's start_date
 IBM_START = "2026-01-01T00:00:00+00:00"
-IBM_END_OF_TIME = "2100-01-01T00:00:00+00:00"
+#: The demo environment's Interactivity start_date in meltano.yml.
+INTERACTIVITY_START = datetime.date(2026, 1, 1)
 #: The demo environment's api.video start_date in meltano.yml.
 APIVIDEO_START = datetime.date(2026, 1, 24)
 
@@ -83,31 +88,24 @@ Try one tap by hand, with the same data:
 
 def apivideo_rows(emulator: EmulatorProcess, stream: str) -> int:
     """Rows api.video holds for the demo's days (start_date to yesterday)."""
-    return expected_rows(emulator, stream, APIVIDEO_START)
+    return truth.apivideo_rows(emulator, stream, first=APIVIDEO_START)
 
 
 def audience_rows(emulator: EmulatorProcess, stream: str) -> int:
     """Rows the Audience API holds for ``stream`` across the demo accounts."""
-    return sum(
-        emulator.truth("brightcove_audience", account_id=account, stream=stream, from_=START_MS)[
-            "count"
-        ]
-        for account in BRIGHTCOVE_ACCOUNTS
-    )
+    return truth.audience_rows(emulator, stream, accounts=BRIGHTCOVE_ACCOUNTS, since_ms=START_MS)
 
 
 def ibm_rows(emulator: EmulatorProcess, stream: str) -> int:
     """Views overlapping the demo's range, or every viewer, as the IBM API holds them."""
-    if stream == "views":
-        return emulator.truth("ibm_video", stream="views", from_=IBM_START, to=IBM_END_OF_TIME)[
-            "count"
-        ]
-    return emulator.truth("ibm_video", stream="viewers")["count"]
+    return truth.ibm_rows(emulator, stream, start=IBM_START)
 
 
 def interactivity_rows(emulator: EmulatorProcess, stream: str) -> int:
     """Rows of one report across the demo accounts, from 2026-01-01 (summaries: 30 days)."""
-    return expected_row_count(emulator, stream, accounts=BRIGHTCOVE_ACCOUNTS)
+    return truth.interactivity_rows(
+        emulator, stream, accounts=BRIGHTCOVE_ACCOUNTS, first=INTERACTIVITY_START
+    )
 
 
 @dataclass(frozen=True)
@@ -119,18 +117,31 @@ class DemoTap:
     api_rows: Callable[[EmulatorProcess, str], int]
 
 
-#: tap -> what the demo loads and checks. The schema is the extractor's
-#: load_schema in meltano.yml. A new tap adds one entry here.
+def _names(registry: tuple[t.Any, ...]) -> tuple[str, ...]:
+    """The stream names of a tap's registry (``streams.STREAMS``), in its order."""
+    return tuple(entry.name for entry in registry)
+
+
+#: tap -> what the demo loads and checks: every stream of the tap's registry (the demo
+#: environment selects them all). The schema is the extractor's load_schema in
+#: meltano.yml. A new tap adds one entry here.
 DEMO_TAPS: dict[str, DemoTap] = {
     "tap-brightcove-audience": DemoTap(
-        "brightcove_audience", ("view_events", "leads"), audience_rows
+        "brightcove_audience", _names(AUDIENCE_STREAMS), audience_rows
     ),
-    "tap-ibm-video": DemoTap("ibm_video", ("views", "viewers"), ibm_rows),
-    "tap-apivideo": DemoTap("apivideo", tuple(sorted(ALL_STREAMS)), apivideo_rows),
+    "tap-ibm-video": DemoTap("ibm_video", _names(IBM_STREAMS), ibm_rows),
+    "tap-apivideo": DemoTap("apivideo", _names(APIVIDEO_STREAMS), apivideo_rows),
     "tap-brightcove-interactivity": DemoTap(
-        "brightcove_interactivity", tuple(sorted(REPORTS_BY_NAME)), interactivity_rows
+        "brightcove_interactivity", _names(INTERACTIVITY_STREAMS), interactivity_rows
     ),
 }
+
+
+def demo_extractors() -> list[dict[str, t.Any]]:
+    """The extractor entries of meltano.yml's demo environment."""
+    project = yaml.safe_load((ROOT / "meltano.yml").read_text())
+    (demo,) = [env for env in project["environments"] if env["name"] == "demo"]
+    return demo["config"]["plugins"]["extractors"]
 
 
 def main() -> int:
@@ -140,7 +151,7 @@ def main() -> int:
     with EmulatorProcess(EMULATOR_CONFIG) as emulator:
         # A free port, not the demo environment's 8765 (an emulator started by
         # hand may be listening there): each URL setting is pointed at it.
-        env = demo_url_overrides(emulator.url)
+        env = demo_url_overrides(demo_extractors(), emulator.url)
         for tap in DEMO_TAPS:
             started = time.perf_counter()
             _meltano(

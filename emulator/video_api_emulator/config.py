@@ -133,6 +133,27 @@ DEFAULTS: dict[str, Any] = {
 DEMO_CONFIG_PATH = Path(__file__).with_name("demo_config.json")
 #: The port ``--demo`` listens on: meltano.yml's demo environment points every tap here.
 DEMO_PORT = 8765
+#: The base URL of ``python -m video_api_emulator --demo``.
+DEMO_URL = f"http://127.0.0.1:{DEMO_PORT}"
+
+
+def demo_url_overrides(extractors: list[Mapping[str, Any]], emulator_url: str) -> dict[str, str]:
+    """``TAP_<NAME>_<SETTING>`` variables moving a demo environment's URLs to ``emulator_url``.
+
+    ``extractors`` are the extractor entries (``name``, ``config``) of a Meltano
+    environment whose URL settings point at :data:`DEMO_URL`, like meltano.yml's
+    ``demo``; an emulator started on another port (the demo's, a test's) is reached by
+    giving each such setting an environment variable, which beats the environment's
+    value. Derived from the entries, so a new URL setting needs nothing here.
+    """
+    overrides: dict[str, str] = {}
+    for plugin in extractors:
+        prefix = str(plugin["name"]).upper().replace("-", "_")
+        for setting, value in (plugin.get("config") or {}).items():
+            if isinstance(value, str) and value.startswith(DEMO_URL):
+                url = emulator_url.rstrip("/") + value[len(DEMO_URL) :]
+                overrides[f"{prefix}_{setting.upper()}"] = url
+    return overrides
 
 
 def demo_config() -> dict[str, Any]:

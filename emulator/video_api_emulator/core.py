@@ -33,6 +33,10 @@ class ApiModule(Protocol):
 
     #: Short name, used in admin URLs (``/_emulator/truth/<name>``) and route names.
     name: str
+    #: The data streams it serves, named as the taps name them (empty for a token
+    #: endpoint): what its truth answers for, and what a tap's stream registry is
+    #: checked against (tests/unit/test_registry.py).
+    streams: frozenset[str]
 
     def create_state(self, emu: Emulator) -> Any:
         """Build this API's data/state from ``emu.config`` (called on every reset)."""

@@ -125,16 +125,9 @@ class ApiVideoStream(ConcurrentPagesStream[ApiVideoPage]):
     """A list endpoint of api.video."""
 
     url_setting = "api_url"
-    #: Set on streams whose endpoint the vendor retired: what to select instead.
-    #: Such streams stay in the catalog (accounts that still answer can select
-    #: them) but are not selected by default: on today's API every one of their
-    #: requests answers 404, and a run as it comes must end clean.
+    #: Set on streams whose endpoint the vendor retired: what to select instead
+    #: (such streams are declared ``selected_by_default = False`` in ``streams.py``).
     retired_in_favour_of: str | None = None
-
-    @property
-    def selected_by_default(self) -> bool:  # type: ignore[override]
-        """Only streams of endpoints today's API still has (see ``retired_in_favour_of``)."""
-        return self.retired_in_favour_of is None
 
     @cached_property
     def page_size(self) -> int:

@@ -198,6 +198,9 @@ class SessionsStream(ExplicitBookmarksMixin, SyncWindowMixin, ApiVideoStream):
     is_sorted = True
     check_sorted = False
     retired_in_favour_of = DATA_STREAMS
+    #: Retired endpoint: on today's API every request answers 404, so a run without
+    #: a catalog leaves it out; a project that still answers selects it.
+    selected_by_default = False
     #: The parent's id field (``videoId`` / ``liveStreamId``).
     parent_field: str
 
@@ -313,6 +316,9 @@ class SessionEventsStream(ExplicitBookmarksMixin, ApiVideoStream):
     state_partitioning_keys: t.ClassVar[list[str]] = []
     parent_stream_type = VideoSessionsStream
     retired_in_favour_of = DATA_STREAMS
+    #: Retired endpoint: on today's API every request answers 404, so a run without
+    #: a catalog leaves it out; a project that still answers selects it.
+    selected_by_default = False
 
     def paging(self, context: Context | None) -> list[EventsPaging]:  # noqa: ARG002
         """One run from page 1."""
@@ -362,6 +368,9 @@ class PlaysStream(DailyStream):
     primary_keys = ("project_id", "day", "dimension", "value", "mediaId")
     schema = PLAYS_SCHEMA
     retired_in_favour_of = DATA_STREAMS
+    #: Retired endpoint: on today's API every request answers 404, so a run without
+    #: a catalog leaves it out; a project that still answers selects it.
+    selected_by_default = False
     #: ``videoId`` or ``liveStreamId``: the media-id dimension and filter prefix.
     media_dimension: str
     ids_setting: str
@@ -568,8 +577,12 @@ def rfc3339_emitted_at(value: t.Any) -> str:  # noqa: ANN401
     return text
 
 
-#: Every stream of the tap: a new stream is one class here and one schema.
-#: (``session_events`` is also attached to ``live_stream_sessions`` by the tap.)
+#: The tap's stream registry: every stream, declared once (its class, and on the class
+#: whether a run without a catalog selects it: ``selected_by_default``). Everything else
+#: that names streams (discovery, meltano.yml's ``select``, the READMEs, the emulator,
+#: the dbt sources, the tests) derives from it or is checked against it
+#: (tests/unit/test_registry.py). ``session_events`` is also attached to
+#: ``live_stream_sessions`` by the tap.
 STREAMS: tuple[type[ApiVideoStream], ...] = (
     VideosStream,
     LiveStreamsStream,

@@ -16,7 +16,9 @@ from tap_brightcove_interactivity.schemas import REPORTS, ReportSpec
 if t.TYPE_CHECKING:
     from tap_brightcove_interactivity.tap import TapBrightcoveInteractivity
 
-#: Every stream of the tap: the reports a ``ReportStream`` is made for, in ``schemas.REPORTS``.
+#: The tap's stream registry: the reports a ``ReportStream`` is made for, declared once in
+#: ``schemas.REPORTS`` (each selected by default). Everything else that names streams derives
+#: from it or is checked against it (tests/unit/test_registry.py).
 STREAMS: tuple[ReportSpec, ...] = REPORTS
 
 

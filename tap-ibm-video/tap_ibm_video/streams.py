@@ -250,5 +250,7 @@ class ViewersStream(IbmVideoStream):
         return row
 
 
-#: Every stream of the tap: a new stream is one class here and one schema.
+#: The tap's stream registry: every stream, declared once (its class; each is selected by
+#: default, the SDK's ``selected_by_default``). Everything else that names streams derives
+#: from it or is checked against it (tests/unit/test_registry.py).
 STREAMS: tuple[type[IbmVideoStream], ...] = (ViewsStream, ViewersStream)

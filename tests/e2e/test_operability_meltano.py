@@ -7,9 +7,8 @@ from __future__ import annotations
 
 import pytest
 
+from tests.support.audience import ACCOUNTS, TAP
 from tests.support.meltano import isolated_env, meltano, meltano_install
-from tests.taps.test_audience_tap import ACCOUNTS
-from tests.taps.test_operability import TAP
 
 
 @pytest.fixture(scope="module")

@@ -45,7 +45,7 @@ import yaml
 from psycopg import sql
 
 from tests.support import apivideo
-from tests.support.audience import ACCOUNTS, START_MS
+from tests.support.audience import ACCOUNTS, START_MS, STREAMS
 from tests.support.meltano import PROJECT_ROOT, demo_url_overrides, meltano, meltano_install
 from tests.support.postgres import PostgresServer
 
@@ -434,7 +434,7 @@ def rounds(deployment, session_emulator) -> dict[str, Any]:
     first["states"] = deployment.states()
     first["rows"] = {
         (stream, account): audience_rows(deployment, stream, account)
-        for stream in ("view_events", "leads")
+        for stream in STREAMS
         for account in ACCOUNTS
     }
     first["videos"] = {row[0] for row in deployment.query('select "videoId" from apivideo.videos')}
@@ -477,7 +477,7 @@ def rounds(deployment, session_emulator) -> dict[str, Any]:
     second["states"] = deployment.states()
     second["rows"] = {
         (stream, account): audience_rows(deployment, stream, account)
-        for stream in ("view_events", "leads")
+        for stream in STREAMS
         for account in ACCOUNTS
     }
     second["backfilled"] = audience_window_rows(deployment, GOOD, BACKFILL_DAYS[0], BACKFILL_END)
@@ -542,7 +542,7 @@ def test_a_403_for_one_account_fails_only_its_run_and_a_rerun_resumes(rounds, em
     # are upserted, none doubled; the good account's state is not touched.
     assert second["rows"][("view_events", BAD)] == audience_truth(emulator, BAD)
     resumed = bookmarks(second["states"][audience_state_id(BAD)])
-    assert set(resumed) == {"view_events", "leads"}
+    assert set(resumed) == set(STREAMS)
     assert resumed["view_events"] >= failed_state["view_events"]
     good = audience_state_id(GOOD)
     assert second["states"][good] == first["states"][good]

@@ -15,6 +15,7 @@ beside it silently overwrites the fork's files.
 
 from __future__ import annotations
 
+import datetime
 import email.parser
 import hashlib
 import json
@@ -35,10 +36,14 @@ from packaging.utils import canonicalize_name
 from packaging.version import Version
 from uv import find_uv_bin
 
-from tap_brightcove_interactivity.schemas import REPORTS_BY_NAME
-from tests.support.apivideo import ALL_STREAMS as APIVIDEO_STREAMS
+from tests.support.apivideo import DEFAULT_STREAMS as APIVIDEO_DEFAULT_STREAMS
+from tests.support.apivideo import expected_rows as apivideo_rows
+from tests.support.audience import ACCOUNTS, START_MS, STREAMS
+from tests.support.ibm import STREAMS as IBM_STREAMS
 from tests.support.interactivity import expected_row_count
 from tests.support.meltano import PROJECT_ROOT
+from tests.support.registry import all_streams
+from video_api_emulator import truth
 
 #: folder in this repository -> the distribution it builds.
 PACKAGES = {
@@ -51,10 +56,6 @@ PACKAGES = {
 }
 TAP = "tap-brightcove-audience"
 COMMON = "video-taps-common"
-
-ACCOUNTS = ["6415818918001", "6415818919001"]  # the demo environment's accounts
-START_MS = 1_767_225_600_000  # the demo environment's start_date, 2026-01-01
-STREAMS = ("view_events", "leads")
 
 #: SHA-256 of the canonical Apache License 2.0 text (apache.org LICENSE-2.0.txt).
 APACHE_2_0_SHA256 = "cfc7749b96f63bd31c3c42b5c471bf756814053e847c10f3eb003417bc523d30"
@@ -413,12 +414,7 @@ def _assert_installed_from_the_venv(python: Path) -> None:
 
 def _api_row_counts(emulator) -> dict[str, int]:
     return {
-        stream: sum(
-            emulator.truth("brightcove_audience", account_id=a, stream=stream, from_=START_MS)[
-                "count"
-            ]
-            for a in ACCOUNTS
-        )
+        stream: truth.audience_rows(emulator, stream, accounts=ACCOUNTS, since_ms=START_MS)
         for stream in STREAMS
     }
 
@@ -555,14 +551,10 @@ def test_tap_ibm_video_installs_from_its_two_folders_alone_and_syncs(emulator, t
         "api_url": f"{emulator.url}/ibm-analytics/v1",
         "oauth_url": f"{emulator.url}/oauth2/token",
     }
-    counts = _sync_counts(
-        python, emulator, tmp_path, "tap-ibm-video", settings, ("views", "viewers")
-    )
+    counts = _sync_counts(python, emulator, tmp_path, "tap-ibm-video", settings, IBM_STREAMS)
     start = "2026-01-01T00:00:00+00:00"
-    views = emulator.truth("ibm_video", stream="views", from_=start, to=horizon)
     assert counts == {
-        "views": views["count"],
-        "viewers": emulator.truth("ibm_video", stream="viewers")["count"],
+        stream: truth.ibm_rows(emulator, stream, start=start, end=horizon) for stream in IBM_STREAMS
     }
 
 
@@ -578,10 +570,11 @@ def test_tap_apivideo_installs_from_its_two_folders_alone_and_syncs(emulator, tm
         "start_date": "2026-01-29T00:00:00Z",
         "api_url": f"{emulator.url}/apivideo",
     }
-    counts = _sync_counts(python, emulator, tmp_path, "tap-apivideo", settings, APIVIDEO_STREAMS)
-    assert {stream: counts[stream] for stream in ("videos", "live_streams")} == {
-        "videos": emulator.truth("apivideo", stream="videos")["count"],
-        "live_streams": emulator.truth("apivideo", stream="live_streams")["count"],
+    # No catalog: the streams selected by default, each as the API holds it.
+    streams = tuple(sorted(APIVIDEO_DEFAULT_STREAMS))
+    counts = _sync_counts(python, emulator, tmp_path, "tap-apivideo", settings, streams)
+    assert counts == {
+        stream: apivideo_rows(emulator, stream, datetime.date(2026, 1, 29)) for stream in streams
     }
 
 
@@ -613,7 +606,7 @@ def test_tap_brightcove_interactivity_installs_from_its_two_folders_alone_and_sy
         "api_url": f"{emulator.url}/interactivity-reporting/api/reports/v2",
         "oauth_url": f"{emulator.url}/oauth/v4/access_token",
     }
-    reports = tuple(sorted(REPORTS_BY_NAME))
+    reports = all_streams(tap)
     counts = _sync_counts(python, emulator, tmp_path, tap, settings, reports)
     assert counts == {
         report: expected_row_count(

@@ -252,6 +252,20 @@ def assert_rows_match(
     assert not problems, summary
 
 
+def assert_resent_changes_every_row(
+    sent: dict[str, list[dict[str, Any]]], resent: dict[str, list[dict[str, Any]]]
+) -> None:
+    """Revision 2 re-sends revision 1's keys, every row with other values.
+
+    Else an upsert test could not tell a row updated in place from one left alone.
+    """
+    for stream, keys in STREAM_KEYS.items():
+        assert [tuple(r[k] for k in keys) for r in sent[stream]] == [
+            tuple(r[k] for k in keys) for r in resent[stream]
+        ], stream
+        assert all(a != b for a, b in zip(sent[stream], resent[stream], strict=True)), stream
+
+
 # -- fixtures ----------------------------------------------------------------
 
 
@@ -306,9 +320,10 @@ def test_target_duckdb_loads_every_row_and_upserts(tmp_path: Path, loaders_insta
         assert_rows_match(stream, _duckdb_rows(warehouse, stream), sent[stream])
 
     # Same keys, new values: rows are updated in place, none added or lost.
+    resent = synthetic_records(RECORDS_PER_STREAM, revision=2)
+    assert_resent_changes_every_row(sent, resent)
     meltano_invoke("target-duckdb", input=_stdin(2), env=env)
     assert duckdb_row_counts(warehouse, "analytics") == expected
-    resent = synthetic_records(RECORDS_PER_STREAM, revision=2)
     for stream in SCHEMAS:
         assert_rows_match(stream, _duckdb_rows(warehouse, stream), resent[stream])
 
@@ -328,9 +343,10 @@ def test_target_postgres_loads_every_row_and_upserts(
     for stream in SCHEMAS:
         assert_rows_match(stream, _postgres_rows(pg.dsn, stream), sent[stream])
 
+    resent = synthetic_records(RECORDS_PER_STREAM, revision=2)
+    assert_resent_changes_every_row(sent, resent)
     meltano_invoke("target-postgres", input=_stdin(2), env=env)
     assert postgres_row_counts(pg.dsn, "analytics") == expected
-    resent = synthetic_records(RECORDS_PER_STREAM, revision=2)
     for stream in SCHEMAS:
         assert_rows_match(stream, _postgres_rows(pg.dsn, stream), resent[stream])
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime
 
+from tests.support.registry import all_streams, default_streams
+from video_api_emulator import truth as emulator_truth
 from video_api_emulator.process import EmulatorProcess
 
 TAP = "tap-apivideo"
@@ -21,22 +23,10 @@ VOLUME = {
     "apivideo_rate_limit_per_minute": 100_000,
 }
 PLAYS_DIMENSIONS = ("videoId", "emittedAt", "country", "deviceType", "operatingSystem", "browser")
-ALL_STREAMS = {  # every stream the tap discovers
-    "videos",
-    "live_streams",
-    "video_sessions",
-    "live_stream_sessions",
-    "session_events",
-    "video_plays",
-    "live_stream_plays",
-    "metrics",
-    "buckets",
-    "timeseries",
-}
-
-#: Selected when no catalog says otherwise: the streams of endpoints today's API
-#: has. The others' endpoints were retired (raw statistics 2023-09, plays 2024-07).
-DEFAULT_STREAMS = {"videos", "live_streams", "metrics", "buckets", "timeseries"}
+#: Every stream of the tap, and those a run without a catalog selects (the streams of
+#: endpoints today's API has), from the tap's registry.
+ALL_STREAMS = set(all_streams(TAP))
+DEFAULT_STREAMS = set(default_streams(TAP))
 
 
 def horizon(emulator: EmulatorProcess) -> datetime.datetime:
@@ -116,33 +106,4 @@ def expected_rows(
     emulator: EmulatorProcess, stream: str, first: datetime.date, project: str = API_KEY
 ) -> int:
     """Rows a sync from ``first`` to yesterday emits for ``stream`` (media: all of them)."""
-    last = today(emulator) - datetime.timedelta(days=1)
-    if stream in {"videos", "live_streams"}:
-        return len(truth(emulator, stream, project=project))
-    if stream in {"video_sessions", "live_stream_sessions", "session_events"}:
-        span = {"from_": first.isoformat(), "to": last.isoformat()}
-        return len(truth(emulator, stream, project=project, **span))
-    return sum(
-        _day_rows(emulator, stream, day.isoformat(), project) for day in days_between(first, last)
-    )
-
-
-def _day_rows(emulator: EmulatorProcess, stream: str, day: str, project: str) -> int:
-    """One day's rows of a per-day stream, as the tap asks for them."""
-    from tap_apivideo import streams as apivideo  # the tap's own request lists
-
-    if stream in {"video_plays", "live_stream_plays"}:
-        media = "liveStreamId" if stream == "live_stream_plays" else "videoId"
-        dimensions = [media if d == "videoId" else d for d in apivideo.PLAYS_DIMENSIONS]
-        return sum(len(truth(emulator, stream, project, day=day, dimension=d)) for d in dimensions)
-    if stream == "metrics":
-        return len(apivideo.METRIC_AGGREGATIONS)
-    if stream == "buckets":
-        return sum(
-            len(truth(emulator, stream, project, day=day, metric=m, breakdown=b))
-            for m, b in apivideo.bucket_pairs()
-        )
-    return sum(
-        len(truth(emulator, stream, project, day=day, metric=m))
-        for m in apivideo.TIMESERIES_METRICS
-    )
+    return emulator_truth.apivideo_rows(emulator, stream, first=first, project=project)

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import datetime
 
+from tests.support.registry import all_streams
 from video_api_emulator.process import EmulatorProcess
 
 TAP = "tap-ibm-video"
+#: Every stream of the tap, from its registry.
+STREAMS = all_streams(TAP)
 START = "2026-01-01T00:00:00+00:00"
 CLIENT_ID = "emulator-ibm-client-id"
 CLIENT_SECRET = "emulator-ibm-client-secret"

@@ -8,6 +8,7 @@ import json
 from collections import Counter
 
 from tap_brightcove_interactivity.schemas import REPORTS_BY_NAME
+from video_api_emulator import truth as emulator_truth
 from video_api_emulator.process import EmulatorProcess
 
 TAP = "tap-brightcove-interactivity"
@@ -137,19 +138,10 @@ def expected_row_count(
     Event reports: every row since ``start_day``; summaries (window grain): the
     last ``summary_days`` days' report.
     """
-    today = horizon_day(emulator)
-    first = (
-        start_day
-        if REPORTS_BY_NAME[report].grain == "event"
-        else (today - datetime.timedelta(days=summary_days - 1)).isoformat()
-    )
-    return sum(
-        emulator.truth(
-            "brightcove_interactivity",
-            report=report,
-            account_id=account,
-            start=first,
-            end=today.isoformat(),
-        )["total_rows"]
-        for account in accounts
+    return emulator_truth.interactivity_rows(
+        emulator,
+        report,
+        accounts=accounts,
+        first=datetime.date.fromisoformat(start_day),
+        summary_days=summary_days,
     )

@@ -28,6 +28,8 @@ from typing import Any
 
 import yaml
 
+from video_api_emulator.config import demo_url_overrides as emulator_demo_url_overrides
+
 __all__ = [
     "MELTANO",
     "PROJECT_ROOT",
@@ -45,6 +47,7 @@ __all__ = [
     "postgres_row_counts",
     "read_jsonl_output",
     "run_state_id",
+    "demo_extractors",
     "demo_url_overrides",
 ]
 
@@ -293,28 +296,21 @@ def isolated_env(
     return env
 
 
-#: Where meltano.yml's demo environment expects the emulator (``--demo``'s port).
-DEMO_EMULATOR_URL = "http://127.0.0.1:8765"
+def demo_extractors() -> list[dict[str, Any]]:
+    """The extractor entries of meltano.yml's demo environment."""
+    project = yaml.safe_load((PROJECT_ROOT / "meltano.yml").read_text())
+    (demo,) = [env for env in project["environments"] if env["name"] == "demo"]
+    return demo["config"]["plugins"]["extractors"]
 
 
 def demo_url_overrides(emulator_url: str) -> dict[str, str]:
     """``TAP_<NAME>_<SETTING>`` env vars moving the demo environment's URLs to ``emulator_url``.
 
     meltano.yml's demo environment names the port ``python -m video_api_emulator
-    --demo`` listens on; a test's emulator listens elsewhere. A setting's env var
-    beats the environment's value, so each URL setting gets one, derived from
-    meltano.yml itself (a new URL setting there needs nothing here).
+    --demo`` listens on; a test's emulator listens elsewhere (see
+    ``video_api_emulator.config.demo_url_overrides``).
     """
-    project = yaml.safe_load((PROJECT_ROOT / "meltano.yml").read_text())
-    (demo,) = [env for env in project["environments"] if env["name"] == "demo"]
-    overrides: dict[str, str] = {}
-    for plugin in demo["config"]["plugins"]["extractors"]:
-        prefix = plugin["name"].upper().replace("-", "_")
-        for setting, value in plugin.get("config", {}).items():
-            if isinstance(value, str) and value.startswith(DEMO_EMULATOR_URL):
-                url = emulator_url.rstrip("/") + value[len(DEMO_EMULATOR_URL) :]
-                overrides[f"{prefix}_{setting.upper()}"] = url
-    return overrides
+    return emulator_demo_url_overrides(demo_extractors(), emulator_url)
 
 
 # -- destination readers -----------------------------------------------------

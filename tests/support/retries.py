@@ -14,6 +14,7 @@ import typing as t
 
 import backoff
 import pytest
+import requests
 
 
 def no_wait(*_args: t.Any, **_kwargs: t.Any) -> t.Generator[float, t.Any, None]:  # noqa: ANN401
@@ -27,3 +28,17 @@ def quick_retries(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatc
     """Make every ``backoff.expo`` schedule wait nothing, unless the test is ``real_backoff``."""
     if request.node.get_closest_marker("real_backoff") is None:
         monkeypatch.setattr(backoff, "expo", no_wait)
+
+
+def throttled_response(reset_in_seconds: float, wall_now: float) -> requests.Response:
+    """A 429 whose rate-limit headers say the window resets ``reset_in_seconds`` from now."""
+    response = requests.Response()
+    response.status_code = 429
+    response.headers["X-RateLimit-Reset"] = str(int(wall_now + reset_in_seconds))
+    response.headers["X-RateLimit-Remaining"] = "0"
+    return response
+
+
+def log_lines(caplog: pytest.LogCaptureFixture) -> list[str]:
+    """Every message the test captured, formatted."""
+    return [record.getMessage() for record in caplog.records]

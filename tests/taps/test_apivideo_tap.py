@@ -19,6 +19,7 @@ from tests.support.apivideo import (
     apivideo_config,
     days_between,
     events_truth,
+    expected_rows,
     plays_truth,
     sessions_truth,
     today,
@@ -62,6 +63,12 @@ def test_every_stream_reconciles_with_the_api_and_keys_are_unique(emulator, cata
     first = today(emulator) - datetime.timedelta(days=3)
     last = today(emulator) - datetime.timedelta(days=1)
     days = days_between(first, last)
+
+    # Every stream of the tap's registry: as many rows as the API holds for those days.
+    for stream in ALL_STREAMS:
+        holds = expected_rows(emulator, stream, first)
+        assert holds, f"the emulator holds no {stream} rows here: the test proves nothing"
+        assert len(run.records[stream]) == holds, stream
 
     # Media: full tables, exactly as the API lists them, every field kept.
     videos = truth(emulator, "videos")

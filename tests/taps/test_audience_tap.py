@@ -6,7 +6,6 @@ the records, their count, their types and the state a user would resume from.
 
 from __future__ import annotations
 
-import datetime
 import hashlib
 import json
 import threading
@@ -14,87 +13,23 @@ import time
 
 import pytest
 
-from tests.taprun import TapRun, discover, run_tap, select_only
-from video_api_emulator.process import EmulatorProcess
-
-TAP = "tap-brightcove-audience"
-ACCOUNTS = ["6415818918001", "6415818919001"]
-START = "2026-01-01T00:00:00Z"
-CLIENT_SECRET = "emulator-client-secret"
-ADDED_FIELDS = {"account_id", "view_event_key", "lead_key"}
-REPLICATION_KEY = {"view_events": "updated_at", "leads": "created_at"}
-PRIMARY_KEY = {"view_events": "view_event_key", "leads": "lead_key"}
-
-
-def tap_config(emulator: EmulatorProcess, **overrides: object) -> dict:
-    config = {
-        "client_id": "emulator-client-id",
-        "client_secret": CLIENT_SECRET,
-        "account_ids": ACCOUNTS,
-        "start_date": START,
-        "api_url": f"{emulator.url}/audience/v1",
-        "oauth_url": f"{emulator.url}/oauth/v4/access_token",
-    }
-    config.update(overrides)
-    return config
-
-
-#: The tap's default ``lookback_minutes``: a resumed sync re-reads this much.
-LOOKBACK_MS = 360 * 60_000
-
-
-def resume_point(bookmark: str) -> int:
-    """Where a sync resumed from ``bookmark`` starts: the look-back before it, not before START."""
-    return max(epoch_ms(bookmark) - LOOKBACK_MS, epoch_ms(START))
-
-
-def truth(
-    emulator: EmulatorProcess, account: str, stream: str, start: str | int = START
-) -> list[dict]:
-    """What the API holds for one account and stream from ``start`` (ISO or epoch ms) on."""
-    answer = emulator.truth(
-        "brightcove_audience",
-        account_id=account,
-        stream=stream,
-        from_=start if isinstance(start, int) else epoch_ms(start),
-        records=True,
-    )
-    assert answer["count"] == len(answer["records"])
-    return answer["records"]
-
-
-def epoch_ms(timestamp: str) -> int:
-    """The emulator, like the API, takes epoch milliseconds for exact bounds."""
-    moment = datetime.datetime.fromisoformat(timestamp.replace("Z", "+00:00"))
-    return round(moment.timestamp() * 1000)
-
-
-def as_api_record(record: dict) -> dict:
-    """The emitted record without the fields the tap adds."""
-    return {key: value for key, value in record.items() if key not in ADDED_FIELDS}
-
-
-def as_emitted(run: TapRun, stream: str, api_record: dict) -> dict:
-    """What the tap must emit for an API record: every declared field, null where absent."""
-    declared = set(run.schemas[stream]["schema"]["properties"]) - ADDED_FIELDS
-    assert set(api_record) <= declared, set(api_record) - declared
-    return {field: api_record.get(field) for field in declared}
-
-
-def assert_matches_truth(
-    run: TapRun, emulator: EmulatorProcess, streams=("view_events", "leads"), start: str = START
-) -> None:
-    assert run.returncode == 0, run.stderr[-3000:]
-    for stream in streams:
-        for account in ACCOUNTS:
-            expected = [as_emitted(run, stream, r) for r in truth(emulator, account, stream, start)]
-            emitted = run.records_for(stream, account)
-            assert [as_api_record(r) for r in emitted] == expected, (stream, account)
-
-
-def data_requests(stats: dict) -> int:
-    return sum(n for route, n in stats["requests_by_route"].items() if "audience" in route)
-
+from tests.support.audience import (
+    ACCOUNTS,
+    CLIENT_SECRET,
+    PRIMARY_KEY,
+    REPLICATION_KEY,
+    START,
+    TAP,
+    as_api_record,
+    as_emitted,
+    assert_matches_truth,
+    data_requests,
+    epoch_ms,
+    resume_point,
+    tap_config,
+    truth,
+)
+from tests.taprun import discover, run_tap, select_only
 
 # Full sync -------------------------------------------------------------------
 

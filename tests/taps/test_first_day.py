@@ -22,10 +22,11 @@ from tap_brightcove_audience.tap import TapBrightcoveAudience
 from tap_brightcove_interactivity.tap import TapBrightcoveInteractivity
 from tap_ibm_video.tap import TapIbmVideo
 from tests.support.apivideo import apivideo_config
+from tests.support.audience import ACCOUNTS, tap_config
 from tests.support.ibm import ibm_config, views_truth
 from tests.support.interactivity import interactivity_config
+from tests.support.registry import URL_SETTINGS
 from tests.taprun import discover, run_tap, run_tap_cli
-from tests.taps.test_audience_tap import ACCOUNTS, tap_config
 from video_api_emulator.process import EmulatorProcess
 from video_taps_common.errors import CredentialsRejectedError, InvalidInputError
 from video_taps_common.tap_base import VideoTap
@@ -38,13 +39,6 @@ TAPS = {
     "tap-ibm-video": (TapIbmVideo, ibm_config),
     "tap-apivideo": (TapApiVideo, apivideo_config),
     "tap-brightcove-interactivity": (TapBrightcoveInteractivity, interactivity_config),
-}
-#: The URL settings each tap has (a new one must be added here, and is then checked).
-URL_SETTINGS = {
-    "tap-brightcove-audience": {"api_url", "oauth_url"},
-    "tap-ibm-video": {"api_url", "oauth_url"},
-    "tap-apivideo": {"api_url"},
-    "tap-brightcove-interactivity": {"api_url", "oauth_url"},
 }
 
 

@@ -15,6 +15,8 @@ import pytest
 from tests.support.ibm import (
     CLIENT_ID,
     CLIENT_SECRET,
+    START,
+    STREAMS,
     TAP,
     as_emitted_view,
     ibm_config,
@@ -23,6 +25,7 @@ from tests.support.ibm import (
     views_truth,
 )
 from tests.taprun import TapRun, discover, run_tap, select_only
+from video_api_emulator import truth as emulator_truth
 from video_api_emulator.process import EmulatorProcess
 
 
@@ -51,6 +54,20 @@ def views_bookmark(run: TapRun) -> str:
 
 
 # Records ---------------------------------------------------------------------
+
+
+def test_every_stream_lands_every_row_the_api_holds_with_a_unique_key(emulator):
+    """Every stream of the tap's registry, counted against the API's truth."""
+    run = sync(emulator, streams=STREAMS)
+    assert_ok(run)
+
+    for stream in STREAMS:
+        holds = emulator_truth.ibm_rows(emulator, stream, start=START)
+        assert holds, f"the emulator holds no {stream} rows here: the test proves nothing"
+        records = run.records[stream]
+        assert len(records) == holds, stream
+        keys = run.schemas[stream]["key_properties"]
+        assert len({tuple(r[k] for k in keys) for r in records}) == holds, stream
 
 
 def test_every_view_arrives_once_exactly_as_the_api_holds_it(emulator):
@@ -204,9 +221,9 @@ def test_lookback_catches_views_the_api_processed_late(emulator):
 
 def test_both_envelopes_give_identical_records(emulator):
     emulator.reset(ibm_views=500, ibm_envelope="data")
-    current = sync(emulator, streams=("views", "viewers"))
+    current = sync(emulator, streams=STREAMS)
     emulator.reset(ibm_views=500, ibm_envelope="resources")
-    older = sync(emulator, streams=("views", "viewers"))
+    older = sync(emulator, streams=STREAMS)
     assert_ok(current)
     assert_ok(older)
     assert current.records["views"] == older.records["views"]
@@ -361,7 +378,7 @@ def test_5xx_and_dropped_connections_are_retried(emulator):
             {"kind": "status", "status": 500, "path": "/viewers", "count": 1},
         ]
     )
-    run = sync(emulator, streams=("views", "viewers"), page_size=200)
+    run = sync(emulator, streams=STREAMS, page_size=200)
     assert_ok(run)
     assert len(run.records["views"]) == 1500
     assert len(run.records["viewers"]) == len(viewers_truth(emulator))
@@ -418,7 +435,7 @@ def test_bad_settings_fail_before_any_request_naming_the_setting(emulator, setti
 
 def test_no_secret_or_token_reaches_logs_or_messages(emulator):
     emulator.reset(ibm_views=300)
-    run = sync(emulator, streams=("views", "viewers"))
+    run = sync(emulator, streams=STREAMS)
     assert_ok(run)
     tokens = emulator.stats()["tokens"]
     assert tokens

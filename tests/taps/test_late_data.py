@@ -15,8 +15,8 @@ import datetime
 import pytest
 
 from tap_brightcove_audience.schemas import VIEW_EVENT_IDENTITY
+from tests.support.audience import TAP, tap_config
 from tests.taprun import discover, run_tap, select_only
-from tests.taps.test_audience_tap import TAP, tap_config
 from video_taps_common import stable_key
 
 ACCOUNT = "6415818918001"

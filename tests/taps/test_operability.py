@@ -8,15 +8,8 @@ per request, and records have one shape that stream maps and targets can use.
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
+from tests.support.audience import TAP, tap_config
 from tests.taprun import run_tap
-from tests.taps.test_audience_tap import tap_config
-
-TAP = "tap-brightcove-audience"
-BIN = Path(sys.executable).parent
-
 
 # Logs ------------------------------------------------------------------------------
 

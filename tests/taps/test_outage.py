@@ -23,7 +23,6 @@ import typing as t
 
 import backoff
 import pytest
-import requests
 
 from tap_apivideo.tap import TapApiVideo
 from tap_brightcove_audience.tap import TapBrightcoveAudience
@@ -32,7 +31,8 @@ from tap_ibm_video.tap import TapIbmVideo
 from tests.support import apivideo as av
 from tests.support import ibm
 from tests.support import interactivity as inter
-from tests.taps.test_audience_tap import ACCOUNTS, tap_config, truth
+from tests.support.audience import ACCOUNTS, STREAMS, tap_config, truth
+from tests.support.retries import log_lines, throttled_response
 from video_taps_common.concurrent_stream import VendorStream
 
 #: Tries per request (``VendorStream.backoff_max_tries``).
@@ -101,10 +101,6 @@ CASES = {
 }
 #: Data requests answered before the API goes down: past the first partition's start.
 HEALTHY_REQUESTS = {"audience": 1, "ibm": 1, "apivideo": 40, "interactivity": 10}
-
-
-def log_lines(caplog) -> list[str]:
-    return [record.getMessage() for record in caplog.records]
 
 
 @pytest.mark.parametrize("tap", list(CASES))
@@ -182,7 +178,7 @@ def test_a_500_of_one_account_fails_only_that_account(emulator, tmp_path, instan
 
     assert code == 1
     # The next account's first try answered, so the API works: it synced in full.
-    for stream in ("view_events", "leads"):
+    for stream in STREAMS:
         emitted = [
             m["record"]
             for m in messages
@@ -257,14 +253,6 @@ def test_each_retry_is_logged_once(emulator, tmp_path, instant_retries, caplog, 
     assert sum("retrying in" in line for line in lines) == 2
     # The backoff library's own "Backing off ..." lines said the same again.
     assert not [line for line in lines if "Backing off" in line or "Giving up" in line]
-
-
-def throttled_response(reset_in_seconds: float, wall_now: float) -> requests.Response:
-    response = requests.Response()
-    response.status_code = 429
-    response.headers["X-RateLimit-Reset"] = str(int(wall_now + reset_in_seconds))
-    response.headers["X-RateLimit-Remaining"] = "0"
-    return response
 
 
 def test_a_retry_after_a_429_names_the_wait_for_the_rate_window(emulator, caplog):

@@ -23,10 +23,10 @@ import backoff
 import pytest
 
 from tap_brightcove_audience.tap import TapBrightcoveAudience
-from tests.taprun import discover, run_tap, run_tap_cli, select_only
-from tests.taps.test_audience_tap import (
+from tests.support.audience import (
     ACCOUNTS,
     START,
+    STREAMS,
     as_api_record,
     as_emitted,
     assert_matches_truth,
@@ -34,6 +34,7 @@ from tests.taps.test_audience_tap import (
     tap_config,
     truth,
 )
+from tests.taprun import discover, run_tap, run_tap_cli, select_only
 from video_taps_common.paged_stream import ConcurrentPagesStream
 
 TAP = "tap-brightcove-audience"
@@ -98,7 +99,7 @@ def test_an_account_that_fails_for_good_is_skipped_and_the_others_sync(emulator,
     run = run_tap(TAP, tap_config(emulator))
 
     assert run.returncode != 0, "the orchestrator must be told"
-    for stream in ("view_events", "leads"):
+    for stream in STREAMS:
         assert run.records_for(stream, bad) == []
         expected = [as_emitted(run, stream, r) for r in truth(emulator, good, stream)]
         assert [as_api_record(r) for r in run.records_for(stream, good)] == expected

@@ -6,11 +6,13 @@ what the installed executable gives for the same input (``run_tap_cli``).
 
 from __future__ import annotations
 
-import backoff
-import pytest
+import re
 
-from tests.taprun import discover, run_tap, run_tap_cli, select_only
-from tests.taps.test_audience_tap import ACCOUNTS, TAP, tap_config
+import pytest
+from singer_sdk import RESTStream
+
+from tests.support.audience import ACCOUNTS, TAP, tap_config, truth
+from tests.taprun import TapRun, discover, run_tap, run_tap_cli, select_only
 
 
 def test_in_process_and_executable_runs_give_the_same_records_and_state(emulator):
@@ -57,16 +59,44 @@ def test_an_unexpected_exception_is_logged_with_its_traceback_and_exits_1(
     assert "Traceback" in run.stderr
 
 
-def test_retries_here_do_not_wait():
-    schedule = backoff.expo(base=2, factor=1, max_value=30)
-    schedule.send(None)
+#: The tap's WARNING line for each retry, which says how long it waits.
+RETRY = re.compile(r"retrying in ([\d.]+) s after try (\d+) of \d+")
 
-    assert [next(schedule) for _ in range(6)] == [0] * 6
+
+def retries(run: TapRun) -> list[tuple[str, int]]:
+    """(seconds waited, try) of each retry the tap logged."""
+    return [(match[1], int(match[2])) for match in RETRY.finditer(run.stderr)]
+
+
+@pytest.fixture
+def no_jitter(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The SDK's random jitter off, so a retry's wait is its schedule's alone."""
+    monkeypatch.setattr(RESTStream, "backoff_jitter", lambda _self, value: value)
+
+
+@pytest.mark.usefixtures("no_jitter")
+def test_a_tap_here_retries_without_waiting_and_loses_nothing(emulator):
+    leads = f"/accounts/{ACCOUNTS[0]}/leads"
+    emulator.configure_faults([{"kind": "status", "status": 500, "path": leads, "count": 2}])
+    config = tap_config(emulator, account_ids=[ACCOUNTS[0]])
+
+    run = run_tap(TAP, config, catalog=select_only(discover(TAP, config), {"leads"}))
+
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert len(run.records["leads"]) == len(truth(emulator, ACCOUNTS[0], "leads"))
+    assert emulator.stats()["faults_injected"] == 2
+    assert retries(run) == [("0.0", 1), ("0.0", 2)]
 
 
 @pytest.mark.real_backoff
-def test_a_real_backoff_test_keeps_the_real_schedule():
-    schedule = backoff.expo(base=2, factor=1, max_value=30)
-    schedule.send(None)
+@pytest.mark.usefixtures("no_jitter")
+def test_a_real_backoff_test_waits_the_tap_s_own_schedule(emulator):
+    leads = f"/accounts/{ACCOUNTS[0]}/leads"
+    emulator.configure_faults([{"kind": "status", "status": 500, "path": leads, "count": 1}])
+    config = tap_config(emulator, account_ids=[ACCOUNTS[0]])
 
-    assert [next(schedule) for _ in range(6)] == [1, 2, 4, 8, 16, 30]
+    run = run_tap(TAP, config, catalog=select_only(discover(TAP, config), {"leads"}))
+
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert len(run.records["leads"]) == len(truth(emulator, ACCOUNTS[0], "leads"))
+    assert retries(run) == [("1.0", 1)]

@@ -56,7 +56,7 @@ def test_every_stream_declares_its_label_first_in_its_key_and_required(tap, emul
 
 def test_ibm_rows_carry_the_client_id_or_the_account_id_setting(emulator):
     emulator.reset(ibm_views=300, ibm_viewers=40)
-    streams = {"views", "viewers"}
+    streams = set(ibm.STREAMS)
     catalog = select_only(discover(ibm.TAP, ibm.ibm_config(emulator)), streams)
 
     default = run_tap(ibm.TAP, ibm.ibm_config(emulator), catalog=catalog)

@@ -4,7 +4,7 @@ Split from tests/taps/test_audience_tap.py."""
 
 from __future__ import annotations
 
-from tests.taps.test_audience_tap import START
+from tests.support.audience import START
 
 
 def test_fields_the_schema_does_not_declare_are_dropped_with_one_warning(caplog):

@@ -8,8 +8,8 @@ circle hidden behind imports inside functions. The layers now are:
   ``brightcove_common``, ...) and ``admin``: none of them imports an API or the app;
 - API units: each child of ``video_api_emulator.apis`` (a package or a module),
   importing only the foundation and its own modules, never another API unit;
-- wiring: ``app`` (and ``__main__``, which runs it), the only modules that import
-  every API.
+- wiring: ``app`` (and ``__main__``, which runs it, and ``truth``, which reads what
+  each API serves), the only modules that import every API.
 
 The static check reads every import statement anywhere in a module (inside
 functions and ``if TYPE_CHECKING:`` blocks too), so hiding an import in a function
@@ -35,7 +35,7 @@ CORE = f"{PACKAGE}.core"
 APP = f"{PACKAGE}.app"
 APIS = f"{PACKAGE}.apis"
 #: Modules allowed to import every API (they wire them into one application).
-WIRING = {APP, f"{PACKAGE}.__main__"}
+WIRING = {APP, f"{PACKAGE}.__main__", f"{PACKAGE}.truth"}
 
 
 def _module_name(path: Path) -> str:

@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from tests.support.meltano import PROJECT_ROOT
-from tests.taps.test_operability import BIN
+from tests.taprun import BIN
 from video_taps_common.progress import PartitionProgress, StreamSummary
 
 

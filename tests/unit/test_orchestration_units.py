@@ -9,7 +9,10 @@ import json
 import yaml
 
 from orchestration.video_taps_orchestration.vendors import TAPS
-from tests.e2e.test_orchestration import SHIPPED_INSTANCE
+from tests.support.meltano import PROJECT_ROOT
+
+#: The Dagster instance config the repository ships.
+SHIPPED_INSTANCE = PROJECT_ROOT / "orchestration" / "dagster.yaml"
 
 
 def test_shipped_run_queue_limits_are_the_documented_ones():

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from tap_ibm_video.tap import RATE_LIMIT_HEADERS as IBM_HEADERS
-from tests.taps.test_outage import log_lines, throttled_response
+from tests.support.retries import log_lines, throttled_response
 from video_taps_common.header_budget import HeaderRateBudget
 
 

@@ -32,6 +32,7 @@ class BrightcoveOAuth:
     """The OAuth token endpoint as an :class:`~video_api_emulator.core.ApiModule`."""
 
     name = TOKEN_API
+    streams: frozenset[str] = frozenset()
 
     def create_state(self, emu: Emulator) -> TokenStore:
         """Start with no tokens; a reset invalidates every token issued before it."""

@@ -99,6 +99,7 @@ class ApiVideoAuth:
     """The two token endpoints as an :class:`~video_api_emulator.core.ApiModule`."""
 
     name = "apivideo_auth"
+    streams: frozenset[str] = frozenset()
 
     def create_state(self, emu: Emulator) -> JwtTokenStore:
         """Start with no tokens; a reset invalidates every token issued before it."""

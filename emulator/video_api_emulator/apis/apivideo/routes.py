@@ -39,9 +39,13 @@ from ...tokens import JwtTokenStore
 from .auth import HOST_PREFIX, error_body
 from .data import Project, Sessions
 from .params import (
+    BREAKDOWNS,
+    BUCKET_METRICS,
     DAY_MS,
     JSON,
     LIVE_DIMENSIONS,
+    METRIC_AGGREGATIONS,
+    TIMESERIES_METRICS,
     VIDEO_DIMENSIONS,
     ApiError,
     DataQuery,
@@ -200,10 +204,44 @@ def _media_of_kind(project: Project, media_id: str, live: bool) -> int | None:
     return m
 
 
+#: The data endpoints: (route and stream name, path under the host, ``_Handlers`` attribute).
+#: The plays paths come before the ``{videoId}``/``{liveStreamId}`` ones they would match.
+ROUTES: tuple[tuple[str, str, str], ...] = (
+    ("videos", "/videos", "videos"),
+    ("live_streams", "/live-streams", "live_streams"),
+    ("video_plays", "/analytics/videos/plays", "video_plays"),
+    ("live_stream_plays", "/analytics/live-streams/plays", "live_stream_plays"),
+    ("video_sessions", "/analytics/videos/{videoId}", "video_sessions"),
+    ("live_stream_sessions", "/analytics/live-streams/{liveStreamId}", "live_sessions"),
+    ("session_events", "/analytics/sessions/{sessionId}/events", "session_events"),
+    ("metrics", "/data/metrics/{metric}/{aggregation}", "metrics"),
+    ("buckets", "/data/buckets/{metric}/{breakdown}", "buckets"),
+    ("timeseries", "/data/timeseries/{metric}", "timeseries"),
+)
+
+#: Per-day streams: the requests one day of a complete sync makes, as the labels its
+#: rows carry (every dimension, metric pair or metric the API accepts).
+DAY_LABELS: dict[str, tuple[dict[str, str], ...]] = {
+    "video_plays": tuple({"dimension": d} for d in VIDEO_DIMENSIONS),
+    "live_stream_plays": tuple({"dimension": d} for d in LIVE_DIMENSIONS),
+    "metrics": tuple(
+        {"metric": m, "aggregation": a} for m, pairs in METRIC_AGGREGATIONS.items() for a in pairs
+    ),
+    "buckets": tuple(
+        {"metric": m, "breakdown": b}
+        for m in BUCKET_METRICS
+        for b in BREAKDOWNS
+        if m != "play-total" or b == "media-id"
+    ),
+    "timeseries": tuple({"metric": m} for m in TIMESERIES_METRICS),
+}
+
+
 class ApiVideo:
     """The api.video data API as an :class:`~video_api_emulator.core.ApiModule`."""
 
     name = DATA_API
+    streams = frozenset(route for route, _path, _handler in ROUTES)
 
     def create_state(self, emu: Emulator) -> ApiVideoState:
         """Build every project's catalogue and the quota for the current config."""
@@ -232,11 +270,16 @@ class ApiVideo:
     def truth(self, emu: Emulator, query: Mapping[str, str]) -> dict[str, Any]:
         """Ground truth for ``GET /_emulator/truth/apivideo`` (see the README).
 
-        ``project`` (an API key; default the first), ``stream``:
-        videos, live_streams, video_sessions, live_stream_sessions,
-        session_events, video_plays, live_stream_plays, metrics, buckets,
-        timeseries. Always ``{"count", "records", "project_id"}``: ``project_id``
-        is the id the project's access tokens carry (claim ``projectId``).
+        ``project`` (an API key; default the first), ``stream``: one of :data:`ROUTES`.
+        Always ``{"count", "records", "project_id"}``: ``project_id`` is the id the
+        project's access tokens carry (claim ``projectId``).
+
+        Sessions and events take the days ``from``/``to`` (inclusive); a per-day
+        stream (plays, ``/data``) takes one ``day`` and its dimension or metric
+        (pair), or, with ``from``/``to`` instead of ``day``, answers every row a
+        complete sync of those days lands: each day, every dimension or metric
+        (pair) the API accepts (:data:`DAY_LABELS`), each row with its labels.
+        Media lists ignore the days.
         """
         state: ApiVideoState = emu.state[self.name]
         key = query.get("project") or state.dataset.keys[0]
@@ -254,6 +297,8 @@ class ApiVideo:
     def _truth_records(
         self, project: Project, stream: str, query: Mapping[str, str], horizon: int
     ) -> list[Any]:
+        if stream in DAY_LABELS and "day" not in query and "from" in query:
+            return self._truth_days_of(project, stream, query, horizon)
         if stream == "videos":
             return [md.record for md in project.videos]
         if stream == "live_streams":
@@ -289,10 +334,23 @@ class ApiVideo:
             return project.plays(live, day_ms(day), day_ms(day) + DAY_MS, dimension, None, horizon)
         if stream in ("metrics", "buckets", "timeseries"):
             return self._truth_data(project, stream, query, horizon)
-        raise ValueError(
-            "stream must be one of videos, live_streams, video_sessions, live_stream_sessions, "
-            "session_events, video_plays, live_stream_plays, metrics, buckets, timeseries"
-        )
+        raise ValueError(f"stream must be one of {', '.join(route for route, *_ in ROUTES)}")
+
+    def _truth_days_of(
+        self, project: Project, stream: str, query: Mapping[str, str], horizon: int
+    ) -> list[dict[str, Any]]:
+        """A per-day stream's rows over the days ``from``..``to``, labelled by day and request."""
+        lo, hi = _truth_days(query)
+        rows: list[dict[str, Any]] = []
+        for start in range(lo, hi, DAY_MS):
+            day = _today(start).isoformat()
+            for labels in DAY_LABELS[stream]:
+                one = {**query, "day": day, **labels}
+                rows += [
+                    {"day": day, **labels, **row}
+                    for row in self._truth_records(project, stream, one, horizon)
+                ]
+        return rows
 
     @staticmethod
     def _truth_sessions(
@@ -342,21 +400,10 @@ class ApiVideo:
         """Add the API's GET endpoints, the host's 404, and the response hooks."""
         admit = self._make_admit(emu)
         h = _Handlers(emu, self.name)
-        # The plays paths before the {videoId}/{liveStreamId} ones they would match.
-        for route, path, handler in (
-            ("videos", "/videos", h.videos),
-            ("live_streams", "/live-streams", h.live_streams),
-            ("video_plays", "/analytics/videos/plays", h.video_plays),
-            ("live_stream_plays", "/analytics/live-streams/plays", h.live_stream_plays),
-            ("video_sessions", "/analytics/videos/{videoId}", h.video_sessions),
-            ("live_stream_sessions", "/analytics/live-streams/{liveStreamId}", h.live_sessions),
-            ("session_events", "/analytics/sessions/{sessionId}/events", h.session_events),
-            ("metrics", "/data/metrics/{metric}/{aggregation}", h.metrics),
-            ("buckets", "/data/buckets/{metric}/{breakdown}", h.buckets),
-            ("timeseries", "/data/timeseries/{metric}", h.timeseries),
-        ):
+        for route, path, handler in ROUTES:
             app.router.add_get(
-                HOST_PREFIX + path, emu.vendor_route(self, route, handler, admit=admit)
+                HOST_PREFIX + path,
+                emu.vendor_route(self, route, getattr(h, handler), admit=admit),
             )
 
         async def not_found_route(_request: web.Request) -> web.Response:

@@ -59,6 +59,7 @@ class BrightcoveAudience:
     """The Audience API as an :class:`~video_api_emulator.core.ApiModule`."""
 
     name = "brightcove_audience"
+    streams = frozenset(STREAMS)
 
     def create_state(self, emu: Emulator) -> AudienceState:
         """Build the per-account tables for the current config."""

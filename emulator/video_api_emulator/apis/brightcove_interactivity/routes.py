@@ -381,6 +381,8 @@ class BrightcoveInteractivity:
     """The Interactivity reporting API as an :class:`~video_api_emulator.core.ApiModule`."""
 
     name = "brightcove_interactivity"
+    #: Every report the one report route serves.
+    streams = REPORTS
 
     def create_state(self, emu: Emulator) -> InteractivityState:
         """Fresh queue, cache and budget; data generators are built lazily."""

@@ -79,6 +79,7 @@ class IbmOAuth:
     """The token endpoint as an :class:`~video_api_emulator.core.ApiModule`."""
 
     name = "ibm_oauth"
+    streams: frozenset[str] = frozenset()
 
     def create_state(self, emu: Emulator) -> JwtTokenStore:
         """Start with no tokens; a reset invalidates every token issued before it."""

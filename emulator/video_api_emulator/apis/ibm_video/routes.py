@@ -186,10 +186,20 @@ def _page_bounds(paging: Paging, count: int) -> tuple[int, int]:
     return start, min(count, start + paging.limit)
 
 
+#: The four documented GET endpoints: (route name, path under the API, the stream it serves).
+ROUTES: tuple[tuple[str, str, str], ...] = (
+    ("views", "/views", "views"),
+    ("views_content_type", "/views/{content_type}", "views"),
+    ("viewers", "/viewers", "viewers"),
+    ("viewers_content_type", "/viewers/{content_type}", "viewers"),
+)
+
+
 class IbmVideoAnalytics:
     """The Analytics API as an :class:`~video_api_emulator.core.ApiModule`."""
 
     name = "ibm_video"
+    streams = frozenset(stream for _route, _path, stream in ROUTES)
 
     def create_state(self, emu: Emulator) -> IbmVideoState:
         """Build the dataset and quota for the current config."""
@@ -264,15 +274,10 @@ class IbmVideoAnalytics:
     def register(self, app: web.Application, emu: Emulator) -> None:
         """Add the four documented GET endpoints and the host's 404."""
         admit = self._make_admit(emu)
-        views, viewers = self._make_handlers(emu)
-        for route, path, handler in (
-            ("views", "/views", views),
-            ("views_content_type", "/views/{content_type}", views),
-            ("viewers", "/viewers", viewers),
-            ("viewers_content_type", "/viewers/{content_type}", viewers),
-        ):
+        handlers = dict(zip(("views", "viewers"), self._make_handlers(emu), strict=True))
+        for route, path, stream in ROUTES:
             app.router.add_get(
-                BASE_PATH + path, emu.vendor_route(self, route, handler, admit=admit)
+                BASE_PATH + path, emu.vendor_route(self, route, handlers[stream], admit=admit)
             )
 
         async def not_found(_request: web.Request) -> web.Response:
