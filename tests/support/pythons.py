@@ -21,6 +21,8 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+from uv import find_uv_bin
+
 CLAIMED = ("3.11", "3.12", "3.13")
 
 #: Where pyenv keeps its interpreters (PYENV_ROOT, else ~/.pyenv).
@@ -42,7 +44,7 @@ def _patch_key(folder: Path) -> tuple[int, ...]:
 
 
 def find(version: str) -> Interpreter:
-    """CPython ``version`` (``X.Y``): pyenv's newest ``X.Y.Z``, else ``pythonX.Y`` on PATH."""
+    """CPython ``version`` (``X.Y``): pyenv's newest ``X.Y.Z``, ``pythonX.Y`` on PATH, or uv's."""
     pattern = re.compile(rf"{re.escape(version)}\.\d+")
     candidates = (
         sorted(
@@ -60,12 +62,21 @@ def find(version: str) -> Interpreter:
     on_path = shutil.which(f"python{version}")
     if on_path:
         return Interpreter(version, on_path)
+    by_uv = subprocess.run(
+        [find_uv_bin(), "python", "find", "--no-project", f"cpython@{version}"],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+    if by_uv.returncode == 0:
+        return Interpreter(version, by_uv.stdout.strip())
     return Interpreter(
         version,
         None,
-        f"CPython {version} is neither under {PYENV_VERSIONS} nor on PATH as python{version}: "
-        f"install it (`pyenv install {version}`) or name the interpreters to test in "
-        "VIDEO_TAPS_PYTHONS",
+        f"CPython {version} is not under {PYENV_VERSIONS}, not on PATH as python{version} and "
+        f"not known to uv: install it (`uv python install {version}` or `pyenv install "
+        f"{version}`) or name the interpreters to test in VIDEO_TAPS_PYTHONS",
     )
 
 
