@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 UV     := $(BIN)/uv
 LOCAL_PACKAGES := -e ./video-taps-common -e ./emulator -e ./tap-brightcove-audience -e ./tap-ibm-video -e ./tap-apivideo -e ./tap-brightcove-interactivity
 
-.PHONY: dev demo test check postgres test-sdk-next bench lint clean
+.PHONY: dev demo test check test-pythons postgres test-sdk-next bench lint clean
 
 $(UV):
 	$(PYTHON) -m venv $(VENV)
@@ -15,7 +15,7 @@ $(UV):
 # A .venv made before the switch to python-backoff may also hold the original
 # `backoff`, which writes the same backoff/ folder: drop it, then rewrite the
 # fork's files (both steps are no-ops in a fresh .venv).
-$(VENV)/.installed: $(UV) requirements-dev.txt */pyproject.toml
+$(VENV)/.installed: $(UV) requirements-dev.txt requirements-release.txt */pyproject.toml
 	$(UV) pip uninstall --quiet --python $(BIN)/python backoff
 	$(UV) pip install --quiet --compile-bytecode --python $(BIN)/python --reinstall-package python-backoff $(LOCAL_PACKAGES) -r requirements-dev.txt
 	touch $@
@@ -49,8 +49,9 @@ dev: $(VENV)/.installed apivideo-clients $(DAGSTER_VENV)/.installed
 demo: $(VENV)/.installed apivideo-clients
 	$(BIN)/python scripts/demo.py
 
-# Every tier (CI runs this): tests/unit, tests/emulator, tests/taps, tests/e2e.
-# The end-to-end tier runs beside the other three, in a pytest process of its own:
+# Every tier (CI runs this): tests/unit, tests/emulator, tests/taps,
+# tests/pythons (`make test-pythons`, below), tests/e2e.
+# The end-to-end tier runs beside the other four, in a pytest process of its own:
 # it spends its time waiting on meltano, dbt, Dagster and pip processes, and it
 # alone runs meltano and PostgreSQL, so the two processes share nothing but the
 # machine (each starts its own emulator). Its report is printed after the others'.
@@ -58,7 +59,7 @@ demo: $(VENV)/.installed apivideo-clients
 test: dev postgres
 	@e2e_log=$$(mktemp); \
 	$(BIN)/python -m pytest -p no:cacheprovider tests/e2e >"$$e2e_log" 2>&1 & e2e=$$!; \
-	$(BIN)/python -m pytest tests/unit tests/emulator tests/taps; others=$$?; \
+	$(BIN)/python -m pytest tests/unit tests/emulator tests/taps tests/pythons; others=$$?; \
 	wait $$e2e; e2e_status=$$?; \
 	echo "======================== tests/e2e (run beside the others) ========================"; \
 	cat "$$e2e_log"; rm -f "$$e2e_log"; \
@@ -70,6 +71,15 @@ test: dev postgres
 # a module stays on one worker (--dist loadfile). No meltano runs in these tiers.
 check: $(VENV)/.installed
 	$(BIN)/python -m pytest -n 2 --dist loadfile tests/unit tests/taps
+
+# Every tap installed from its wheel (with video-taps-common's) into a fresh venv
+# of each CPython the packages claim (3.11, 3.12, 3.13: tests/support/pythons.py,
+# found under pyenv or as pythonX.Y on PATH), running the SDK's standard tap
+# tests and one sync against the emulator (which runs from .venv). About a
+# minute; `make test` runs it too. VIDEO_TAPS_PYTHONS="python3.14 ..." names other
+# interpreters (the GitHub workflow's matrix does).
+test-pythons: $(VENV)/.installed
+	$(BIN)/python -m pytest -p no:cacheprovider tests/pythons
 
 # PostgreSQL for the end-to-end tier (target-postgres, meltano's state backend):
 # the server binaries, found on the machine (or installed with apt-get when root
