@@ -28,6 +28,9 @@ MINUTE, HOUR, DAY = 60.0, 3600.0, 86400.0
 #: when it sends it, the API when it arrives, and two requests of one window
 #: can take different times to arrive (the first may open the connection).
 WINDOW_MARGIN_SECONDS = 1.0
+#: A run waits this long at most for the day's budget to free a place; a longer
+#: wait ends the run (the next one resumes), see :attr:`Slot.day_limited`.
+LONGEST_DAY_WAIT_SECONDS = HOUR
 
 
 def to_state_time(seconds: float) -> int:
@@ -64,7 +67,11 @@ class Slot:
         allows. Waiting most of a day inside a nightly job is not; the next run
         resumes instead.
         """
-        return self.level is not None and self.level.seconds >= DAY and self.wait_seconds > HOUR
+        return (
+            self.level is not None
+            and self.level.seconds >= DAY
+            and self.wait_seconds > LONGEST_DAY_WAIT_SECONDS
+        )
 
 
 class ReportBudget:
@@ -130,6 +137,19 @@ class ReportBudget:
         """Submissions counted against the day's limit."""
         self._forget_before(now - DAY)
         return len(self._times)
+
+    def used_beyond_the_longest_wait(self, now: float) -> int:
+        """Submissions that will still count against the day's limit when a run stops waiting.
+
+        A run waits up to :data:`LONGEST_DAY_WAIT_SECONDS` for a place to free
+        (:attr:`Slot.day_limited`), so a submission that ages out of the day's
+        window sooner does not limit it: a nightly run that starts at the same
+        time as the night before, a few seconds before the previous night's
+        submissions turn 24 hours old, has its whole budget, not none.
+        """
+        self._forget_before(now - DAY)
+        cutoff = now + LONGEST_DAY_WAIT_SECONDS - (DAY + WINDOW_MARGIN_SECONDS)
+        return len(self._times) - bisect.bisect_right(self._times, cutoff)
 
     def to_state(self, now: float) -> list[list[t.Any]]:
         """``[[epoch milliseconds, report key], ...]`` of the last 24 hours, for STATE.

@@ -338,9 +338,9 @@ class ReportScheduler:
             )
 
     def day_budget(self) -> tuple[int, int]:
-        """(reports a day, reports counted in the last 24 hours)."""
+        """(reports a day, reports that limit this run: counted for longer than it waits)."""
         with self._lock:
-            return self._budget.per_day, self._budget.used_in_last_day(self._clock())
+            return self._budget.per_day, self._budget.used_beyond_the_longest_wait(self._clock())
 
     def _requeue(self, request: ReportRequest, *, until: float) -> None:
         with self._lock:

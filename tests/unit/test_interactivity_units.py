@@ -300,6 +300,20 @@ def test_budget_waits_for_the_minute_then_the_hour_and_stops_at_the_day():
     assert slot.day_limited
 
 
+def test_the_days_budget_limits_a_run_only_by_what_ages_out_after_its_longest_wait():
+    # Three reports sent at 03:00:05 one night; the next night's run starts at
+    # 03:00:00, five seconds before they turn 24 hours old. It waits for them
+    # (day_limited is false), so they do not limit it, and its plan must say so.
+    budget = ReportBudget(4, 20, 3, [(5.0, "a"), (6.0, "b"), (7.0, "c")])
+    next_night = 86_400.0
+    assert budget.used_in_last_day(next_night) == 3
+    assert not budget.next_slot(next_night).day_limited
+    assert budget.used_beyond_the_longest_wait(next_night) == 0
+    # Two hours earlier the day's budget is really spent for this run.
+    assert budget.next_slot(next_night - 7200).day_limited
+    assert budget.used_beyond_the_longest_wait(next_night - 7200) == 3
+
+
 def test_budget_history_round_trips_through_state_and_forgets_after_a_day():
     budget = ReportBudget(4, 20, 100, [])
     budget.record("a", 100.0)
