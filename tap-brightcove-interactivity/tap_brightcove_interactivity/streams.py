@@ -14,12 +14,12 @@ from tap_brightcove_interactivity.client import ReportStream
 from tap_brightcove_interactivity.schemas import REPORTS, ReportSpec
 
 if t.TYPE_CHECKING:
-    from tap_brightcove_interactivity.tap import TapBrightcoveInteractivity
+    from video_taps_common.tap_base import VideoTap
 
 #: Every stream of the tap: the reports a ``ReportStream`` is made for, in ``schemas.REPORTS``.
 STREAMS: tuple[ReportSpec, ...] = REPORTS
 
 
-def report_streams(tap: TapBrightcoveInteractivity) -> list[ReportStream]:
+def report_streams(tap: VideoTap) -> list[ReportStream]:
     """One stream per report in :data:`STREAMS`, named like the report's endpoint."""
     return [ReportStream(tap, spec) for spec in STREAMS]

@@ -1,6 +1,6 @@
 """One try of one request, through the SDK's public pieces (mocked at the HTTP boundary).
 
-``BudgetedStream`` sends each try itself (no private ``RESTStream._request``);
+``VideoStream`` sends each try itself (no private ``RESTStream._request``);
 what an SDK user expects of every try must still happen: the authenticator
 applied, the answer validated, ``calculate_sync_cost`` called and its tally
 reported by ``log_sync_costs``, and the per-request duration METRIC at DEBUG.
@@ -20,7 +20,7 @@ from singer_sdk import typing as th
 from singer_sdk.authenticators import APIKeyAuthenticator
 from singer_sdk.exceptions import FatalAPIError
 
-from video_taps_common.concurrent_stream import BudgetedStream
+from video_taps_common import VideoStream, json_body
 from video_taps_common.rate_budget import RateBudget
 from video_taps_common.tap_base import VideoTap
 
@@ -42,13 +42,14 @@ class CannedAdapter(HTTPAdapter):
         response.status_code = status
         response.reason = "OK" if status < 400 else "Bad Request"  # noqa: PLR2004
         response._content = json.dumps(body).encode()  # noqa: SLF001 - building a fake answer
+        response.headers["Content-Type"] = "application/json"
         response.request = request
         response.url = request.url or ""
         response.elapsed = datetime.timedelta(milliseconds=12)
         return response
 
 
-class ThingsStream(BudgetedStream[int]):
+class ThingsStream(VideoStream[int]):
     """A stream whose user counts each request's cost, as the SDK documents."""
 
     name = "things"
@@ -108,7 +109,7 @@ def test_each_page_is_costed_through_calculate_sync_cost_and_logged_by_log_sync_
     first = stream.fetch_page(context, 1)
     second = stream.fetch_page(context, 2)
 
-    assert (first.body, second.body) == ({"items": [1]}, {"items": [2, 3]})
+    assert (json_body(first), json_body(second)) == ({"items": [1]}, {"items": [2, 3]})
     assert [request.headers["X-Key"] for request in adapter.sent] == ["the-key", "the-key"]
     assert stream.costed == [("the-key", 200, context), ("the-key", 200, context)]
     with caplog.at_level(logging.INFO):
