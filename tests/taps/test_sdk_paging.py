@@ -1,14 +1,16 @@
 """Any SDK paging works through the family's base stream, over real HTTP on loopback.
 
-Four tiny streams, each written as in any SDK tap and nothing more: a cursor in
+Five tiny streams, each written as in any SDK tap and nothing more: a cursor in
 the body (the SDK's ``JSONPathPaginator``), a ``Link`` header (its
 ``HeaderLinkPaginator``), a ``next`` URL in the body with an empty page in the
-middle (a ``BaseHATEOASPaginator`` that continues past empty pages), and page
+middle (a ``BaseHATEOASPaginator`` that continues past empty pages), a POST
+whose JSON body carries the cursor (only ``next_page_token_jsonpath`` and
+``prepare_request_payload`` declared: the SDK's default paginator), and page
 numbers whose first answer announces the page count (the family's
 ``AnnouncedPageNumberPaginator``). A small HTTP server in this module serves
 them (no vendor has these shapes, so no emulator route: the emulator serves
-only what the vendors document). The first three are paged one page after
-another, as the SDK's loop pages them, under the tap's rate budget; the fourth
+only what the vendors document). The first four are paged one page after
+another, as the SDK's loop pages them, under the tap's rate budget; the last
 has its later pages fetched concurrently, which the server sees as requests
 overlapping in time (counted, not timed).
 """
@@ -49,6 +51,7 @@ class Server:
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.requests: list[tuple[str, str]] = []
+        self.posted: list[dict] = []
         self.in_flight = 0
         self.most_in_flight = 0
         self.later_pages_arrived = 0
@@ -62,7 +65,7 @@ class Server:
 
     def answer(self, path: str, query: dict[str, list[str]]) -> tuple[t.Any, dict[str, str]]:
         """The body and extra headers for one request."""
-        if path == "/cursor/items":
+        if path in ("/cursor/items", "/posted/items"):
             start = int(query.get("cursor", ["c0"])[0][1:])
             more = start + PAGE_SIZE < len(ITEMS)
             body = {
@@ -102,14 +105,21 @@ class Server:
 
 def handler_for(server: Server) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 - http.server's name
+        def do_POST(self) -> None:  # noqa: N802 - http.server's name
+            """The query of a POST is in its JSON body: ``{"cursor": ...}``."""
+            posted = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+            with server.lock:
+                server.posted.append(posted)
+            self.do_GET({key: [value] for key, value in posted.items() if value})
+
+        def do_GET(self, query: dict[str, list[str]] | None = None) -> None:  # noqa: N802
             url = urlsplit(self.path)
             with server.lock:
                 server.requests.append((url.path, url.query))
                 server.in_flight += 1
                 server.most_in_flight = max(server.most_in_flight, server.in_flight)
             try:
-                body, headers = server.answer(url.path, parse_qs(url.query))
+                body, headers = server.answer(url.path, query or parse_qs(url.query))
                 status = HTTPStatus.OK
             except LookupError:
                 body, headers, status = {"error": "no such path"}, {}, HTTPStatus.NOT_FOUND
@@ -198,6 +208,21 @@ class HateoasStream(VideoStream):
         return request
 
 
+class PostedStream(VideoStream):
+    """A POST whose JSON body carries the cursor; the SDK's default paginator reads the next."""
+
+    name = "posted_items"
+    path = "/posted/items"
+    http_method = "POST"
+    primary_keys = ("id",)
+    schema = ITEM_SCHEMA
+    records_jsonpath = "$.items[*]"
+    next_page_token_jsonpath = "$.next_cursor"  # noqa: S105 - a JSONPath, not a secret
+
+    def prepare_request_payload(self, context: dict | None, next_page_token: str | None) -> dict:  # noqa: ARG002
+        return {"cursor": next_page_token}
+
+
 class TotalPages(AnnouncedPageNumberPaginator):
     """Page numbers; every answer says how many pages there are."""
 
@@ -241,7 +266,13 @@ class PagingTap(VideoTap):
     budget = CountingBudget()
 
     def discover_streams(self) -> list[VideoStream]:
-        return [CursorStream(self), LinkedStream(self), HateoasStream(self), NumberedStream(self)]
+        return [
+            CursorStream(self),
+            LinkedStream(self),
+            HateoasStream(self),
+            PostedStream(self),
+            NumberedStream(self),
+        ]
 
     @property
     def rate_budget(self) -> CountingBudget:  # type: ignore[override]
@@ -292,6 +323,13 @@ def test_a_next_url_in_the_body_continues_past_an_empty_page_when_the_paginator_
     server, run = synced
     assert run.records["hateoas_items"] == ITEMS
     assert server.asked("/hateoas/items") == ["", *(f"page={page}" for page in range(2, 7))]
+
+
+def test_a_post_body_cursor_pages_with_the_sdks_default_paginator(synced):
+    server, run = synced
+    assert run.records["posted_items"] == ITEMS
+    cursors = [f"c{start}" for start in range(5, 23, 5)]
+    assert server.posted == [{"cursor": None}, *({"cursor": cursor} for cursor in cursors)]
 
 
 def test_announced_page_numbers_are_fetched_concurrently_and_emitted_in_order(synced):
