@@ -148,3 +148,22 @@ def test_the_request_duration_metric_is_logged_at_debug_only(stream, caplog):
     with caplog.at_level(logging.INFO, logger=stream.metrics_logger.name):
         stream.fetch_page(None, 2)
     assert not [r for r in caplog.records if "http_request_duration" in r.getMessage()]
+
+
+def test_a_deprecated_prepare_request_override_is_still_the_request_sent(stream):
+    """The SDK still honours ``prepare_request`` (with a warning); so does the family's base."""
+
+    class LegacyStream(ThingsStream):
+        def prepare_request(self, context: dict | None, next_page_token: int | None):  # noqa: ARG002
+            return self.build_prepared_request(
+                method="GET", url=f"{self.url_base}/legacy", params={"page": next_page_token}
+            )
+
+    legacy = LegacyStream(stream.video_tap)
+    adapter = answered_by(legacy, (200, {"items": []}))
+
+    with pytest.warns(DeprecationWarning, match="prepare_request is deprecated"):
+        legacy.fetch_page(None, 3)
+
+    assert [request.url for request in adapter.sent] == [f"{API_URL}/legacy?page=3"]
+    assert adapter.sent[0].headers["X-Key"] == "the-key"  # authenticated all the same
