@@ -56,7 +56,7 @@ MAX_BUFFERED_PAGE_BYTES = 24 * 2**20
 #: their first pages are fetched within :data:`MAX_BUFFERED_PAGE_BYTES`.
 MAX_QUEUED_CHILD_CONTEXTS = 1000
 
-_NO_RUN = object()
+_NOTHING = object()
 
 
 class PagedStream(t.Protocol):
@@ -197,8 +197,8 @@ class PartitionRead:
         handed = self.stream.first_pages_ahead.take(self.context)
         runs = iter(self.stream.runs(self.context))
         if isinstance(handed, StartedRun):
-            first_run = next(runs, _NO_RUN)
-            if first_run is _NO_RUN:
+            first_run = next(runs, _NOTHING)
+            if first_run is _NOTHING:
                 return
             if handed.run == first_run:
                 self.runs_ahead.feed(self._with_paginators(runs))
@@ -289,8 +289,8 @@ class PartitionRead:
         while True:
             self._count_request()
             records = iter(self._page_records(run, response, last=False))
-            first_record = next(records, _NO_RUN)
-            if first_record is _NO_RUN:
+            first_record = next(records, _NOTHING)
+            if first_record is _NOTHING:
                 if not paginator.continue_if_empty(response):
                     self.stream.logger.debug(
                         "%s: pagination stopped after %d pages because no records were "
@@ -363,8 +363,8 @@ class FirstPagesAhead:
 
     def put(self, context: Context) -> bool:
         """Fetch ahead the first page of partition ``context``'s first run (its sync takes it)."""
-        run = next(iter(self.stream.runs(context)), _NO_RUN)
-        if run is _NO_RUN:
+        run = next(iter(self.stream.runs(context)), _NOTHING)
+        if run is _NOTHING:
             return False
         item = (context, t.cast("Context | None", run), new_paginator(self.stream))
         return self.queue.put(context_key(context), item)
