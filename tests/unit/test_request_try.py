@@ -3,7 +3,9 @@
 ``VideoStream`` sends each try itself (no private ``RESTStream._request``);
 what an SDK user expects of every try must still happen: the authenticator
 applied, the answer validated, ``calculate_sync_cost`` called and its tally
-reported by ``log_sync_costs``, and the per-request duration METRIC at DEBUG.
+reported by ``log_sync_costs``, the per-request duration METRIC at DEBUG, and a
+deprecated ``prepare_request`` still honoured. And what a refused answer does
+to its partition when the object it reads is gone.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from singer_sdk.authenticators import APIKeyAuthenticator
 from singer_sdk.exceptions import FatalAPIError
 
 from video_taps_common import VideoStream, json_body
+from video_taps_common.errors import PartitionGoneError
 from video_taps_common.rate_budget import RateBudget
 from video_taps_common.tap_base import VideoTap
 
@@ -167,3 +170,26 @@ def test_a_deprecated_prepare_request_override_is_still_the_request_sent(stream)
 
     assert [request.url for request in adapter.sent] == [f"{API_URL}/legacy?page=3"]
     assert adapter.sent[0].headers["X-Key"] == "the-key"  # authenticated all the same
+
+
+def test_a_partition_whose_object_was_deleted_is_skipped_with_a_warning_not_failed(stream, caplog):
+    """A child partition reading something deleted since its parent listed it (api.video)."""
+
+    class GoneStream(ThingsStream):
+        def validate_response(self, response: requests.Response) -> None:
+            if response.status_code == 404:  # noqa: PLR2004
+                raise PartitionGoneError("the videoId was deleted after it was listed")
+            super().validate_response(response)
+
+    gone = GoneStream(stream.video_tap)
+    answered_by(gone, (404, {"name": "videoId"}))
+
+    with caplog.at_level(logging.WARNING):
+        records = list(gone.get_records({"videoId": "vi1"}))
+
+    assert records == []
+    assert "things [videoId=vi1]: the videoId was deleted after it was listed; skipped" in (
+        caplog.text
+    )
+    summary = gone.video_tap.stream_summaries["things"]
+    assert (summary.partitions, summary.failed) == (1, [])
