@@ -67,8 +67,6 @@ def epoch_ms(moment: datetime.datetime) -> int:
 class AudienceStream(VideoStream[int]):
     """One Audience resource, synced per account, ascending on its replication key."""
 
-    #: The records of a page: the ``result`` array of the response envelope.
-    records_jsonpath = "$.result[*]"
     #: Records arrive sorted ascending on the replication key (we ask for it), so
     #: the SDK can checkpoint mid-partition and a failed sync resumes where it was.
     is_sorted = True
@@ -108,6 +106,14 @@ class AudienceStream(VideoStream[int]):
     def get_new_paginator(self) -> AudiencePaginator:
         """Offsets up to the window's ``count``, fetched concurrently."""
         return AudiencePaginator(self.page_size)
+
+    def parse_response(self, response: requests.Response) -> list[dict]:
+        """The ``result`` array of the response envelope.
+
+        As ``records_jsonpath = "$.result[*]"`` would say, read directly: the
+        SDK's JSONPath walk costs three calls per record, 6% of a sync's CPU.
+        """
+        return json_body(response).get("result") or []
 
     def runs(self, context: Context | None) -> list[Context]:
         """One run: the window from the bookmark (minus the look-back) to the sync's end."""
