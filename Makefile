@@ -107,6 +107,7 @@ bench: dev postgres
 	$(BIN)/python benchmarks/bench_ibm.py
 	$(BIN)/python benchmarks/bench_apivideo.py
 	$(BIN)/python benchmarks/bench_interactivity.py
+	$(BIN)/python benchmarks/bench_pipeline.py
 	$(BIN)/python benchmarks/bench_emulator.py --requests 8000
 	$(BIN)/python benchmarks/bench_orchestration.py
 	$(BIN)/python benchmarks/bench_dbt.py

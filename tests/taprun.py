@@ -72,10 +72,23 @@ def run_tap(
     timeout: float = 300,  # noqa: ARG001 - pytest-timeout bounds an in-process run
 ) -> TapRun:
     """Run ``executable --config ...`` in this process and parse its stdout as Singer messages."""
-    tap_class = tap_class_for(executable)
+    return run_tap_class(
+        tap_class_for(executable), config, state=state, catalog=catalog, extra_args=extra_args
+    )
+
+
+def run_tap_class(
+    tap_class: t.Any,  # noqa: ANN401 - a Tap subclass
+    config: dict,
+    *,
+    state: dict | None = None,
+    catalog: dict | None = None,
+    extra_args: tuple[str, ...] = (),
+) -> TapRun:
+    """As :func:`run_tap`, for a tap class with no console script (one a test defines)."""
     with tempfile.TemporaryDirectory() as tmp:
         args = _cli_args(tmp, config, state, catalog, extra_args)
-        code, stdout, stderr = _invoke_in_process(tap_class, executable, args)
+        code, stdout, stderr = _invoke_in_process(tap_class, tap_class.name, args)
     return _parse(TapRun(code, stdout, stderr))
 
 

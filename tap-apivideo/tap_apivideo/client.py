@@ -18,18 +18,17 @@ from __future__ import annotations
 
 import datetime
 import typing as t
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass
 from functools import cached_property
 from http import HTTPStatus
 
-from singer_sdk.exceptions import FatalAPIError
+from singer_sdk.pagination import BaseAPIPaginator, SinglePagePaginator
 from singer_sdk.streams.rest import HTTPRequest
 
 from tap_apivideo.problems import describe_problem
-from video_taps_common import ConcurrentPagesStream, FetchedPage, PageRun
-from video_taps_common.errors import StreamUnavailableError
+from video_taps_common import AnnouncedPageNumberPaginator, VideoStream, json_body
+from video_taps_common.errors import PartitionGoneError, StreamUnavailableError
 from video_taps_common.settings import parse_datetime
-from video_taps_common.sync_window import ExplicitBookmarksMixin, SyncWindowMixin
 
 if t.TYPE_CHECKING:
     import requests
@@ -63,89 +62,161 @@ class DayRequest:
     labels: tuple[tuple[str, str], ...]
 
 
-@dataclass(frozen=True, slots=True)
-class ApiVideoPage:
-    """A page number; for per-day streams its day and request; for sessions their period."""
-
-    number: int
-    day: datetime.date | None = None
-    request: DayRequest | None = None
-    #: The last request of its day: once its rows are out, the day is done.
-    closes_day: bool = False
-    #: First and last day of a sessions request (``period=first/last``).
-    period: tuple[datetime.date, datetime.date] | None = None
-
-
-@dataclass(frozen=True, kw_only=True)
-class ApiVideoPaging(PageRun[ApiVideoPage]):
+class ApiVideoPaginator(AnnouncedPageNumberPaginator):
     """``currentPage``/``pageSize`` paging: pages 2 to ``pagesTotal`` known from page 1."""
 
-    first: ApiVideoPage
-    page_size: int
-    #: Whether the endpoint pages at all (``/data/metrics`` answers one number).
-    paged: bool = True
+    def page_count(self, response: requests.Response) -> int:
+        """``pagination.pagesTotal``."""
+        return pages_total(json_body(response))
 
-    def following(self, first: FetchedPage[ApiVideoPage]) -> list[ApiVideoPage]:
-        """Pages 2 to ``pagesTotal``."""
-        if not self.paged:
-            return []
-        return [replace(first.token, number=n) for n in range(2, pages_total(first.body) + 1)]
-
-    def total(self, first: FetchedPage[ApiVideoPage]) -> int | None:
+    def total_records(self, response: requests.Response) -> int | None:
         """``pagination.itemsTotal``."""
-        total = (first.body.get("pagination") or {}).get("itemsTotal")
+        body = json_body(response)
+        pagination = body.get("pagination") if isinstance(body, dict) else None
+        total = (pagination or {}).get("itemsTotal")
         return total if isinstance(total, int) else None
 
-    def records(self, page: FetchedPage[ApiVideoPage]) -> t.Iterable[dict]:
-        """The items under ``data``."""
-        return items_under_data(page.body)
 
+class ApiVideoStream(VideoStream[int]):
+    """A list endpoint of api.video; an analytics stream (``by_day``) reads a day at a time.
 
-@dataclass(frozen=True, kw_only=True)
-class DayRequestPaging(ApiVideoPaging):
-    """The pages of one request of one day: its rows, labelled with the day and request."""
-
-    #: The stream's reading of one response body (a list under ``data`` by default).
-    rows_in_body: t.Callable[[t.Any], list[dict]] = field(compare=False)
-
-    def total(self, first: FetchedPage[ApiVideoPage]) -> int | None:  # noqa: ARG002
-        """Totals are per request; the partition's is not known up front."""
-        return None
-
-    def records(self, page: FetchedPage[ApiVideoPage]) -> t.Iterable[dict]:
-        """The request's rows with its labels (the day, metric, breakdown...)."""
-        token = page.token
-        request = t.cast("DayRequest", token.request)
-        labels = {"day": t.cast("datetime.date", token.day).isoformat(), **dict(request.labels)}
-        for row in self.rows_in_body(page.body):
-            yield {**row, **labels}
-
-
-class ApiVideoStream(ConcurrentPagesStream[ApiVideoPage]):
-    """A list endpoint of api.video."""
+    A stream read by day says which requests one day needs
+    (:meth:`requests_for_day`): every request of every day, from the bookmark's
+    day to yesterday, is a run of the partition (known up front, so they run
+    concurrently under the rate budget and are emitted in order); its rows get
+    the day and the request's labels, and the bookmark moves to a day once the
+    day's last request is out. A day is complete once it is over: the range
+    ends with yesterday (by the API's clock, or the day before ``end_date``).
+    It begins at the bookmark's day, read again because the API may still have
+    been processing it, or at ``start_date``; never before the oldest day the
+    API serves (30 days), with one WARNING when that cuts the range.
+    """
 
     url_setting = "api_url"
     #: Set on streams whose endpoint the vendor retired: what to select instead
     #: (such streams are declared ``selected_by_default = False`` in ``streams.py``).
     retired_in_favour_of: str | None = None
+    #: Analytics read one UTC day at a time (:meth:`requests_for_day`).
+    by_day: t.ClassVar[bool] = False
+    #: Whether the endpoint pages (``/data/metrics`` answers one number).
+    is_paged: t.ClassVar[bool] = True
 
     @cached_property
     def page_size(self) -> int:
         """``pageSize`` of every request (setting ``page_size``)."""
         return int(self.config.get("page_size") or MAX_PAGE_SIZE)
 
+    def get_new_paginator(self) -> BaseAPIPaginator:
+        """Pages 2 to ``pagesTotal``, fetched concurrently once page 1 says it; or one page."""
+        return ApiVideoPaginator() if self.is_paged else SinglePagePaginator()
+
+    def parse_response(self, response: requests.Response) -> list[dict]:
+        """The items under ``data``."""
+        return items_under_data(json_body(response))
+
     def get_url_params(
         self,
         context: Context | None,  # noqa: ARG002
-        next_page_token: ApiVideoPage | None,
+        next_page_token: int | None,
     ) -> dict:
         """Paging; streams add their filters."""
-        number = next_page_token.number if next_page_token else 1
-        return {"currentPage": number, "pageSize": self.page_size}
+        return {"currentPage": next_page_token or 1, "pageSize": self.page_size}
 
-    def paging(self, context: Context | None) -> t.Iterable[ApiVideoPaging]:  # noqa: ARG002
-        """One run from page 1."""
-        return [ApiVideoPaging(first=ApiVideoPage(number=1), page_size=self.page_size)]
+    # Days ---------------------------------------------------------------------
+
+    def requests_for_day(self, context: Context | None, day: datetime.date) -> list[DayRequest]:
+        """For a stream read ``by_day``: the requests one day of one partition needs."""
+        raise NotImplementedError
+
+    def runs(self, context: Context | None) -> t.Iterable[Context | None]:
+        """The partition; read ``by_day``, every request of every day, in order."""
+        if not self.by_day:
+            return super().runs(context)
+        return self.day_runs(context)
+
+    def day_runs(self, context: Context | None) -> t.Iterator[Context]:
+        """Each request of each day as a run; a day's last request closes it."""
+        for day in self.days(context):
+            requests_ = self.requests_for_day(context, day)
+            for index, request in enumerate(requests_):
+                yield {
+                    **(context or {}),
+                    "day": day,
+                    "request": request,
+                    "closes_day": index == len(requests_) - 1,
+                }
+
+    def days(self, context: Context | None) -> list[datetime.date]:
+        """Bookmark (or ``start_date``) day to yesterday, within the API's 30 days."""
+        last = self.sync_end.date() - datetime.timedelta(days=1)
+        first = self._resume_day(context)
+        oldest = self.oldest_served_day
+        if first < oldest:
+            self._warn_clamped(first, oldest)
+            first = oldest
+        count = (last - first).days + 1
+        return [first + datetime.timedelta(days=offset) for offset in range(max(count, 0))]
+
+    @cached_property
+    def oldest_served_day(self) -> datetime.date:
+        """The first day whose midnight lies within 30 days of the API's now.
+
+        Counted from a little after the sync's start: the oldest day is asked
+        first, but a day right at the edge would fall out of the window while
+        the request waits for the rate limit.
+        """
+        now = self.video_tap.sync_started_at + WINDOW_SAFETY_MARGIN
+        limit = now - datetime.timedelta(days=ANALYTICS_DAYS)
+        oldest = limit.date()
+        return oldest if day_start(oldest) >= limit else oldest + datetime.timedelta(days=1)
+
+    def _resume_day(self, context: Context | None) -> datetime.date:
+        start = self.saved_bookmark(context) or str(self.config["start_date"])
+        return parse_datetime(start).date()
+
+    _clamp_reported = False
+
+    def _warn_clamped(self, first: datetime.date, oldest: datetime.date) -> None:
+        if self._clamp_reported:  # once per stream, not per partition
+            return
+        self._clamp_reported = True
+        self.logger.warning(
+            "%s: the API serves only the last %d days; starting at %s instead of %s "
+            "(start_date or bookmark). Days before %s can no longer be read.",
+            self.name,
+            ANALYTICS_DAYS,
+            oldest.isoformat(),
+            first.isoformat(),
+            oldest.isoformat(),
+        )
+
+    def get_http_request(self, *, page: PageContext) -> HTTPRequest:
+        """A day's request: its own path and query; any other request as the SDK builds it."""
+        request: DayRequest | None = (page.stream_context or {}).get("request")
+        if request is None:
+            return super().get_http_request(page=page)
+        params: dict[str, t.Any] = dict(request.params)
+        if self.is_paged:
+            params.update(currentPage=page.next_page_token or 1, pageSize=self.page_size)
+        return HTTPRequest(
+            url=f"{self.url_base}{request.path}",
+            method="GET",
+            headers=self.http_headers,
+            params=params,
+        )
+
+    def run_records(self, run: Context | None, response: requests.Response) -> t.Iterable[dict]:
+        """A day's request's rows carry its labels (the day, metric, breakdown...)."""
+        request: DayRequest | None = (run or {}).get("request")
+        if request is None:
+            return self.parse_response(response)
+        labels = {"day": t.cast("Context", run)["day"].isoformat(), **dict(request.labels)}
+        return [{**row, **labels} for row in self.parse_response(response)]
+
+    def run_done(self, context: Context | None, run: Context | None) -> None:
+        """A day's last request is out: the day is done, the bookmark moves to it."""
+        if (run or {}).get("closes_day"):
+            self.save_bookmark(context, t.cast("Context", run)["day"].isoformat())
 
     # Errors -----------------------------------------------------------------
 
@@ -224,115 +295,6 @@ def day_start(day: datetime.date) -> datetime.datetime:
     return datetime.datetime.combine(day, datetime.time(), tzinfo=datetime.UTC)
 
 
-class DailyStream(ExplicitBookmarksMixin, SyncWindowMixin, ApiVideoStream):
-    """Analytics asked one UTC day at a time, days in order, the bookmark after each.
-
-    A day is complete once it is over: the range ends with yesterday (by the
-    API's clock, or the day before ``end_date``). It begins at the bookmark's
-    day, read again because the API may still have been processing it, or at
-    ``start_date``; never before the oldest day the API serves (30 days), with
-    one WARNING when that cuts the range. Every request of every day is known
-    up front, so they run concurrently under the rate budget and are emitted
-    in order.
-    """
-
-    replication_key = "day"
-    is_sorted = True
-    check_sorted = False
-    #: Whether the endpoint pages (``/data/metrics`` answers one number).
-    is_paged = True
-
-    def requests_for_day(self, context: Context | None, day: datetime.date) -> list[DayRequest]:
-        """The requests one day of one partition needs."""
-        raise NotImplementedError
-
-    def rows_in_body(self, body: t.Any) -> list[dict]:  # noqa: ANN401
-        """The rows of one response (a list under ``data`` by default)."""
-        return items_under_data(body)
-
-    # Days ---------------------------------------------------------------------
-
-    def days(self, context: Context | None) -> list[datetime.date]:
-        """Bookmark (or ``start_date``) day to yesterday, within the API's 30 days."""
-        last = self.window_end.date() - datetime.timedelta(days=1)
-        first = self._resume_day(context)
-        oldest = self.oldest_served_day
-        if first < oldest:
-            self._warn_clamped(first, oldest)
-            first = oldest
-        count = (last - first).days + 1
-        return [first + datetime.timedelta(days=offset) for offset in range(max(count, 0))]
-
-    @cached_property
-    def oldest_served_day(self) -> datetime.date:
-        """The first day whose midnight lies within 30 days of the API's now.
-
-        Counted from a little after the sync's start: the oldest day is asked
-        first, but a day right at the edge would fall out of the window while
-        the request waits for the rate limit.
-        """
-        now = self.video_tap.sync_started_at + WINDOW_SAFETY_MARGIN
-        limit = now - datetime.timedelta(days=ANALYTICS_DAYS)
-        oldest = limit.date()
-        return oldest if day_start(oldest) >= limit else oldest + datetime.timedelta(days=1)
-
-    def _resume_day(self, context: Context | None) -> datetime.date:
-        start = self.saved_bookmark(context) or str(self.config["start_date"])
-        return parse_datetime(start).date()
-
-    _clamp_reported = False
-
-    def _warn_clamped(self, first: datetime.date, oldest: datetime.date) -> None:
-        if self._clamp_reported:  # once per stream, not per partition
-            return
-        self._clamp_reported = True
-        self.logger.warning(
-            "%s: the API serves only the last %d days; starting at %s instead of %s "
-            "(start_date or bookmark). Days before %s can no longer be read.",
-            self.name,
-            ANALYTICS_DAYS,
-            oldest.isoformat(),
-            first.isoformat(),
-            oldest.isoformat(),
-        )
-
-    # Requests -----------------------------------------------------------------
-
-    def paging(self, context: Context | None) -> t.Iterator[DayRequestPaging]:
-        """Every request of every day, in order; each day's last closes it."""
-        for day in self.days(context):
-            requests_ = self.requests_for_day(context, day)
-            for index, request in enumerate(requests_):
-                token = ApiVideoPage(
-                    number=1, day=day, request=request, closes_day=index == len(requests_) - 1
-                )
-                yield DayRequestPaging(
-                    first=token,
-                    page_size=self.page_size,
-                    paged=self.is_paged,
-                    rows_in_body=self.rows_in_body,
-                )
-
-    def run_done(self, context: Context | None, run: PageRun[ApiVideoPage]) -> None:
-        """The day's last request is out: the day is done, the bookmark moves to it."""
-        if run.first.closes_day:
-            self.save_bookmark(context, t.cast("datetime.date", run.first.day).isoformat())
-
-    def get_http_request(self, *, page: PageContext) -> HTTPRequest:
-        """The token's own path and query."""
-        token = t.cast("ApiVideoPage", page.next_page_token)
-        request = t.cast("DayRequest", token.request)
-        params: dict[str, t.Any] = dict(request.params)
-        if self.is_paged:
-            params.update(currentPage=token.number, pageSize=self.page_size)
-        return HTTPRequest(
-            url=f"{self.url_base}{request.path}",
-            method="GET",
-            headers=self.http_headers,
-            params=params,
-        )
-
-
 def api_datetime(moment: datetime.datetime) -> str:
     """ATOM date-time with an explicit offset, as the ``/data`` endpoints take it."""
     return moment.isoformat(timespec="seconds")
@@ -345,8 +307,12 @@ def raise_for_missing_parent(response: requests.Response, id_name: str) -> None:
     except ValueError:
         return
     if isinstance(body, dict) and body.get("name") == id_name:
-        raise ParentGoneError(describe_problem(response))
+        msg = f"the {id_name} was deleted after it was listed ({describe_problem(response)})"
+        raise ParentGoneError(msg)
 
 
-class ParentGoneError(FatalAPIError):
-    """The video or live stream was deleted between listing it and reading its sessions."""
+class ParentGoneError(PartitionGoneError):
+    """The video or live stream was deleted between listing it and reading its sessions.
+
+    The partition is skipped with a WARNING (``VideoStream.get_records``), not failed.
+    """

@@ -14,20 +14,15 @@ from __future__ import annotations
 import datetime
 import re
 import typing as t
-from dataclasses import dataclass
-from functools import cached_property, partial
+from functools import cached_property
 from http import HTTPStatus
 
 from singer_sdk.exceptions import FatalAPIError
 
 from tap_apivideo.client import (
     DATA_STREAMS,
-    ApiVideoPage,
-    ApiVideoPaging,
     ApiVideoStream,
-    DailyStream,
     DayRequest,
-    ParentGoneError,
     api_datetime,
     day_start,
     raise_for_missing_parent,
@@ -43,16 +38,12 @@ from tap_apivideo.schemas import (
     VIDEO_SCHEMA,
     VIDEO_SESSION_SCHEMA,
 )
-from video_taps_common import stable_key
+from video_taps_common import json_body, stable_key
 from video_taps_common.settings import parse_datetime
-from video_taps_common.sync_window import ExplicitBookmarksMixin, SyncWindowMixin
 
 if t.TYPE_CHECKING:
     import requests
     from singer_sdk.helpers.types import Context
-
-    from video_taps_common import FetchedPage, PageRun
-    from video_taps_common.concurrent_stream import PartitionRecords
 
 #: The plays endpoints' dimensions (spec ``dimension`` enum, docs/vendors/apivideo.md#plays).
 #: ``videoId`` names the media-id dimension in settings; the live-stream endpoint calls it
@@ -141,7 +132,7 @@ class MediaListStream(ApiVideoStream):
     #: The setting that limits the stream to some ids.
     ids_setting: str
 
-    def get_url_params(self, context: Context | None, next_page_token: ApiVideoPage | None) -> dict:
+    def get_url_params(self, context: Context | None, next_page_token: int | None) -> dict:
         """Paging, oldest first."""
         params = super().get_url_params(context, next_page_token)
         params.update(sortBy="createdAt", sortOrder="asc")
@@ -184,17 +175,19 @@ class LiveStreamsStream(MediaListStream):
 # Player sessions ---------------------------------------------------------------
 
 
-class SessionsStream(ExplicitBookmarksMixin, SyncWindowMixin, ApiVideoStream):
+class SessionsStream(ApiVideoStream):
     """One media's player sessions over a ``period`` of whole days (raw statistics).
 
     State is per media. Each sync asks ``period=<bookmark day>/<yesterday>``:
     the bookmark's day again, because sessions of that day may have been
     processed after it was read, and today not until it is over. Sessions read
-    twice upsert on ``sessionId``.
+    twice upsert on ``sessionId``. A media deleted since it was listed is
+    skipped with a WARNING (its 404 names the media id).
     """
 
     primary_keys = ("project_id", "sessionId")
     replication_key = "loadedAt"
+    explicit_bookmarks = True
     is_sorted = True
     check_sorted = False
     retired_in_favour_of = DATA_STREAMS
@@ -208,47 +201,27 @@ class SessionsStream(ExplicitBookmarksMixin, SyncWindowMixin, ApiVideoStream):
         """First and last day to ask for, or ``None`` when no whole day is new."""
         start = self.saved_bookmark(context) or str(self.config["start_date"])
         first = parse_datetime(start).date()
-        last = self.window_end.date() - datetime.timedelta(days=1)
+        last = self.sync_end.date() - datetime.timedelta(days=1)
         return (first, last) if first <= last else None
 
-    def paging(self, context: Context | None) -> list[ApiVideoPaging]:
+    def runs(self, context: Context | None) -> list[Context]:
         """One run over the period, or none when no whole day is new."""
         period = self.period(context)
         if period is None:
             return []
-        first = ApiVideoPage(number=1, period=period)
-        return [ApiVideoPaging(first=first, page_size=self.page_size)]
+        return [{**(context or {}), "period": period}]
 
-    def get_url_params(self, context: Context | None, next_page_token: ApiVideoPage | None) -> dict:
-        """Paging and ``period=first/last`` (the token's)."""
+    def get_url_params(self, context: Context | None, next_page_token: int | None) -> dict:
+        """Paging and ``period=first/last`` (the run's)."""
         params = super().get_url_params(context, next_page_token)
-        period = next_page_token.period if next_page_token else None
+        period = (context or {}).get("period")
         if period:
             params["period"] = f"{period[0].isoformat()}/{period[1].isoformat()}"
         return params
 
-    def records_for_partition(self, context: Context | None) -> PartitionRecords:
-        """The period's sessions; a media deleted since it was listed is skipped."""
-        records = super().records_for_partition(context)
-        return records.through(partial(self._unless_parent_gone, context))
-
-    def _unless_parent_gone(
-        self, context: Context | None, records: t.Iterator[dict]
-    ) -> t.Iterator[dict]:
-        try:
-            yield from records
-        except ParentGoneError as gone:
-            self.logger.warning(
-                "%s [%s]: the %s was deleted after it was listed (%s); skipped",
-                self.name,
-                (context or {}).get(self.parent_field),
-                self.parent_field,
-                gone,
-            )
-
-    def run_done(self, context: Context | None, run: PageRun[ApiVideoPage]) -> None:
+    def run_done(self, context: Context | None, run: Context | None) -> None:
         """Every session of the period is out: the bookmark moves to its last day."""
-        period = t.cast("tuple[datetime.date, datetime.date]", run.first.period)
+        period = t.cast("tuple[datetime.date, datetime.date]", (run or {})["period"])
         self.save_bookmark(context, day_start(period[1]).isoformat())
 
     def validate_response(self, response: requests.Response) -> None:
@@ -279,7 +252,7 @@ class VideoSessionsStream(SessionsStream):
     parent_stream_type = VideosStream
     parent_field = "videoId"
 
-    def get_url_params(self, context: Context | None, next_page_token: ApiVideoPage | None) -> dict:
+    def get_url_params(self, context: Context | None, next_page_token: int | None) -> dict:
         """Plus the ``metadata`` filter, as ``metadata[key]=value`` (deepObject)."""
         params = super().get_url_params(context, next_page_token)
         for key, value in (self.config.get("metadata") or {}).items():
@@ -297,7 +270,7 @@ class LiveStreamSessionsStream(SessionsStream):
     parent_field = "liveStreamId"
 
 
-class SessionEventsStream(ExplicitBookmarksMixin, ApiVideoStream):
+class SessionEventsStream(ApiVideoStream):
     """Each session's player events (``GET /analytics/sessions/{sessionId}/events``).
 
     A child of both session streams (the tap attaches it to the second). Events
@@ -313,6 +286,7 @@ class SessionEventsStream(ExplicitBookmarksMixin, ApiVideoStream):
     #: Incremental, not full table: a full-table child would send ACTIVATE_VERSION
     #: and targets would drop every earlier sync's events. No bookmark is saved.
     replication_key = "emittedAt"
+    explicit_bookmarks = True
     state_partitioning_keys: t.ClassVar[list[str]] = []
     parent_stream_type = VideoSessionsStream
     retired_in_favour_of = DATA_STREAMS
@@ -320,26 +294,25 @@ class SessionEventsStream(ExplicitBookmarksMixin, ApiVideoStream):
     #: a catalog leaves it out; a project that still answers selects it.
     selected_by_default = False
 
-    def paging(self, context: Context | None) -> list[EventsPaging]:  # noqa: ARG002
-        """One run from page 1."""
-        return [EventsPaging(first=ApiVideoPage(number=1), page_size=self.page_size)]
+    def parse_response(self, response: requests.Response) -> list[dict]:
+        """Events with their position in the session's list, across pages.
+
+        From the answer's own ``pagination`` (``currentPage``, ``pageSize``;
+        docs/vendors/apivideo.md#paging), so a page placed anywhere numbers its events right.
+        """
+        body = json_body(response)
+        pagination = (body.get("pagination") if isinstance(body, dict) else None) or {}
+        page = pagination.get("currentPage") or 1
+        offset = (page - 1) * (pagination.get("pageSize") or self.page_size)
+        events = super().parse_response(response)
+        for index, event in enumerate(events):
+            event["position"] = offset + index
+        return events
 
     def post_process(self, row: dict, context: Context | None = None) -> dict:
         """The session id."""
         row["sessionId"] = (context or {}).get("sessionId")
         return row
-
-
-@dataclass(frozen=True, kw_only=True)
-class EventsPaging(ApiVideoPaging):
-    """A session's events, each with its position in the session's list across pages."""
-
-    def records(self, page: FetchedPage[ApiVideoPage]) -> t.Iterable[dict]:
-        """Events with their position across pages."""
-        offset = (page.token.number - 1) * self.page_size
-        for index, event in enumerate(super().records(page)):
-            event["position"] = offset + index
-            yield event
 
 
 # Analytics by day --------------------------------------------------------------
@@ -356,7 +329,7 @@ def media_filters(config: t.Mapping[str, t.Any], *settings: str) -> list[str]:
     return list(dict.fromkeys(ids)) or [WHOLE_PROJECT]
 
 
-class PlaysStream(DailyStream):
+class PlaysStream(ApiVideoStream):
     """Plays per day by one dimension (``/analytics/{videos,live-streams}/plays``).
 
     Each day is asked alone (``from`` = ``to``), so counts are per day and add
@@ -371,6 +344,11 @@ class PlaysStream(DailyStream):
     #: Retired endpoint: on today's API every request answers 404, so a run without
     #: a catalog leaves it out; a project that still answers selects it.
     selected_by_default = False
+    by_day = True
+    replication_key = "day"
+    explicit_bookmarks = True
+    is_sorted = True
+    check_sorted = False
     #: ``videoId`` or ``liveStreamId``: the media-id dimension and filter prefix.
     media_dimension: str
     ids_setting: str
@@ -415,7 +393,7 @@ class LiveStreamPlaysStream(PlaysStream):
     ids_setting = "live_stream_ids"
 
 
-class DataStream(DailyStream):
+class DataStream(ApiVideoStream):
     """A ``/data`` endpoint per day: ``from`` = midnight UTC, ``to`` = the next (exclusive).
 
     Always the whole project, never filtered by media: the 2025-01 spec (parameter ``filterBy``,
@@ -425,6 +403,11 @@ class DataStream(DailyStream):
     media's value; with ``video_ids``/``live_stream_ids`` set, only those media's rows are kept.
     """
 
+    by_day = True
+    replication_key = "day"
+    explicit_bookmarks = True
+    is_sorted = True
+    check_sorted = False
     #: The endpoint's path, filled from each request's labels.
     path_template: str
     #: Query parameters every request of the stream sends.
@@ -470,8 +453,9 @@ class MetricsStream(DataStream):
         """Every pair the spec allows."""
         return [{"metric": m, "aggregation": a} for m, a in METRIC_AGGREGATIONS]
 
-    def rows_in_body(self, body: t.Any) -> list[dict]:  # noqa: ANN401
+    def parse_response(self, response: requests.Response) -> list[dict]:
         """The one number under ``data``, with the timeframe the API echoed."""
+        body = json_body(response)
         if not isinstance(body, dict):
             return []
         timeframe = (body.get("context") or {}).get("timeframe") or {}
@@ -534,13 +518,13 @@ class TimeseriesStream(DataStream):
         """Every metric."""
         return [{"metric": metric} for metric in TIMESERIES_METRICS]
 
-    def rows_in_body(self, body: t.Any) -> list[dict]:  # noqa: ANN401
+    def parse_response(self, response: requests.Response) -> list[dict]:
         """The hours, ``emittedAt`` as RFC 3339 whichever of the spec's two forms the API sent.
 
         Here rather than in ``post_process``: an error is then the partition's
         (skipped, bookmark kept), not the run's.
         """
-        rows = super().rows_in_body(body)
+        rows = super().parse_response(response)
         for row in rows:
             row["emittedAt"] = rfc3339_emitted_at(row.get("emittedAt"))
         return rows

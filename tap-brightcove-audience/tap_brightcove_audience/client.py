@@ -18,19 +18,17 @@ from __future__ import annotations
 
 import datetime
 import typing as t
-from dataclasses import dataclass, replace
 
 from singer_sdk.exceptions import FatalAPIError
 
 from video_taps_common import (
-    ConcurrentPagesStream,
-    FetchedPage,
-    PageRun,
+    AnnouncedOffsetPaginator,
     ResultSetShiftedError,
+    VideoStream,
+    json_body,
     stable_key,
 )
 from video_taps_common.settings import parse_datetime
-from video_taps_common.sync_window import SyncWindowMixin
 
 if t.TYPE_CHECKING:
     import requests
@@ -40,19 +38,7 @@ if t.TYPE_CHECKING:
 MAX_WINDOW_RESTARTS = 20
 
 
-@dataclass(frozen=True, slots=True)
-class AudiencePage:
-    """Which slice of a partition's date window one request asks for."""
-
-    from_ms: int
-    to_ms: int
-    offset: int
-    #: ``count`` of the window's first answer, on later pages: what they must report too.
-    count: t.Any = None
-
-
-@dataclass(frozen=True)
-class AudiencePaging(PageRun[AudiencePage]):
+class AudiencePaginator(AnnouncedOffsetPaginator):
     """``limit``/``offset`` paging: every offset up to the ``count`` of the first answer.
 
     An event updated while we page leaves our frozen window; every later item
@@ -61,34 +47,14 @@ class AudiencePaging(PageRun[AudiencePage]):
     stream restarts from the last emitted ``updated_at`` (inclusive).
     """
 
-    first: AudiencePage
-    page_size: int
+    def __init__(self, page_size: int) -> None:
+        """Offsets from 0 in steps of ``page_size``, shifts detected."""
+        super().__init__(page_size, detect_shifts=True)
 
-    def following(self, first: FetchedPage[AudiencePage]) -> list[AudiencePage]:
-        """Every further offset up to ``count``, each carrying that ``count``."""
-        count = first.body.get("count")
-        return [
-            replace(first.token, offset=offset, count=count)
-            for offset in range(self.page_size, int(count or 0), self.page_size)
-        ]
-
-    def total(self, first: FetchedPage[AudiencePage]) -> int | None:
-        """``count``: the items of the whole window, so progress can show a percentage."""
-        count = first.body.get("count")
-        return int(count) if isinstance(count, int) else None
-
-    def records(self, page: FetchedPage[AudiencePage]) -> t.Iterable[dict]:
-        """The ``result`` array of the response envelope."""
-        return page.body.get("result") or []
-
-    def check(self, page: FetchedPage[AudiencePage]) -> None:
-        """A different ``count`` means items moved between offsets since the first page."""
-        if page.body.get("count") != page.token.count:
-            msg = (
-                f"count changed from {page.token.count} to {page.body.get('count')} "
-                f"at offset {page.token.offset}"
-            )
-            raise ResultSetShiftedError(msg)
+    def total_records(self, response: requests.Response) -> int | None:
+        """``count``: the items of the whole window."""
+        count = json_body(response).get("count")
+        return count if isinstance(count, int) else None
 
 
 def epoch_ms(moment: datetime.datetime) -> int:
@@ -98,7 +64,7 @@ def epoch_ms(moment: datetime.datetime) -> int:
     return int(moment.timestamp() * 1000)
 
 
-class AudienceStream(SyncWindowMixin, ConcurrentPagesStream[AudiencePage]):
+class AudienceStream(VideoStream[int]):
     """One Audience resource, synced per account, ascending on its replication key."""
 
     #: Records arrive sorted ascending on the replication key (we ask for it), so
@@ -125,7 +91,7 @@ class AudienceStream(SyncWindowMixin, ConcurrentPagesStream[AudiencePage]):
     @property
     def partitions(self) -> list[dict]:
         """Each account is its own partition, with its own bookmark in the state."""
-        return [{"account_id": account_id} for account_id in self.video_tap.account_ids]  # type: ignore[attr-defined]
+        return [{"account_id": account_id} for account_id in self.video_tap.account_ids]
 
     @property
     def page_size(self) -> int:
@@ -137,12 +103,23 @@ class AudienceStream(SyncWindowMixin, ConcurrentPagesStream[AudiencePage]):
 
     # Paging -----------------------------------------------------------------
 
-    def paging(self, context: Context | None) -> list[AudiencePaging]:
-        """One run: offset 0 of the window from the bookmark to ``window_end``."""
+    def get_new_paginator(self) -> AudiencePaginator:
+        """Offsets up to the window's ``count``, fetched concurrently."""
+        return AudiencePaginator(self.page_size)
+
+    def parse_response(self, response: requests.Response) -> list[dict]:
+        """The ``result`` array of the response envelope.
+
+        As ``records_jsonpath = "$.result[*]"`` would say, read directly: the
+        SDK's JSONPath walk costs three calls per record, 6% of a sync's CPU.
+        """
+        return json_body(response).get("result") or []
+
+    def runs(self, context: Context | None) -> list[Context]:
+        """One run: the window from the bookmark (minus the look-back) to the sync's end."""
         start = self.window_start(context)
-        start_ms = epoch_ms(start) if start else 0
-        first = AudiencePage(from_ms=start_ms, to_ms=epoch_ms(self.window_end), offset=0)
-        return [AudiencePaging(first=first, page_size=self.page_size)]
+        window = {"from_ms": epoch_ms(start) if start else 0, "to_ms": epoch_ms(self.sync_end)}
+        return [{**(context or {}), **window}]
 
     def window_start(self, context: Context | None) -> datetime.datetime | None:
         """The bookmark minus ``lookback_minutes``, never before ``start_date``.
@@ -158,11 +135,11 @@ class AudienceStream(SyncWindowMixin, ConcurrentPagesStream[AudiencePage]):
     def run_shifted(
         self,
         context: Context | None,
-        run: PageRun[AudiencePage],
+        run: Context | None,
         shift: ResultSetShiftedError,
         last_record: dict | None,
         rereads: int,
-    ) -> PageRun[AudiencePage]:
+    ) -> Context | None:
         """Restart the window from the last emitted value (inclusive), at most 20 times."""
         partition = self._partition_id(context)
         if rereads > MAX_WINDOW_RESTARTS:
@@ -182,18 +159,17 @@ class AudienceStream(SyncWindowMixin, ConcurrentPagesStream[AudiencePage]):
         )
         if not last_value:
             return run
-        restart = replace(run.first, from_ms=epoch_ms(parse_datetime(last_value)), offset=0)
-        return replace(t.cast("AudiencePaging", run), first=restart)
+        return {**(run or {}), "from_ms": epoch_ms(parse_datetime(last_value))}
 
-    def get_url_params(self, context: Context | None, next_page_token: AudiencePage | None) -> dict:
-        """``from``/``to`` in epoch ms, ascending sort on the replication key, paging."""
-        token = next_page_token or self.paging(context)[0].first
+    def get_url_params(self, context: Context | None, next_page_token: int | None) -> dict:
+        """The run's window as ``from``/``to`` in epoch ms, ascending on the replication key."""
+        run = context if context and "from_ms" in context else self.runs(context)[0]
         params: dict[str, t.Any] = {
-            "from": token.from_ms,
-            "to": token.to_ms,
+            "from": run["from_ms"],
+            "to": run["to_ms"],
             "sort": self.replication_key,
             "limit": self.page_size,
-            "offset": token.offset,
+            "offset": next_page_token or 0,
         }
         if self.config.get("where"):
             params["where"] = self.config["where"]

@@ -14,7 +14,7 @@ import time
 import typing as t
 from collections import deque
 from dataclasses import dataclass
-from functools import cached_property, partial
+from functools import cached_property
 from http import HTTPStatus
 from urllib.parse import parse_qs, urlsplit
 
@@ -40,15 +40,14 @@ from tap_brightcove_interactivity.schemas import (
     ReportSpec,
     report_schema,
 )
-from video_taps_common.concurrent_stream import UnauthorizedError, VendorStream
+from video_taps_common import VideoStream
 from video_taps_common.errors import CredentialsRejectedError, RunAbortingError
-from video_taps_common.sync_window import ExplicitBookmarksMixin, SyncWindowMixin
 
 if t.TYPE_CHECKING:
     from singer_sdk.helpers.types import Context
     from singer_sdk.mapper import StreamMap
 
-    from tap_brightcove_interactivity.tap import TapBrightcoveInteractivity
+    from video_taps_common.tap_base import VideoTap
 
 #: Polling waits grow with the time a report has taken so far (a quarter of
 #: it), from ``poll_interval_seconds`` up to this: a report that took an hour
@@ -87,25 +86,27 @@ class SpooledReport:
         self.body.close()
 
 
-class ReportStream(ExplicitBookmarksMixin, SyncWindowMixin, VendorStream[None]):
+class ReportStream(VideoStream[None]):
     """One engagement report, synced per account (each account its own partition).
 
     One instance per report spec (``streams.STREAMS``): the spec gives the
     stream's name, schema, replication key and primary key. Records come from
-    :meth:`records_for_partition` (the family's hook in ``VendorStream``, in
-    place of the SDK's ``request_records``/paginator/``parse_response``, which a
-    report submitted, polled and downloaded whole has no use for); requests go
-    through the SDK's ``validate_response``, ``backoff_*`` and ``timeout``.
-    ``SyncWindowMixin`` gives the signpost: the run's start by the API's clock
-    (or ``end_date``), beyond which ``check_bookmarks`` refuses a bookmark.
+    :meth:`request_records`, the SDK's hook, overridden: a report is submitted,
+    polled and downloaded whole, so the SDK's paginator and ``parse_response``
+    have nothing to page. Requests go through the family's ``send_request``
+    (the authenticator, a rejected token renewed once) and the SDK's
+    ``validate_response``, ``backoff_*`` and ``timeout``; the family's base
+    gives the signpost: the run's start by the API's clock (or ``end_date``),
+    beyond which ``check_bookmarks`` refuses a bookmark.
     """
 
     path = ""
     #: Bookmarks move only when a whole window was read (``save_bookmark``).
+    explicit_bookmarks = True
     is_sorted = True
     check_sorted = False
 
-    def __init__(self, tap: TapBrightcoveInteractivity, spec: ReportSpec) -> None:
+    def __init__(self, tap: VideoTap, spec: ReportSpec) -> None:
         """The stream of report ``spec``; a catalog may still set its keys (``apply_catalog``)."""
         #: The report this stream reads: name, grain, columns, identity.
         self.spec = spec
@@ -113,7 +114,7 @@ class ReportStream(ExplicitBookmarksMixin, SyncWindowMixin, VendorStream[None]):
         self.primary_keys = spec.key_properties
         if spec.grain == "event":
             self.replication_key = spec.time_column
-        elif tap.summary_by_day:
+        elif self.video_tap.summary_by_day:
             self.replication_key = REPORT_START
         self._deferred_version: int | None = None
         self._complete_partitions = 0
@@ -159,7 +160,7 @@ class ReportStream(ExplicitBookmarksMixin, SyncWindowMixin, VendorStream[None]):
 
     # Records of one partition -------------------------------------------------------
 
-    def records_for_partition(self, context: Context | None) -> t.Iterable[dict]:
+    def request_records(self, context: Context | None) -> t.Iterable[dict]:
         """Every planned window of the account, oldest first, splitting capped reports."""
         account = str((context or {})[ACCOUNT_ID])
         tap = self.video_tap
@@ -306,17 +307,15 @@ class ReportStream(ExplicitBookmarksMixin, SyncWindowMixin, VendorStream[None]):
         a 200's body is not read here but by the stream, from the API's cache.
         """
         prepared = self._prepared(request)
-        response = self.translate_transport_errors(
-            prepared, partial(self._decorated_send, prepared)
-        )
+        with self.transport_errors_named(prepared):
+            response = self._decorated_send(prepared)
         response.close()
 
     def poll_report(self, request: ReportRequest) -> SpooledReport | None:
         """The finished report spooled to disk, or ``None`` while the API answers 202."""
         prepared = self._prepared(request)
-        return self.translate_transport_errors(
-            prepared, partial(self._decorated_poll, prepared, request)
-        )
+        with self.transport_errors_named(prepared):
+            return self._decorated_poll(prepared, request)
 
     def _prepared(self, request: ReportRequest) -> requests.PreparedRequest:
         return self.build_prepared_request(
@@ -325,7 +324,7 @@ class ReportStream(ExplicitBookmarksMixin, SyncWindowMixin, VendorStream[None]):
 
     @cached_property
     def _decorated_send(self) -> t.Callable[[requests.PreparedRequest], requests.Response]:
-        return self.request_decorator(self._send_renewing_token)
+        return self.request_decorator(self._send)
 
     @cached_property
     def _decorated_poll(
@@ -337,7 +336,7 @@ class ReportStream(ExplicitBookmarksMixin, SyncWindowMixin, VendorStream[None]):
         self, prepared: requests.PreparedRequest, request: ReportRequest
     ) -> SpooledReport | None:
         try:
-            response = self._send_renewing_token(prepared)
+            response = self._send(prepared)
         except ReportThrottledError:
             # The report is not queued any more (its day in the cache ran out)
             # and the API's budget is spent: wait like for a 202.
@@ -347,16 +346,8 @@ class ReportStream(ExplicitBookmarksMixin, SyncWindowMixin, VendorStream[None]):
             return None
         return spool_body(response, request)
 
-    def _send_renewing_token(self, prepared: requests.PreparedRequest) -> requests.Response:
-        try:
-            return self._send(prepared)
-        except UnauthorizedError as rejected:
-            if not self._forget_rejected_token(rejected.response):
-                raise
-            return self._send(prepared)
-
     def _send(self, prepared: requests.PreparedRequest) -> requests.Response:
-        """One try through the family's ``send_request``; the body is left to stream."""
+        """One try through the family's ``send_request`` (a 401 renews the token); body unread."""
         return self.send_request(prepared, None, stream=True)
 
     def validate_response(self, response: requests.Response) -> None:

@@ -14,7 +14,7 @@ from tap_brightcove_interactivity.client import ReportStream
 from tap_brightcove_interactivity.schemas import REPORTS, ReportSpec
 
 if t.TYPE_CHECKING:
-    from tap_brightcove_interactivity.tap import TapBrightcoveInteractivity
+    from video_taps_common.tap_base import VideoTap
 
 #: The tap's stream registry: the reports a ``ReportStream`` is made for, declared once in
 #: ``schemas.REPORTS`` (each selected by default). Everything else that names streams derives
@@ -22,6 +22,6 @@ if t.TYPE_CHECKING:
 STREAMS: tuple[ReportSpec, ...] = REPORTS
 
 
-def report_streams(tap: TapBrightcoveInteractivity) -> list[ReportStream]:
+def report_streams(tap: VideoTap) -> list[ReportStream]:
     """One stream per report in :data:`STREAMS`, named like the report's endpoint."""
     return [ReportStream(tap, spec) for spec in STREAMS]

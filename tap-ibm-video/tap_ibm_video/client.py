@@ -25,11 +25,11 @@ from __future__ import annotations
 import json
 import math
 import typing as t
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from singer_sdk.exceptions import FatalAPIError
 
-from video_taps_common import ConcurrentPagesStream, FetchedPage, PageRun
+from video_taps_common import AnnouncedPageNumberPaginator, VideoStream, json_body
 
 if t.TYPE_CHECKING:
     import datetime
@@ -57,48 +57,32 @@ class Window:
     end: datetime.datetime
 
 
-@dataclass(frozen=True, slots=True)
-class IbmPage:
-    """One request: a page number, and the time window it belongs to (if any)."""
-
-    number: int
-    window: Window | None = None
-    #: ``pagination.count`` of its run's page 1, on later pages: what they must report too.
-    count: t.Any = None
-
-
-@dataclass(frozen=True)
-class IbmPaging(PageRun[IbmPage]):
+class IbmPaginator(AnnouncedPageNumberPaginator):
     """``_page``/``_limit`` paging: page 1 says how many pages follow.
 
     The hrefs are relative and lack ``/v1``, so they are never followed; a
     missing or null ``next`` on page 1 ends the result whatever ``count``
-    says, the safe reading of a disagreement.
+    says, the safe reading of a disagreement. With ``detect_shifts`` a page
+    whose ``pagination.count`` differs from page 1's means items moved
+    between pages while we paged.
     """
 
-    first: IbmPage
-    page_size: int
+    def __init__(self, page_size: int, *, detect_shifts: bool = False) -> None:
+        """Pages from 1 of ``page_size`` items."""
+        super().__init__(1, detect_shifts=detect_shifts)
+        self.page_size = page_size
 
-    def following(self, first: FetchedPage[IbmPage]) -> list[IbmPage]:
-        """Pages 2 to ``ceil(count / _limit)``, each carrying page 1's ``count``."""
-        pagination = first.body.get("pagination") or {}
+    def page_count(self, response: requests.Response) -> int:
+        """``ceil(count / _limit)``, or this page when the answer has no ``next``."""
+        pagination = json_body(response).get("pagination") or {}
         if not pagination.get("next"):
-            return []
-        count = pagination.get("count")
-        pages = math.ceil(int(count or 0) / self.page_size)
-        return [replace(first.token, number=number, count=count) for number in range(2, pages + 1)]
+            return self.current_value
+        return math.ceil(int(pagination.get("count") or 0) / self.page_size)
 
-    def total(self, first: FetchedPage[IbmPage]) -> int | None:
+    def total_records(self, response: requests.Response) -> int | None:
         """``pagination.count``, the items of the whole request."""
-        count = (first.body.get("pagination") or {}).get("count")
-        return int(count) if isinstance(count, int) else None
-
-    def records(self, page: FetchedPage[IbmPage]) -> t.Iterable[dict]:
-        """Each item's ``attributes``, from ``data`` or ``resources``."""
-        for item in items_of(page.body):
-            attributes = item.get("attributes") if isinstance(item, dict) else None
-            if isinstance(attributes, dict):
-                yield attributes
+        count = (json_body(response).get("pagination") or {}).get("count")
+        return count if isinstance(count, int) else None
 
 
 def format_api_time(moment: datetime.datetime) -> str:
@@ -106,7 +90,7 @@ def format_api_time(moment: datetime.datetime) -> str:
     return moment.isoformat(timespec="seconds")
 
 
-class IbmVideoStream(ConcurrentPagesStream[IbmPage]):
+class IbmVideoStream(VideoStream[int]):
     """A list endpoint of the Analytics API, optionally per content type."""
 
     #: ``/views`` or ``/viewers``; ``/{content_type}`` is appended per partition.
@@ -126,17 +110,27 @@ class IbmVideoStream(ConcurrentPagesStream[IbmPage]):
         """``_limit`` of every request (setting ``page_size``)."""
         return int(self.config.get("page_size") or 1000)
 
+    def get_new_paginator(self) -> IbmPaginator:
+        """Pages 2 to ``ceil(count / _limit)`` fetched concurrently once page 1 says ``count``."""
+        return IbmPaginator(self.page_size)
+
+    def parse_response(self, response: requests.Response) -> t.Iterator[dict]:
+        """Each item's ``attributes``, from ``data`` or ``resources``."""
+        for item in items_of(json_body(response)):
+            attributes = item.get("attributes") if isinstance(item, dict) else None
+            if isinstance(attributes, dict):
+                yield attributes
+
     def get_url(self, context: Context | None) -> str:
         """``/views`` or ``/views/{content_type}`` for the partition."""
         content_type = content_type_of(context)
         suffix = "" if content_type == ALL_CONTENT else f"/{content_type}"
         return f"{self.url_base}{self.path}{suffix}"
 
-    def get_url_params(self, context: Context | None, next_page_token: IbmPage | None) -> dict:
+    def get_url_params(self, context: Context | None, next_page_token: int | None) -> dict:
         """Paging, the unfinished-segments flag and, on typed paths, ``content_id``."""
-        token = next_page_token or IbmPage(number=1)
         params: dict[str, t.Any] = {
-            "_page": token.number,
+            "_page": next_page_token or 1,
             "_limit": self.page_size,
             # The doc's default is true (docs/vendors/ibm-video.md#range-semantics); sent always so
             # the behaviour is explicit.
@@ -148,10 +142,6 @@ class IbmVideoStream(ConcurrentPagesStream[IbmPage]):
         if content_ids and content_type_of(context) != ALL_CONTENT:
             params["content_id"] = ",".join(str(content_id) for content_id in content_ids)
         return params
-
-    def paging(self, context: Context | None) -> t.Iterable[IbmPaging]:  # noqa: ARG002
-        """One run from page 1."""
-        return [IbmPaging(first=IbmPage(number=1), page_size=self.page_size)]
 
     # Errors -------------------------------------------------------------------
 

@@ -10,8 +10,7 @@ from dataclasses import dataclass, field
 from singer_sdk.exceptions import FatalAPIError
 
 from tap_ibm_video.client import (
-    IbmPage,
-    IbmPaging,
+    IbmPaginator,
     IbmVideoStream,
     Window,
     content_type_of,
@@ -19,20 +18,19 @@ from tap_ibm_video.client import (
     normalise_segment,
 )
 from tap_ibm_video.schemas import VIEW_SCHEMA, VIEWER_SCHEMA
-from video_taps_common import ResultSetShiftedError
 from video_taps_common.settings import parse_datetime
-from video_taps_common.sync_window import ExplicitBookmarksMixin, SyncWindowMixin
 
 if t.TYPE_CHECKING:
+    import requests
     from singer_sdk.helpers.types import Context
 
-    from video_taps_common import FetchedPage, PageRun
+    from video_taps_common import ResultSetShiftedError
 
 #: A window is read again at most this often when its result set moves while paging.
 MAX_WINDOW_REREADS = 3
 
 
-@dataclass
+@dataclass(eq=False)
 class ViewTracker:
     """What one sync of one partition has emitted, to emit each view once.
 
@@ -45,7 +43,6 @@ class ViewTracker:
     one window and the views in progress, not the size of the sync.
     """
 
-    window_end: datetime.datetime | None = None
     #: view_id -> finished_at (None while unfinished) of views that may come back.
     open_views: dict[str, datetime.datetime | None] = field(default_factory=dict)
     #: Digests of the current window's views.
@@ -53,8 +50,12 @@ class ViewTracker:
     #: Views emitted while still running, in this sync.
     unfinished_emitted: int = 0
 
-    def first_sighting(self, row: dict) -> bool:
-        """Remember ``row``'s view; ``False`` if this sync emitted it already."""
+    def __repr__(self) -> str:
+        """Short: runs carry the tracker, and a run's context is logged with its requests."""
+        return f"ViewTracker({len(self.open_views)} open views)"
+
+    def first_sighting(self, row: dict, window_end: datetime.datetime) -> bool:
+        """Remember ``row``'s view, read in a window ending at ``window_end``; ``False`` if seen."""
         view_id = str(row.get("view_id"))
         digest = _digest(view_id)
         if digest in self.window_views or view_id in self.open_views:
@@ -62,7 +63,7 @@ class ViewTracker:
         self.window_views.add(digest)
         finished = row.get("finished_at")
         finished_at = parse_datetime(finished) if finished else None
-        if finished_at is None or self.window_end is None or finished_at >= self.window_end:
+        if finished_at is None or finished_at >= window_end:
             self.open_views[view_id] = finished_at
         if finished_at is None:
             self.unfinished_emitted += 1
@@ -83,12 +84,12 @@ def _digest(view_id: str) -> int:
     return int.from_bytes(hashlib.blake2b(view_id.encode(), digest_size=8).digest(), "big")
 
 
-class ViewsStream(ExplicitBookmarksMixin, SyncWindowMixin, IbmVideoStream):
+class ViewsStream(IbmVideoStream):
     """Every view segment that overlaps the sync's range, each once per sync.
 
     The range runs from the bookmark minus ``lookback_hours`` to the moment the
-    sync started (or ``end_date``), read in windows of ``window_hours``. Within
-    a window pages are fetched concurrently and emitted in order.
+    sync started (or ``end_date``), read in windows of ``window_hours``, one
+    run each. Within a window pages are fetched concurrently and emitted in order.
     """
 
     name = "views"
@@ -96,20 +97,30 @@ class ViewsStream(ExplicitBookmarksMixin, SyncWindowMixin, IbmVideoStream):
     primary_keys = ("account_id", "view_id")
     replication_key = "started_at"
     schema = VIEW_SCHEMA
-    #: The bookmark is written per finished window, not per record (see
-    #: ``ExplicitBookmarksMixin``), so it is resumable: a sync that dies
-    #: mid-range resumes at the last finished window.
+    #: The bookmark is written per finished window (``run_done``), not per
+    #: record, so it is resumable: a sync that dies mid-range resumes at the
+    #: last finished window.
+    explicit_bookmarks = True
     is_sorted = True
     #: Records are not in ``started_at`` order across windows (a window also
     #: returns views that started before it), and are not compared.
     check_sorted = False
     STATE_MSG_FREQUENCY = 1000
 
+    def get_new_paginator(self) -> IbmPaginator:
+        """Pages of a window; views finish or get processed while we page, so shifts are detected.
+
+        The view that appears can push every later item one page on: a page
+        whose ``count`` differs from page 1's makes the window be read again
+        (:meth:`run_shifted`).
+        """
+        return IbmPaginator(self.page_size, detect_shifts=True)
+
     def windows(self, context: Context | None) -> list[Window]:
         """The sync's range cut into ``window_hours`` pieces, oldest first."""
         lookback = datetime.timedelta(hours=int(self.config.get("lookback_hours") or 0))
         # The API takes whole seconds; a range that ends on one is read exactly.
-        range_end = self.window_end.replace(microsecond=0)
+        range_end = self.sync_end.replace(microsecond=0)
         start = (self.resume_point(context, lookback) or range_end).replace(microsecond=0)
         step = datetime.timedelta(hours=int(self.config.get("window_hours") or 24))
         windows = []
@@ -119,8 +130,8 @@ class ViewsStream(ExplicitBookmarksMixin, SyncWindowMixin, IbmVideoStream):
             start = end
         return windows
 
-    def paging(self, context: Context | None) -> list[WindowPaging]:
-        """One run of pages per window, oldest first, sharing one :class:`ViewTracker`.
+    def runs(self, context: Context | None) -> list[Context]:
+        """One run per window, oldest first, sharing one :class:`ViewTracker` (``views``).
 
         A view still running is emitted as the API shows it, and is not waited
         for: the API returns a view that "started before the date range and
@@ -130,52 +141,57 @@ class ViewsStream(ExplicitBookmarksMixin, SyncWindowMixin, IbmVideoStream):
         the bookmark at its start instead made every later sync re-read all
         views since, for as long as the view ran.
         """
-        tracker = ViewTracker()
+        views = ViewTracker()
         windows = self.windows(context)
         return [
-            WindowPaging(
-                first=IbmPage(number=1, window=window),
-                page_size=self.page_size,
-                tracker=tracker,
-                last=index == len(windows) - 1,
-            )
+            {**(context or {}), "window": window, "views": views, "last": index == len(windows) - 1}
             for index, window in enumerate(windows)
         ]
 
-    def get_url_params(self, context: Context | None, next_page_token: IbmPage | None) -> dict:
-        """The window as ``date_time_from``/``date_time_to`` with explicit UTC offsets."""
+    def get_url_params(self, context: Context | None, next_page_token: int | None) -> dict:
+        """The run's window as ``date_time_from``/``date_time_to`` with explicit UTC offsets."""
         params = super().get_url_params(context, next_page_token)
-        window = next_page_token.window if next_page_token else None
+        window = (context or {}).get("window")
         if window is not None:
             params["date_time_from"] = format_api_time(window.start)
             params["date_time_to"] = format_api_time(window.end)
         return params
 
-    def run_done(self, context: Context | None, run: PageRun[IbmPage]) -> None:
+    def run_records(self, run: Context | None, response: requests.Response) -> t.Iterator[dict]:
+        """The page's views this sync has not emitted yet."""
+        run = run or {}
+        views: ViewTracker = run["views"]
+        window_end = run["window"].end
+        for row in self.parse_response(response):
+            if views.first_sighting(row, window_end):
+                yield row
+
+    def run_done(self, context: Context | None, run: Context | None) -> None:
         """The window is read: forget its views, move the bookmark to its end."""
-        paging = t.cast("WindowPaging", run)
-        window = t.cast("Window", paging.first.window)
-        paging.tracker.window_done(window.end)
+        run = run or {}
+        views: ViewTracker = run["views"]
+        window: Window = run["window"]
+        views.window_done(window.end)
         self.save_bookmark(context, format_api_time(window.end))
-        if paging.last and paging.tracker.unfinished_emitted:
+        if run["last"] and views.unfinished_emitted:
             self.logger.info(
                 "%s [%s]: %d views were still running and were emitted as they stand; "
                 "each is emitted again, final, by the sync whose range holds its finish",
                 self.name,
                 content_type_of(context),
-                paging.tracker.unfinished_emitted,
+                views.unfinished_emitted,
             )
 
     def run_shifted(
         self,
         context: Context | None,
-        run: PageRun[IbmPage],
+        run: Context | None,
         shift: ResultSetShiftedError,
         last_record: dict | None,  # noqa: ARG002
         rereads: int,
-    ) -> PageRun[IbmPage]:
+    ) -> Context | None:
         """Read the window again (views already emitted are skipped), at most 3 times."""
-        window = t.cast("Window", run.first.window)
+        window: Window = (run or {})["window"]
         if rereads > MAX_WINDOW_REREADS:
             msg = (
                 f"{self.name} window {format_api_time(window.start)} to "
@@ -196,39 +212,6 @@ class ViewsStream(ExplicitBookmarksMixin, SyncWindowMixin, IbmVideoStream):
     def post_process(self, row: dict, context: Context | None = None) -> dict:  # noqa: ARG002
         """One type per field."""
         return normalise_segment(row)
-
-
-@dataclass(frozen=True)
-class WindowPaging(IbmPaging):
-    """The pages of one window: each view once per sync, a moved result set detected.
-
-    Views finish or get processed while we page; the one that appears can push
-    every later item one page on, so a page whose ``count`` differs from page
-    1's raises :class:`ResultSetShiftedError` and the window is read again.
-    """
-
-    tracker: ViewTracker = field(default_factory=ViewTracker, compare=False)
-    #: The sync's last window (its end logs the views still running).
-    last: bool = False
-
-    def total(self, first: FetchedPage[IbmPage]) -> int | None:  # noqa: ARG002
-        """Counts are per window; the range's total is not known up front."""
-        return None
-
-    def check(self, page: FetchedPage[IbmPage]) -> None:
-        """A different ``count`` means items moved between pages since page one."""
-        count = (page.body.get("pagination") or {}).get("count")
-        if count != page.token.count:
-            msg = f"count changed from {page.token.count} to {count} at page {page.token.number}"
-            raise ResultSetShiftedError(msg)
-
-    def records(self, page: FetchedPage[IbmPage]) -> t.Iterable[dict]:
-        """The page's views this sync has not emitted yet."""
-        tracker = self.tracker
-        tracker.window_end = t.cast("Window", page.token.window).end
-        for row in super().records(page):
-            if tracker.first_sighting(row):
-                yield row
 
 
 class ViewersStream(IbmVideoStream):

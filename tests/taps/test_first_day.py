@@ -120,7 +120,7 @@ IN_PROCESS_CRASH = textwrap.dedent(
 
     tap = TapBrightcoveAudience(config=json.loads(sys.argv[1]))
     stream = tap.streams["view_events"]
-    real = stream.records_for_partition
+    real = stream.request_records
 
     def crashing(context):
         for index, record in enumerate(real(context)):
@@ -128,7 +128,7 @@ IN_PROCESS_CRASH = textwrap.dedent(
                 raise RuntimeError("a bug in the tap")
             yield record
 
-    stream.records_for_partition = crashing
+    stream.request_records = crashing
     try:
         tap.sync_all()
     except RuntimeError:

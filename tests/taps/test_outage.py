@@ -33,17 +33,17 @@ from tests.support import ibm
 from tests.support import interactivity as inter
 from tests.support.audience import ACCOUNTS, STREAMS, tap_config, truth
 from tests.support.retries import log_lines, throttled_response
-from video_taps_common.concurrent_stream import VendorStream
+from video_taps_common import VideoStream
 
-#: Tries per request (``VendorStream.backoff_max_tries``).
+#: Tries per request (``VideoStream.backoff_max_tries``).
 TRIES = 8
 
 
 @pytest.fixture
 def instant_retries(monkeypatch):
     """Retries without their waits, so giving up takes no time; the tries are unchanged."""
-    monkeypatch.setattr(VendorStream, "backoff_wait_generator", lambda _self: backoff.constant(0))
-    monkeypatch.setattr(VendorStream, "backoff_jitter", lambda _self, value: value)
+    monkeypatch.setattr(VideoStream, "backoff_wait_generator", lambda _self: backoff.constant(0))
+    monkeypatch.setattr(VideoStream, "backoff_jitter", lambda _self, value: value)
 
 
 def run_in_process(tap_class: t.Any, config: dict, tmp_path) -> tuple[int, list[dict]]:  # noqa: ANN401

@@ -35,7 +35,7 @@ from tests.support.audience import (
     truth,
 )
 from tests.taprun import discover, run_tap, run_tap_cli, select_only
-from video_taps_common.paged_stream import ConcurrentPagesStream
+from video_taps_common import VideoStream
 
 TAP = "tap-brightcove-audience"
 #: Tries per request before the shared layer gives up (its ``backoff_max_tries``).
@@ -268,10 +268,8 @@ def test_a_corrupt_state_file_is_rejected_up_front(emulator, tmp_path, content, 
 @pytest.fixture
 def instant_retries(monkeypatch):
     """Retries without their waits, so giving up takes seconds; the tries are unchanged."""
-    monkeypatch.setattr(
-        ConcurrentPagesStream, "backoff_wait_generator", lambda _self: backoff.constant(0)
-    )
-    monkeypatch.setattr(ConcurrentPagesStream, "backoff_jitter", lambda _self, value: value)
+    monkeypatch.setattr(VideoStream, "backoff_wait_generator", lambda _self: backoff.constant(0))
+    monkeypatch.setattr(VideoStream, "backoff_jitter", lambda _self, value: value)
 
 
 def run_in_process(config: dict, tmp_path, catalog: dict | None = None) -> tuple[int, list[dict]]:

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import threading
-import time
 
 import pytest
 
-from video_taps_common import RateBudget, map_in_order, stable_key
+from video_taps_common import RateBudget, stable_key
 
 
 class FakeClock:
@@ -64,57 +63,6 @@ def test_rate_budget_pause_holds_every_caller():
 def test_rate_budget_rejects_a_zero_limit():
     with pytest.raises(ValueError, match="max_requests"):
         RateBudget(0)
-
-
-def test_map_in_order_yields_in_submission_order_despite_finishing_order():
-    def slow_for_early_items(i: int) -> int:
-        time.sleep(0.02 * (10 - i))
-        return i * i
-
-    assert list(map_in_order(slow_for_early_items, range(10), max_workers=4)) == [
-        i * i for i in range(10)
-    ]
-
-
-def test_map_in_order_runs_calls_concurrently_and_bounds_work_ahead():
-    running = 0
-    peak = 0
-    started = []
-    lock = threading.Lock()
-
-    def work(i: int) -> int:
-        nonlocal running, peak
-        with lock:
-            running += 1
-            peak = max(peak, running)
-            started.append(i)
-        time.sleep(0.02)
-        with lock:
-            running -= 1
-        return i
-
-    results = map_in_order(work, range(1000), max_workers=3, prefetch=6)
-    first = next(results)
-    time.sleep(0.2)
-
-    assert first == 0
-    assert len(started) <= 1 + 6, "must not run far ahead of the consumer"
-    results.close()
-    assert peak == 3
-
-
-def test_map_in_order_raises_at_the_failing_items_turn():
-    def fail_on_three(i: int) -> int:
-        if i == 3:
-            raise RuntimeError("page 3 failed")
-        return i
-
-    results = map_in_order(fail_on_three, range(10), max_workers=4)
-    seen = [next(results) for _ in range(3)]
-
-    assert seen == [0, 1, 2]
-    with pytest.raises(RuntimeError, match="page 3 failed"):
-        next(results)
 
 
 def test_stable_key_ignores_changing_fields_and_distinguishes_identities():
@@ -238,49 +186,6 @@ def test_header_budget_without_headers_never_waits():
         budget.observe(FakeResponse())
         budget.release()
     assert clock.now == pytest.approx(1000.0)
-
-
-def test_map_in_order_bounds_heavy_results_by_weight():
-    running = 0
-    most = 0
-    lock = threading.Lock()
-
-    def heavy(i: int) -> bytes:
-        nonlocal running, most
-        with lock:
-            running += 1
-            most = max(most, running)
-        time.sleep(0.01)
-        with lock:
-            running -= 1
-        return b"x" * 1000
-
-    results = list(
-        map_in_order(
-            heavy,
-            range(30),
-            max_workers=8,
-            weigh=len,
-            max_pending_weight=3000,
-            expected_weight=1000,
-        )
-    )
-    assert len(results) == 30
-    # Three results of 1,000 fit the 3,000 budget, however many workers there are.
-    assert most <= 3
-
-
-def test_map_in_order_keeps_one_running_even_when_one_result_exceeds_the_budget():
-    results = list(
-        map_in_order(
-            lambda i: b"y" * 5000,
-            range(5),
-            max_workers=4,
-            weigh=len,
-            max_pending_weight=100,
-        )
-    )
-    assert len(results) == 5
 
 
 def test_url_setting_errors_name_each_setting_that_is_not_an_absolute_http_url():

@@ -1,9 +1,10 @@
 """The contract with singer-sdk's private names: each exists as used, and one module uses them.
 
 ``video_taps_common.sdk_compat`` overrides a few private SDK methods because
-the SDK offers no public hook in their place. An SDK release that renames one
-of them, changes its signature or stops calling it would silently switch the
-family's behaviour off; these tests fail first, naming the hook.
+the SDK offers no public hook in their place, and installs them on the
+family's base tap and base stream. An SDK release that renames one of them,
+changes its signature or stops calling it would silently switch the family's
+behaviour off; these tests fail first, naming the hook.
 """
 
 from __future__ import annotations
@@ -17,7 +18,12 @@ from pathlib import Path
 import pytest
 import singer_sdk
 
-from video_taps_common import sdk_compat
+from tap_apivideo.streams import STREAMS as APIVIDEO_STREAMS
+from tap_brightcove_audience.streams import STREAMS as AUDIENCE_STREAMS
+from tap_brightcove_interactivity.client import ReportStream
+from tap_ibm_video.streams import STREAMS as IBM_STREAMS
+from video_taps_common import VideoStream, sdk_compat
+from video_taps_common.tap_base import VideoTap
 
 ROOT = Path(__file__).resolve().parents[2]
 PRODUCTION_DIRS = sorted(
@@ -26,7 +32,9 @@ PRODUCTION_DIRS = sorted(
 COMPAT_MODULE = ROOT / "video-taps-common" / "video_taps_common" / "sdk_compat.py"
 
 #: The issue's bound on private SDK names, all of them in ``sdk_compat``.
-MAX_PRIVATE_NAMES = 8
+MAX_PRIVATE_NAMES = 5
+#: Every override, by the private name it replaces.
+OVERRIDES = {**sdk_compat.TAP_HOOKS, **sdk_compat.STREAM_HOOKS}
 
 
 def _sdk_class(path: str) -> type:
@@ -35,10 +43,7 @@ def _sdk_class(path: str) -> type:
 
 
 def _compat_override(name: str) -> object | None:
-    for _, member in inspect.getmembers(sdk_compat, inspect.isclass):
-        if member.__module__ == sdk_compat.__name__ and name in vars(member):
-            return vars(member)[name]
-    return None
+    return OVERRIDES.get(name)
 
 
 @pytest.mark.parametrize(("owner", "name"), sdk_compat.PRIVATE_SDK_HOOKS)
@@ -79,6 +84,25 @@ def test_the_sdk_still_calls_each_hook(caller: str, call: str) -> None:
     owner, _, method = caller.rpartition(".")
     source = inspect.getsource(getattr(_sdk_class(owner), method))
     assert call in source, f"{caller} no longer calls {call}...): the override would do nothing"
+
+
+@pytest.mark.parametrize(
+    ("base", "hooks"), [(VideoTap, sdk_compat.TAP_HOOKS), (VideoStream, sdk_compat.STREAM_HOOKS)]
+)
+def test_each_override_is_installed_on_the_familys_base_class(base: type, hooks: dict) -> None:
+    for name, hook in hooks.items():
+        assert vars(base).get(name) is hook, f"{base.__name__}.{name} is not sdk_compat's"
+
+
+@pytest.mark.parametrize(
+    "stream_class",
+    [*AUDIENCE_STREAMS, *IBM_STREAMS, *APIVIDEO_STREAMS, ReportStream],
+    ids=lambda cls: cls.__name__,
+)
+def test_every_stream_of_the_taps_runs_the_overrides_unchanged(stream_class: type) -> None:
+    """No stream class between a leaf and the base redefines a hook (it would bypass ours)."""
+    for name, hook in sdk_compat.STREAM_HOOKS.items():
+        assert getattr(stream_class, name) is hook, f"{stream_class.__name__}.{name}"
 
 
 def _sdk_private_names() -> set[str]:

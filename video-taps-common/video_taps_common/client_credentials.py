@@ -7,7 +7,7 @@ happens a little before expiry; a token the API rejects mid-sync (401) is
 forgotten so the next try fetches a fresh one.
 
 Every token request happens inside the caller's retried request (see
-``ConcurrentPagesStream``), so an unavailable token endpoint (429, 5xx, a
+``VideoStream.send_request``), so an unavailable token endpoint (429, 5xx, a
 dropped connection) raises :class:`TokenEndpointUnavailableError` and is retried
 with the same backoff as data requests; only a refusal of the credentials
 (any other 4xx) is final, and it stops the run before any data request.

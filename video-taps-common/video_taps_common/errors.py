@@ -9,6 +9,8 @@ class of an error says which it is:
   credentials, an endpoint that cannot be reached): the run stops at once.
 - :class:`StreamUnavailableError`: this stream cannot be read (an endpoint the
   vendor retired, a feature switched off): the stream stops, others run on.
+- :class:`PartitionGoneError`: what the partition reads was deleted since its
+  parent listed it: the partition is skipped with a WARNING, not a failure.
 - any other API error: only the partition (one account of one stream) that hit
   it is skipped; the rest of the run goes on and ends non-zero.
 - :class:`InvalidInputError`: settings or state that cannot be right; found
@@ -17,7 +19,12 @@ class of an error says which it is:
 
 from __future__ import annotations
 
+import typing as t
+
 from singer_sdk.exceptions import FatalAPIError, RetriableAPIError
+
+if t.TYPE_CHECKING:
+    import requests
 
 
 class RunAbortingError(FatalAPIError):
@@ -42,6 +49,18 @@ class StreamUnavailableError(FatalAPIError):
     Every partition would fail the same way, so the stream stops after the first
     with one ERROR naming what to do; the tap's other streams run on.
     """
+
+
+class PartitionGoneError(FatalAPIError):
+    """The object a child partition reads (a video, a session) was deleted since it was listed."""
+
+
+class UnauthorizedError(FatalAPIError):
+    """A 401: the token was rejected; one more try with a fresh token may follow."""
+
+    def __init__(self, message: str, response: requests.Response) -> None:
+        super().__init__(message)
+        self.response = response
 
 
 class InvalidInputError(Exception):

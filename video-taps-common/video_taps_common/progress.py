@@ -211,7 +211,7 @@ class PartitionMetricsToDebug(logging.Filter):
     """The SDK's METRIC lines of one partition (a ``context`` tag) go to DEBUG.
 
     Lines of a whole stream stay at INFO. ``http_request_duration`` is at DEBUG
-    already (see ``VendorStream``'s metric logging).
+    already (see ``VideoStream.log_request_duration``).
     """
 
     def filter(self, record: logging.LogRecord) -> bool:

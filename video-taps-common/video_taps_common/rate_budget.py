@@ -142,6 +142,13 @@ class RateBudget(BlockingBudget):
         return self._starts[0] - window_start
 
 
+class UnlimitedBudget(BlockingBudget):
+    """For an API that publishes no limit: every request starts at once, unless a 429 paused all."""
+
+    def _reserve(self, now: float) -> float:  # noqa: ARG002
+        return 0.0
+
+
 class RequestBudget(t.Protocol):
     """What streams need from a budget: the calls both kinds of budget offer."""
 

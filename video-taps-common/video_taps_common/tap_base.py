@@ -10,7 +10,7 @@ What it adds to the SDK's ``Tap``, so each tap inherits it instead of copying it
   object, a bookmark that is not a date or lies beyond the end of this sync
   each stop the run with a message naming the file, stream and partition.
 - A partition that fails for good is skipped by the stream (see
-  ``ConcurrentPagesStream.get_records``); the run then ends non-zero with a
+  ``VideoStream.get_records``); the run then ends non-zero with a
   summary, after every healthy partition was synced and checkpointed.
 - Output goes through :class:`BookmarkFlushingWriter`, and a summary per
   stream closes the log.
@@ -39,7 +39,8 @@ from video_taps_common.api_health import ApiHealth
 from video_taps_common.client_credentials import _http_date
 from video_taps_common.errors import InvalidInputError, RunAbortingError
 from video_taps_common.progress import StreamSummary, describe_partition, quiet_partition_logs
-from video_taps_common.sdk_compat import SettingsValidationHook
+from video_taps_common.rate_budget import RequestBudget, UnlimitedBudget
+from video_taps_common.sdk_compat import install_tap_hooks
 from video_taps_common.settings import (
     as_utc,
     date_setting_errors,
@@ -56,8 +57,7 @@ if t.TYPE_CHECKING:
     import requests
     from singer_sdk.singerlib import Catalog
 
-    from video_taps_common.sdk_compat import SettingsValidationHook
-from video_taps_common.progress import PartitionProgress
+    from video_taps_common.progress import PartitionProgress
 
 #: How a user clears a bad bookmark, shown with every state error.
 CLEAR_STATE_HINT = (
@@ -76,7 +76,8 @@ class PartitionsFailedError(Exception):
     """Some partitions failed for good; every other one was synced and checkpointed."""
 
 
-class VideoTap(SettingsValidationHook, Tap):
+@install_tap_hooks
+class VideoTap(Tap):
     """A Singer tap that checks its input first and reports what failed at the end."""
 
     message_writer_class = BookmarkFlushingWriter
@@ -402,6 +403,16 @@ class VideoTap(SettingsValidationHook, Tap):
     def api_health(self) -> ApiHealth:
         """Whether the API as a whole is failing, shared by every stream and thread."""
         return ApiHealth()
+
+    @cached_property
+    def rate_budget(self) -> RequestBudget:
+        """The one request budget every stream and thread of the tap draws from.
+
+        A tap whose API publishes a limit (or announces it in headers) returns
+        its own; without one, requests are not paced, but a 429 still holds
+        every request back for a moment.
+        """
+        return UnlimitedBudget()
 
     def log_not_synced(self) -> None:
         """After a run stopped early: the partitions that failed and the streams never started."""

@@ -1,12 +1,13 @@
-"""Run calls concurrently but hand back their results in submission order.
+"""Calls run ahead on a small pool and taken back in the order they were queued.
 
 Incremental bookmarks are only safe when records are emitted in replication-key
 order, while throughput against a rate limit needs several requests in flight.
-This keeps a bounded window of calls running ahead of the consumer, so memory
-stays flat however many pages a sync has. A count alone does not bound memory
-when results are large (10,000-row pages of several MB each), so the window can
-also be bounded by weight: at most ``max_pending_weight`` of results, each
-assumed as heavy as the heaviest seen so far, are running or waiting.
+A :class:`PrefetchQueue` keeps a bounded window of calls running ahead of its
+consumer, so memory stays flat however many pages a sync has. A count alone does
+not bound memory when results are large (10,000-row pages of several MB each),
+so the window is also bounded by weight (:class:`PendingBudget`): at most
+``max_weight`` of results, each assumed as heavy as the heaviest seen so far,
+are running or waiting.
 """
 
 from __future__ import annotations
@@ -27,81 +28,6 @@ class SkippedAfterFailureError(RuntimeError):
 
 _In = t.TypeVar("_In")
 _Out = t.TypeVar("_Out")
-
-
-def map_in_order(
-    func: t.Callable[[_In], _Out],
-    items: t.Iterable[_In],
-    *,
-    max_workers: int,
-    prefetch: int | None = None,
-    thread_name_prefix: str = "pages",
-    weigh: t.Callable[[_Out], int] | None = None,
-    max_pending_weight: int | None = None,
-    expected_weight: int = 0,
-) -> t.Iterator[_Out]:
-    """Yield ``func(item)`` for each item, in order, computing up to ``prefetch`` ahead.
-
-    With ``weigh`` and ``max_pending_weight``, fewer run ahead when results are
-    heavy: never more than fit in ``max_pending_weight`` at the weight of the
-    heaviest result so far (``expected_weight`` before the first), and always
-    at least one.
-
-    If a call raises, the exception surfaces when its turn comes, after every
-    earlier result was yielded. From the moment any call fails no new call
-    starts: calls already queued are skipped, so a fault that never ends costs
-    the retries of the pages in flight, not of every page in the window.
-    Closing the iterator early cancels pending work too.
-    """
-    if max_workers < 1:
-        msg = f"max_workers must be at least 1, got {max_workers}"
-        raise ValueError(msg)
-    window = max(prefetch or 2 * max_workers, max_workers)
-    heaviest = expected_weight
-    pending: deque[Future[_Out]] = deque()
-    source = iter(items)
-    executor = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix=thread_name_prefix)
-    failed = threading.Event()
-
-    def guarded(item: _In) -> _Out:
-        if failed.is_set():
-            raise SkippedAfterFailureError
-        try:
-            return func(item)
-        except BaseException:
-            failed.set()
-            raise
-
-    def submit_next() -> bool:
-        if failed.is_set():
-            return False
-        item = next(source, _EXHAUSTED)
-        if item is _EXHAUSTED:
-            return False
-        pending.append(executor.submit(guarded, item))
-        return True
-
-    def room() -> int:
-        if weigh is None or not max_pending_weight or heaviest <= 0:
-            return window
-        return max(1, min(window, max_pending_weight // heaviest))
-
-    def fill() -> None:
-        while len(pending) < room() and submit_next():
-            pass
-
-    try:
-        fill()
-        while pending:
-            result = pending.popleft().result()
-            if weigh is not None:
-                heaviest = max(heaviest, weigh(result))
-            fill()  # keep the window full while the consumer works
-            yield result
-    finally:
-        for future in pending:
-            future.cancel()
-        executor.shutdown(wait=True, cancel_futures=True)
 
 
 class PendingBudget:
@@ -223,13 +149,15 @@ class PrefetchQueue(t.Generic[_In, _Out]):
             return False
         self._entries[key] = _Entry(item)
         self._unsubmitted.append(key)
-        self._autofill_now()
+        if self._autofill:
+            self.top_up()
         return True
 
     def feed(self, items: t.Iterable[_In]) -> None:
         """Queue every item of ``items``, pulled only as room allows (keys 0, 1, ...)."""
         self._source = iter(items)
-        self._autofill_now()
+        if self._autofill:
+            self.top_up()
 
     def has_more(self) -> bool:
         """Whether a key is queued or the fed items hold another."""
@@ -251,7 +179,7 @@ class PrefetchQueue(t.Generic[_In, _Out]):
         if entry.future is None:
             self._unsubmitted.remove(key)
             self._budget.started()
-            entry.future = self._submit(entry.item)
+            entry.future = self._pool().submit(self._call, entry.item)
         future, entry = entry.future, None
         try:
             result = future.result()
@@ -261,7 +189,8 @@ class PrefetchQueue(t.Generic[_In, _Out]):
         finally:
             del future
         self._budget.settled(self._weigh(result) if self._weigh else 0)
-        self._autofill_now()  # keep the pool busy while the consumer works on this result
+        if self._autofill:  # keep the pool busy while the consumer works on this result
+            self.top_up()
         return result
 
     def take_next(self) -> _Out | MissingType:
@@ -280,7 +209,7 @@ class PrefetchQueue(t.Generic[_In, _Out]):
             key = self._unsubmitted.popleft()
             entry = self._entries[key]
             self._budget.started()
-            entry.future = self._submit(entry.item)
+            entry.future = self._pool().submit(self._call, entry.item)
 
     def announce_ready(self, announce: t.Callable[[_In, _Out], bool]) -> None:
         """Call ``announce(item, result)`` once for each leading call already done, in order.
@@ -315,10 +244,6 @@ class PrefetchQueue(t.Generic[_In, _Out]):
 
     # Internals ---------------------------------------------------------------
 
-    def _autofill_now(self) -> None:
-        if self._autofill:
-            self.top_up()
-
     def _drop(self, key: t.Hashable) -> None:
         entry = self._entries.pop(key)
         if entry.future is None:
@@ -345,14 +270,15 @@ class PrefetchQueue(t.Generic[_In, _Out]):
         self._unsubmitted.append(key)
         return True
 
-    def _submit(self, item: _In) -> Future[_Out]:
+    def _pool(self) -> ThreadPoolExecutor:
         if self._executor is None:
             self._executor = ThreadPoolExecutor(
                 max_workers=self._max_workers, thread_name_prefix=self._thread_name_prefix
             )
-        return self._executor.submit(self._guarded, item)
+        return self._executor
 
-    def _guarded(self, item: _In) -> _Out:
+    def _call(self, item: _In) -> _Out:
+        """``func(item)`` in a worker; with ``stop_after_failure``, not after a failure."""
         failed = self._failed
         if failed is not None and failed.is_set():
             raise SkippedAfterFailureError
