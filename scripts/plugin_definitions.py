@@ -159,6 +159,18 @@ def _types(schema: dict[str, Any]) -> set[str]:
     return ({declared} if isinstance(declared, str) else set(declared)) - {"null"}
 
 
+def reserved_setting_names() -> set[str]:
+    """Setting names whose variable Meltano reads as one of its own extractor extras.
+
+    ``TAP_X_<ALIAS>`` of an extra's alias (``metadata`` for ``_metadata``, the catalog
+    metadata rules) is that extra's variable too, so a tap setting of that name could
+    not be given by its environment variable.
+    """
+    from meltano.core.plugin.singer.tap import SingerTap  # noqa: PLC0415 - only here
+
+    return {alias for extra in SingerTap.EXTRA_SETTINGS for alias in extra.aliases or []}
+
+
 def setting_kind(name: str, schema: dict[str, Any]) -> str:
     """The Meltano ``kind`` of a setting whose JSON schema (from ``--about``) is ``schema``.
 
@@ -191,6 +203,11 @@ def setting_kind(name: str, schema: dict[str, Any]) -> str:
 
 def setting_definition(name: str, schema: dict[str, Any]) -> dict[str, Any]:
     """One entry of the definition's ``settings``."""
+    if name in reserved_setting_names():
+        raise DefinitionError(
+            f"setting {name!r}: Meltano reads its environment variable as its own extra "
+            f"`_{name}`; name the setting otherwise"
+        )
     kind = setting_kind(name, schema)
     entry: dict[str, Any] = {
         "name": name,

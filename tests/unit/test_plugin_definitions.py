@@ -123,6 +123,12 @@ def test_no_setting_has_a_kind_meltano_cannot_give_from_an_environment_variable(
             assert setting["kind"] == "password", setting["name"]
 
 
+def test_a_setting_named_like_a_meltano_extra_alias_is_refused():
+    """TAP_X_METADATA is also meltano's `metadata` extra: such a setting cannot be given."""
+    with pytest.raises(generator.DefinitionError, match="'metadata'.*own extra `_metadata`"):
+        generator.setting_definition("metadata", {"type": ["object", "null"]})
+
+
 def test_a_number_setting_is_refused_with_the_reason():
     with pytest.raises(generator.DefinitionError, match="'poll'.*number.*milliseconds"):
         generator.setting_kind("poll", {"type": ["number", "null"]})
