@@ -280,7 +280,7 @@ class VideoSessionsStream(SessionsStream):
     parent_field = "videoId"
 
     def get_url_params(self, context: Context | None, next_page_token: ApiVideoPage | None) -> dict:
-        """Plus the ``video_metadata`` setting, as ``metadata[key]=value`` (deepObject)."""
+        """Plus the ``metadata`` filter, as ``metadata[key]=value`` (deepObject)."""
         params = super().get_url_params(context, next_page_token)
         for key, value in (self.config.get("video_metadata") or {}).items():
             params[f"metadata[{key}]"] = value
