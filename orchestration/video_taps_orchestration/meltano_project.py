@@ -11,7 +11,8 @@ run's start. The settings this module needs are few (``account_ids``,
 2. the active environment's ``config`` for the plugin in ``meltano.yml``;
 3. the plugin's own ``config`` in ``meltano.yml``;
 4. for an inherited plugin (``inherit_from``), the same steps for its parent;
-5. the setting's default ``value``.
+5. the setting's default ``value``, from the plugin's definition (a tap of this
+   repository: its lock file, ``plugins/extractors/<tap>--video-taps.lock``).
 
 ``${VAR}`` / ``$VAR`` in a value are expanded from the process environment, as
 meltano does. Not read: a project ``.env`` file and ``meltano config set``
@@ -126,16 +127,41 @@ class MeltanoProject:
                 return _expand(config[setting], environ)
         if "inherit_from" in declared:
             return self.setting(declared["inherit_from"], setting, environ)
-        for definition in declared.get("settings") or []:
-            if definition.get("name") == setting and "value" in definition:
-                return _expand(definition["value"], environ)
+        definition = self.setting_definitions(plugin).get(setting, {})
+        if "value" in definition:
+            return _expand(definition["value"], environ)
         return None
 
+    def setting_definitions(self, plugin: str) -> dict[str, dict[str, Any]]:
+        """The setting definitions of the tap ``plugin`` is (or inherits from), by name.
+
+        As meltano finds them: a plugin declared in full in ``meltano.yml`` (it names a
+        ``namespace``) holds its own; a plugin naming a ``variant`` takes them from its
+        lock file, ``plugins/extractors/<name>--<variant>.lock`` (this repository's taps:
+        the definitions ``scripts/plugin_definitions.py`` generates), plus any declared
+        beside it in ``meltano.yml``.
+        """
+        root = self.extractors[self.root_plugin(plugin)]
+        settings: list[dict[str, Any]] = []
+        if "namespace" not in root:
+            settings = self._locked_definition(root).get("settings") or []
+        merged = {entry["name"]: entry for entry in settings}
+        merged.update({entry["name"]: entry for entry in root.get("settings") or []})
+        return merged
+
+    def _locked_definition(self, declared: Mapping[str, Any]) -> dict[str, Any]:
+        name, variant = declared["name"], declared.get("variant")
+        lock = self.root / "plugins" / "extractors" / f"{name}--{variant}.lock"
+        if not lock.is_file():
+            raise ValueError(
+                f"meltano.yml: extractor {name!r} names neither a namespace nor a variant "
+                f"with a lock file ({lock.relative_to(self.root)} is missing), so meltano "
+                "cannot know its settings"
+            )
+        return json.loads(lock.read_text(encoding="utf-8"))
+
     def _kind(self, plugin: str, setting: str) -> str | None:
-        for definition in self.extractors[self.root_plugin(plugin)].get("settings") or []:
-            if definition.get("name") == setting:
-                return definition.get("kind")
-        return None
+        return self.setting_definitions(plugin).get(setting, {}).get("kind")
 
     def _from_env(self, plugin: str, setting: str, raw: str) -> Any:
         """An environment variable's text as the setting's kind (arrays are JSON, as in meltano)."""

@@ -130,15 +130,21 @@ class TapBrightcoveInteractivity(VideoTap):
             description="Days the summary reports cover with summary_grain=window.",
         ),
         th.Property(
-            "poll_interval_seconds",
-            th.NumberType(minimum=0.05, maximum=600),
-            default=5,
-            title="Poll Interval Seconds",
-            description="First wait between checks of a report being generated; grows after.",
+            # Whole milliseconds, not fractional seconds: Meltano 4.4 cannot give a
+            # fractional number from an environment variable (its `decimal` kind
+            # fails to serialise the value), and every setting must work from one.
+            "poll_interval_milliseconds",
+            th.IntegerType(minimum=50, maximum=600_000),
+            default=5000,
+            title="Poll Interval Milliseconds",
+            description=(
+                "First wait, in milliseconds, between checks of a report being generated; "
+                "it grows with the time the report has taken."
+            ),
         ),
         th.Property(
             "report_timeout_seconds",
-            th.NumberType(minimum=1),
+            th.IntegerType(minimum=1),
             default=1800,
             title="Report Timeout Seconds",
             description="A report still being generated after this long ends the sync.",
