@@ -51,14 +51,18 @@ demo: $(VENV)/.installed apivideo-clients
 
 # Every tier (CI runs this): tests/unit, tests/emulator, tests/taps,
 # tests/pythons (`make test-pythons`, below), tests/e2e.
-# The end-to-end tier runs beside the other four, in a pytest process of its own:
+# The end-to-end tier runs beside the other four, in pytest processes of its own:
 # it spends its time waiting on meltano, dbt, Dagster and pip processes, and it
-# alone runs meltano and PostgreSQL, so the two processes share nothing but the
-# machine (each starts its own emulator). Its report is printed after the others'.
-# (`.venv/bin/python -m pytest` runs all four tiers in one process.)
+# alone runs meltano and PostgreSQL, so the processes share nothing but the
+# machine (each starts its own emulator). It is the longest, so two xdist
+# workers share it, a test file each at a time (--dist loadfile); set-up they
+# share (meltano install, the package builds) is done once
+# (tests/support/run_once.py) and each meltano command gets its own run folder
+# (tests/support/meltano.py). Its report is printed after the others'.
+# (`.venv/bin/python -m pytest` runs all five tiers in one process.)
 test: dev postgres
 	@e2e_log=$$(mktemp); \
-	$(BIN)/python -m pytest -p no:cacheprovider tests/e2e >"$$e2e_log" 2>&1 & e2e=$$!; \
+	$(BIN)/python -m pytest -p no:cacheprovider -n 2 --dist loadfile tests/e2e >"$$e2e_log" 2>&1 & e2e=$$!; \
 	$(BIN)/python -m pytest tests/unit tests/emulator tests/taps tests/pythons; others=$$?; \
 	wait $$e2e; e2e_status=$$?; \
 	echo "======================== tests/e2e (run beside the others) ========================"; \

@@ -11,6 +11,7 @@ import pytest
 
 from tests.support.emulator_session import emulator, session_emulator  # noqa: F401 - fixtures
 from tests.support.packaging import Built, build_all
+from tests.support.run_once import first_in_run, shared_run_folder
 
 
 @pytest.fixture(autouse=True)
@@ -27,7 +28,10 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Built]:
     The packaging tests inspect and install these; the community-path test installs
     the taps from the same wheels into a new Meltano project.
     """
-    return build_all(tmp_path_factory.mktemp("dist"))
+    shared = shared_run_folder()
+    out = shared / "dist" if shared else tmp_path_factory.mktemp("dist")
+    with first_in_run("build-packages") as first:
+        return build_all(out, already_built=not first)
 
 
 _HERE = Path(__file__).parent

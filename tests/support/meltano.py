@@ -15,19 +15,22 @@ own temporary folder, so tests neither see nor clobber each other's data.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
 import shutil
 import subprocess
 import sys
+import tempfile
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from tests.support.run_once import first_in_run, in_xdist_run
 from video_api_emulator.config import demo_url_overrides as emulator_demo_url_overrides
 
 __all__ = [
@@ -139,17 +142,19 @@ def meltano(
         argv.append(f"--environment={environment}")
     argv.extend(args)
     text_input = input.decode() if isinstance(input, bytes) else input
+    process_env = _base_env(env)
     try:
-        result = subprocess.run(
-            argv,
-            cwd=PROJECT_ROOT,
-            env=_base_env(env),
-            input=text_input,
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            check=False,
-        )
+        with _own_run_folder(process_env, installing=args[:1] == ("install",)) as sys_dir_env:
+            result = subprocess.run(
+                argv,
+                cwd=PROJECT_ROOT,
+                env={**process_env, **sys_dir_env},
+                input=text_input,
+                capture_output=True,
+                text=True,
+                timeout=timeout,
+                check=False,
+            )
     except subprocess.TimeoutExpired as error:
         partial = subprocess.CompletedProcess(
             argv, -1, _tail(error.stdout) or "", _tail(error.stderr) or ""
@@ -158,6 +163,32 @@ def meltano(
     if check and result.returncode != 0:
         raise MeltanoError(argv, result, f"exit code {result.returncode}")
     return result
+
+
+@contextlib.contextmanager
+def _own_run_folder(env: Mapping[str, str], *, installing: bool) -> Iterator[dict[str, str]]:
+    """Env giving one meltano command a ``.meltano`` of its own but for the installed plugins.
+
+    meltano writes a plugin's config and catalog to ``.meltano/run/<plugin>/``, one
+    folder per plugin name; two tests running one plugin at once (the e2e tier runs
+    two files side by side) would overwrite each other's catalog. Each command gets
+    its own ``run/``; everything else (the plugins' venvs, the system database
+    unless the test gave its own) is the shared folder's, linked. ``meltano install``
+    writes the shared folder itself.
+    """
+    project = Path(env.get("MELTANO_PROJECT_ROOT", PROJECT_ROOT))
+    shared = Path(env.get("MELTANO_SYS_DIR_ROOT", project / ".meltano"))
+    if installing or not shared.is_dir():
+        yield {}
+        return
+    with tempfile.TemporaryDirectory(prefix="meltano-sys-") as folder:
+        for entry in shared.iterdir():
+            if entry.name != "run":
+                (Path(folder) / entry.name).symlink_to(entry)
+        own = {"MELTANO_SYS_DIR_ROOT": folder}
+        if "MELTANO_DATABASE_URI" not in env:
+            own["MELTANO_DATABASE_URI"] = f"sqlite:///{shared / 'meltano.db'}"
+        yield own
 
 
 # What this process already installed (keys of _install_key; ALL once a full
@@ -180,6 +211,10 @@ def meltano_install(*plugins: str, plugin_type: str | None = None) -> None:
             identical call re-raises it at once instead of repeating a slow
             failure.
     """
+    if in_xdist_run():
+        # A partial install by one worker could rebuild a venv another worker's tap
+        # runs from: under xdist, the first call of the run installs everything.
+        plugins, plugin_type = (), None
     key = (plugin_type or "*", frozenset(plugins))
     if key in _install_errors:
         raise _install_errors[key]
@@ -190,7 +225,9 @@ def meltano_install(*plugins: str, plugin_type: str | None = None) -> None:
         args.append(f"--plugin-type={plugin_type}")
     args.extend(plugins)
     try:
-        meltano(*args, environment=None, timeout=INSTALL_TIMEOUT_S)
+        with first_in_run("meltano-install") as first:
+            if first:
+                meltano(*args, environment=None, timeout=INSTALL_TIMEOUT_S)
     except MeltanoError as error:
         _install_errors[key] = error
         raise

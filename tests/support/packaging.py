@@ -89,9 +89,13 @@ def built_version(out: Path, name: str, *, with_sdist: bool = True) -> str:
     return version
 
 
-def build_all(out: Path) -> dict[str, Built]:
-    """Every package built as a release would be, into ``out``: by folder."""
-    build(PACKAGES, PROJECT_ROOT, out)
+def build_all(out: Path, *, already_built: bool = False) -> dict[str, Built]:
+    """Every package built as a release would be, into ``out``: by folder.
+
+    ``already_built``: another worker of this test run built them into ``out``.
+    """
+    if not already_built:
+        build(PACKAGES, PROJECT_ROOT, out)
     found = {}
     for folder, name in PACKAGES.items():
         project = pyproject_project(folder)
