@@ -309,7 +309,7 @@ def test_a_never_ending_fault_starts_no_new_pages_once_a_page_failed(
         [{"kind": "status", "status": 500, "path": "/view_events", "after": 1, "count": -1}]
     )
 
-    with caplog.at_level(logging.ERROR):
+    with caplog.at_level(logging.WARNING):
         code, _messages = run_in_process(config, tmp_path, catalog)
 
     assert code == 1
@@ -319,7 +319,10 @@ def test_a_never_ending_fault_starts_no_new_pages_once_a_page_failed(
     # before the fix every page of the prefetch window (16) was tried 8 times.
     assert requests <= 1 + config["max_concurrent_requests"] * tries
     assert requests >= 1 + tries
-    assert "500" in caplog.text
+    # The log names the fault (the partition's final ERROR names its last try's answer,
+    # which on a loaded machine can be a 429 from retries sent back to back).
+    assert "The API failed for good on view_events" in caplog.text
+    assert "500 INTERNAL_ERROR" in caplog.text
 
 
 def test_a_response_slower_than_request_timeout_seconds_is_cut_and_named(
