@@ -18,6 +18,10 @@ What it writes, per tap:
   variables, the capabilities and the settings table (``<tap> --about --format=markdown``),
   and the streams table (the tap's discovered catalog).
 
+And once, the root ``README.md``'s block ``taps``: the table of the taps, each with its
+API and its streams (those selected by default, then the others), so a stream added
+to a tap's registry reaches the root README by running this script.
+
 Everything a tap can say comes from the tap: its settings (types, secret flags, titles,
 descriptions, defaults, required ones), capabilities and streams from ``--about`` and
 ``--discover``, its URLs from its ``pyproject.toml``. The few facts it cannot say are in
@@ -68,6 +72,10 @@ class Facts:
     credentials: tuple[tuple[str, ...], ...] = ()
     #: An example value per required setting for the README's ``export`` lines.
     examples: tuple[tuple[str, str], ...] = ()
+    #: The API as the root README's table of taps names it.
+    api: str = ""
+    #: What the root README says before the tap's streams (``one per report: ``).
+    streams_lead: str = ""
 
 
 FAMILY: dict[str, Facts] = {
@@ -77,18 +85,24 @@ FAMILY: dict[str, Facts] = {
         domain_url="https://apis.support.brightcove.com/audience/getting-started/overview-audience-api.html",
         keywords=("brightcove", "video cloud", "audience"),
         examples=(("account_ids", "'[\"1234567890001\"]'"),),
+        api="Brightcove Audience API",
     ),
     "tap-ibm-video": Facts(
         label="IBM Video Streaming",
         description="IBM Video Streaming analytics: view segments and viewers",
         domain_url="https://developers.video.ibm.com/analytics-api/",
         keywords=("ibm", "ibm video streaming", "ustream"),
+        api="IBM Video Streaming Analytics API",
     ),
     "tap-apivideo": Facts(
         label="api.video",
         description="api.video analytics: media, /data metrics, breakdowns and time series",
         domain_url="https://docs.api.video/reference",
         keywords=("api.video", "apivideo"),
+        api=(
+            "api.video (today's `/data` analytics; the retired raw statistics and plays for "
+            "projects that still have them)"
+        ),
     ),
     "tap-brightcove-interactivity": Facts(
         label="Brightcove Interactivity",
@@ -97,6 +111,11 @@ FAMILY: dict[str, Facts] = {
         keywords=("brightcove", "interactivity", "hapyak"),
         credentials=(("client_id", "client_secret"), ("api_key",)),
         examples=(("account_ids", "'[\"1234567890001\"]'"),),
+        api=(
+            "Brightcove Interactivity reporting API (asynchronous engagement reports, CSV or "
+            "JSON, under a report budget)"
+        ),
+        streams_lead="one per report: ",
     ),
 }
 TAPS = tuple(FAMILY)
@@ -393,6 +412,21 @@ def streams_block(facts: TapFacts) -> str:
     return "\n".join(rows)
 
 
+def taps_block(taps: dict[str, TapFacts]) -> str:
+    """The root README's table of taps: each tap's API and streams, the default ones first."""
+    rows = ["| tap | API | streams |", "| --- | --- | --- |"]
+    for tap, facts in taps.items():
+        by_default: dict[bool, list[str]] = {True: [], False: []}
+        for entry in facts.catalog["streams"]:
+            selected = bool(root_metadata(entry).get("selected-by-default"))
+            by_default[selected].append(f"`{entry['tap_stream_id']}`")
+        streams = FAMILY[tap].streams_lead + ", ".join(by_default[True])
+        if by_default[False]:
+            streams += "; not selected by default: " + ", ".join(by_default[False])
+        rows.append(f"| [`{tap}`]({tap}/README.md) | {FAMILY[tap].api} | {streams} |")
+    return "\n".join(rows)
+
+
 BLOCKS = {
     "install": install_block,
     "credentials": credentials_block,
@@ -442,6 +476,10 @@ def render(taps: dict[str, TapFacts] | None = None) -> dict[Path, str]:
         readme = ROOT / tap / "README.md"
         blocks = {block: make(facts) for block, make in BLOCKS.items()}
         files[readme] = fill_blocks(readme.read_text(), blocks, str(readme.relative_to(ROOT)))
+    root_readme = ROOT / "README.md"
+    files[root_readme] = fill_blocks(
+        root_readme.read_text(), {"taps": taps_block(taps)}, "README.md"
+    )
     return files
 
 

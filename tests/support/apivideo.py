@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 
-from tests.support.registry import all_streams, default_streams
+from tests.support.registry import all_streams, default_streams, full_table_streams
 from video_api_emulator import truth as emulator_truth
 from video_api_emulator.process import EmulatorProcess
 
@@ -27,6 +27,8 @@ PLAYS_DIMENSIONS = ("videoId", "emittedAt", "country", "deviceType", "operatingS
 #: endpoints today's API has), from the tap's registry.
 ALL_STREAMS = set(all_streams(TAP))
 DEFAULT_STREAMS = set(default_streams(TAP))
+#: The lists of the API's objects (``videos``, ``live_streams``...), read whole every sync.
+LIST_STREAMS = full_table_streams(TAP)
 
 
 def horizon(emulator: EmulatorProcess) -> datetime.datetime:

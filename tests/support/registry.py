@@ -82,6 +82,20 @@ def default_streams(tap: str) -> tuple[str, ...]:
     return tuple(name for name, selected in declared_streams(tap).items() if selected)
 
 
+def full_table_streams(tap: str) -> tuple[str, ...]:
+    """The streams read whole on every sync (no replication key): lists of the API's objects.
+
+    Their records reconcile with the emulator's truth object for object, so a list
+    stream added to a registry is checked field by field with no edit under ``tests/``.
+    """
+    module = importlib.import_module(f"{TAPS[tap].package}.streams")
+    return tuple(
+        entry.name
+        for entry in module.STREAMS
+        if isinstance(entry, type) and not isinstance(entry.replication_key, str)
+    )
+
+
 def _selected_by_default(module: object, entry: object) -> bool:
     if isinstance(entry, type):  # a stream class
         return bool(entry.selected_by_default)

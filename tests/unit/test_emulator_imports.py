@@ -29,6 +29,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.import_graph import absolute_module, find_cycle
+
 PACKAGE = "video_api_emulator"
 PACKAGE_DIR = Path(__file__).resolve().parents[2] / "emulator" / PACKAGE
 CORE = f"{PACKAGE}.core"
@@ -70,17 +72,6 @@ def _api_unit(name: str) -> str | None:
     return None
 
 
-def _resolve(importer: str, node: ast.ImportFrom) -> str:
-    """The absolute module name a ``from ... import`` names."""
-    if node.level == 0:
-        return node.module or ""
-    base = importer.split(".")
-    if not _is_package(importer):
-        base = base[:-1]
-    base = base[: len(base) - (node.level - 1)]
-    return ".".join([*base, node.module] if node.module else base)
-
-
 def _imports(name: str) -> Iterator[tuple[str, ast.stmt]]:
     """Each package module ``name`` imports, with the statement, wherever it is in the file."""
     tree = ast.parse(MODULES[name].read_text(encoding="utf-8"), filename=str(MODULES[name]))
@@ -88,7 +79,7 @@ def _imports(name: str) -> Iterator[tuple[str, ast.stmt]]:
         if isinstance(node, ast.Import):
             targets = [alias.name for alias in node.names]
         elif isinstance(node, ast.ImportFrom):
-            source = _resolve(name, node)
+            source = absolute_module(name, node, importer_is_package=_is_package(name))
             # "from . import admin" imports the module admin; "from .x import y" imports x.
             targets = [source, *(f"{source}.{alias.name}" for alias in node.names)]
         else:
@@ -116,35 +107,6 @@ def _edges(name: str) -> set[str]:
 GRAPH = {name: _edges(name) for name in MODULES}
 
 
-def _find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
-    """A cycle in ``graph`` as a path that ends where it starts, or None."""
-    done: set[str] = set()
-    path: list[str] = []
-    on_path: set[str] = set()
-
-    def visit(node: str) -> list[str] | None:
-        path.append(node)
-        on_path.add(node)
-        for nxt in sorted(graph[node]):
-            if nxt in on_path:
-                return [*path[path.index(nxt) :], nxt]
-            if nxt not in done:
-                found = visit(nxt)
-                if found:
-                    return found
-        path.pop()
-        on_path.discard(node)
-        done.add(node)
-        return None
-
-    for start in sorted(graph):
-        if start not in done:
-            found = visit(start)
-            if found:
-                return found
-    return None
-
-
 def test_the_layers_exist() -> None:
     """The core, the app, and every API the app serves, found where this test looks."""
     assert CORE in MODULES
@@ -162,7 +124,7 @@ def test_the_layers_exist() -> None:
 
 
 def test_the_import_graph_has_no_cycle() -> None:
-    cycle = _find_cycle(GRAPH)
+    cycle = find_cycle(GRAPH)
     assert cycle is None, "import cycle: " + " -> ".join(cycle or [])
 
 

@@ -23,6 +23,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tests.support.import_graph import absolute_module, find_cycle
+
 ROOT = Path(__file__).resolve().parents[2]
 #: Each package of the family, by import name, and its folder.
 PACKAGES = {
@@ -50,17 +52,6 @@ def _package_of(name: str) -> str:
     return name.split(".")[0]
 
 
-def _resolve(importer: str, node: ast.ImportFrom) -> str:
-    """The absolute module name a ``from ... import`` names."""
-    if node.level == 0:
-        return node.module or ""
-    base = importer.split(".")
-    if MODULES[importer].name != "__init__.py":
-        base = base[:-1]
-    base = base[: len(base) - (node.level - 1)]
-    return ".".join([*base, node.module] if node.module else base)
-
-
 def _edges(name: str) -> set[str]:
     """Every module of the family ``name`` imports, anywhere in the file.
 
@@ -75,7 +66,9 @@ def _edges(name: str) -> set[str]:
         if isinstance(node, ast.Import):
             targets = [alias.name for alias in node.names]
         elif isinstance(node, ast.ImportFrom):
-            source = _resolve(name, node)
+            source = absolute_module(
+                name, node, importer_is_package=MODULES[name].name == "__init__.py"
+            )
             targets = [source, *(f"{source}.{alias.name}" for alias in node.names)]
         else:
             continue
@@ -84,31 +77,6 @@ def _edges(name: str) -> set[str]:
 
 
 GRAPH = {name: _edges(name) for name in MODULES}
-
-
-def _find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
-    """A cycle in ``graph`` as a path that ends where it starts, or None."""
-    done: set[str] = set()
-    path: list[str] = []
-    on_path: set[str] = set()
-
-    def visit(node: str) -> list[str] | None:
-        path.append(node)
-        on_path.add(node)
-        for nxt in sorted(graph[node]):
-            if nxt in on_path:
-                return [*path[path.index(nxt) :], nxt]
-            if nxt not in done and (found := visit(nxt)):
-                return found
-        path.pop()
-        on_path.discard(node)
-        done.add(node)
-        return None
-
-    for start in sorted(graph):
-        if start not in done and (found := visit(start)):
-            return found
-    return None
 
 
 def test_every_package_of_the_family_is_found() -> None:
@@ -124,14 +92,14 @@ def test_every_package_of_the_family_is_found() -> None:
 
 
 def test_the_import_graph_has_no_cycle() -> None:
-    cycle = _find_cycle(GRAPH)
+    cycle = find_cycle(GRAPH)
     assert cycle is None, "import cycle: " + " -> ".join(cycle or [])
 
 
 def test_a_circle_hidden_under_type_checking_is_found(tmp_path: Path) -> None:
     """The check reads ``if TYPE_CHECKING:`` imports too (the circle that was Interactivity's)."""
     graph = {"a.tap": {"a.streams"}, "a.streams": {"a.client"}, "a.client": {"a.tap"}}
-    assert _find_cycle(graph) == ["a.client", "a.tap", "a.streams", "a.client"]
+    assert find_cycle(graph) == ["a.client", "a.tap", "a.streams", "a.client"]
     source = (
         "import typing as t\nif t.TYPE_CHECKING:\n    from tap_ibm_video.tap import TapIbmVideo\n"
     )
