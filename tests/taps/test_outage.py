@@ -124,11 +124,12 @@ def test_a_persistent_500_ends_the_run_after_one_retry_schedule_not_one_per_part
         code, _messages = run_in_process(tap_class, config, tmp_path)
 
     assert code == 1
-    # One request's schedule (two where a second thread had a request under way,
-    # as the Interactivity report submitter does), then one try: before, every
-    # partition used up its own 8 tries (IBM 4 partitions, api.video dozens).
+    # One request's schedule (two or three where other threads had requests under way
+    # when the API went down, as Interactivity's report submitter and pollers do; how
+    # many depends on the machine's scheduling), then one try: before, every partition
+    # used up its own 8 tries (IBM 4 partitions, api.video dozens, Interactivity 28).
     failed_requests = emulator.stats()["faults_injected"]
-    assert TRIES <= failed_requests <= 2 * TRIES + 1
+    assert TRIES <= failed_requests <= 3 * TRIES + 1
     lines = log_lines(caplog)
     assert "The API keeps failing" in lines[-1]
     assert "500" in lines[-1]
