@@ -49,32 +49,24 @@ dev: $(VENV)/.installed apivideo-clients $(DAGSTER_VENV)/.installed
 demo: $(VENV)/.installed apivideo-clients
 	$(BIN)/python scripts/demo.py
 
-# Every tier (CI runs this): tests/unit, tests/emulator, tests/taps,
-# tests/pythons (`make test-pythons`, below), tests/e2e.
-# The end-to-end tier runs beside the other four, in pytest processes of its own:
-# it spends its time waiting on meltano, dbt, Dagster and pip processes, and it
-# alone runs meltano and PostgreSQL, so the processes share nothing but the
-# machine (each starts its own emulator). It is the longest, so two xdist
-# workers share it, a test file each at a time (--dist loadfile); set-up they
+# Every tier (CI runs this): tests/e2e, tests/emulator, tests/taps,
+# tests/pythons (`make test-pythons`, below), tests/unit, in one pytest run on
+# four xdist workers, a test file each at a time (--dist loadfile). Most of the
+# time is waiting (on meltano, dbt, Dagster and pip processes, rate windows,
+# token lifetimes), so four workers keep two cores busy; the end-to-end files,
+# the longest, are collected first so they start first. Set-up the workers
 # share (meltano install, the package builds) is done once
-# (tests/support/run_once.py) and each meltano command gets its own run folder
-# (tests/support/meltano.py). Its report is printed after the others'.
-# (`.venv/bin/python -m pytest` runs all five tiers in one process.)
+# (tests/support/run_once.py), and each meltano command gets its own run folder
+# (tests/support/meltano.py). Each worker starts its own emulator and PostgreSQL.
 test: dev postgres
-	@e2e_log=$$(mktemp); \
-	$(BIN)/python -m pytest -p no:cacheprovider -n 2 --dist loadfile tests/e2e >"$$e2e_log" 2>&1 & e2e=$$!; \
-	$(BIN)/python -m pytest tests/unit tests/emulator tests/taps tests/pythons; others=$$?; \
-	wait $$e2e; e2e_status=$$?; \
-	echo "======================== tests/e2e (run beside the others) ========================"; \
-	cat "$$e2e_log"; rm -f "$$e2e_log"; \
-	test $$others -eq 0 -a $$e2e_status -eq 0
+	$(BIN)/python -m pytest -p no:cacheprovider -n 4 --dist loadfile tests/e2e tests/emulator tests/taps tests/pythons tests/unit
 
 # The inner loop: the unit tier and the taps run in process against the emulator.
 # Most of the taps tier's time is waiting (rate windows, token lifetimes, request
-# timeouts), so two pytest-xdist workers, each with its own emulator, halve it;
-# a module stays on one worker (--dist loadfile). No meltano runs in these tiers.
+# timeouts), so four pytest-xdist workers, each with its own emulator, keep two
+# cores busy; a module stays on one worker (--dist loadfile). No meltano runs here.
 check: $(VENV)/.installed
-	$(BIN)/python -m pytest -n 2 --dist loadfile tests/unit tests/taps
+	$(BIN)/python -m pytest -n 4 --dist loadfile tests/unit tests/taps
 
 # Every tap installed from its wheel (with video-taps-common's) into a fresh venv
 # of each CPython the packages claim (3.11, 3.12, 3.13: tests/support/pythons.py,
