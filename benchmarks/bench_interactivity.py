@@ -73,7 +73,11 @@ def volume_figures(rows: int) -> tuple[list[tuple[str, str]], float]:
             "brightcove_interactivity", report=REPORT, account_id=ACCOUNT, start=DAY, end=DAY
         )["total_rows"]
         config = tap_config(
-            emulator, start_date=DAY, end_date=DAY, report_format="csv", poll_interval_seconds=0.5
+            emulator,
+            start_date=DAY,
+            end_date=DAY,
+            report_format="csv",
+            poll_interval_milliseconds=500,
         )
         catalog = select_only(discover(TAP, config), {REPORT})
         records, wall, rusage = timed_sync(TAP, config, catalog)

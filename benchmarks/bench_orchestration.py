@@ -24,6 +24,7 @@ from __future__ import annotations
 import datetime
 import math
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -70,6 +71,8 @@ def project(directory: Path) -> Path:
     ]
     directory.mkdir(parents=True, exist_ok=True)
     (directory / "meltano.yml").write_text(yaml.safe_dump(document, sort_keys=False))
+    # The taps' definitions, which meltano.yml's extractors name by variant.
+    shutil.copytree(ROOT / "plugins", directory / "plugins", dirs_exist_ok=True)
     return directory
 
 

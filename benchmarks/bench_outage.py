@@ -103,7 +103,7 @@ def interactivity(emulator: EmulatorProcess) -> tuple[str, dict, dict, str]:
         "start_date": "2026-01-01T00:00:00Z",
         "api_url": f"{emulator.url}/interactivity-reporting/api/reports/v2",
         "oauth_url": f"{emulator.url}/oauth/v4/access_token",
-        "poll_interval_seconds": 0.1,
+        "poll_interval_milliseconds": 100,
         "reports_per_minute": 10_000,
         "reports_per_hour": 10_000,
         "reports_per_day": 10_000,

@@ -255,7 +255,7 @@ class VideoSessionsStream(SessionsStream):
     def get_url_params(self, context: Context | None, next_page_token: int | None) -> dict:
         """Plus the ``metadata`` filter, as ``metadata[key]=value`` (deepObject)."""
         params = super().get_url_params(context, next_page_token)
-        for key, value in (self.config.get("metadata") or {}).items():
+        for key, value in (self.config.get("video_metadata") or {}).items():
             params[f"metadata[{key}]"] = value
         return params
 

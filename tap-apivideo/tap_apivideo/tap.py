@@ -163,10 +163,16 @@ class TapApiVideo(VideoTap):
             ),
         ),
         th.Property(
-            "metadata",
+            # Not `metadata`: Meltano reads TAP_APIVIDEO_METADATA as its own `metadata`
+            # extra (catalog metadata rules), so a setting of that name could not be
+            # given by its environment variable.
+            "video_metadata",
             th.ObjectType(additional_properties=th.StringType),
-            title="Metadata",
-            description="Only video sessions whose video metadata has these key/value pairs.",
+            title="Video Metadata",
+            description=(
+                "Only video sessions whose video metadata has these key/value pairs "
+                "(the API's metadata[key]=value filter)."
+            ),
         ),
         th.Property(
             "page_size",

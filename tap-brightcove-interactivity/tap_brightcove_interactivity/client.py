@@ -50,7 +50,7 @@ if t.TYPE_CHECKING:
     from video_taps_common.tap_base import VideoTap
 
 #: Polling waits grow with the time a report has taken so far (a quarter of
-#: it), from ``poll_interval_seconds`` up to this: a report that took an hour
+#: it), from ``poll_interval_milliseconds`` up to this: a report that took an hour
 #: is not polled every five seconds, and one about to finish is not missed by
 #: long.
 MAX_POLL_INTERVAL_SECONDS = 60.0
@@ -260,7 +260,7 @@ class ReportStream(VideoStream[None]):
                     attempt + 1,
                     BODY_TRIES,
                 )
-                time.sleep(float(self.config["poll_interval_seconds"]))
+                time.sleep(self.config["poll_interval_milliseconds"] / 1000)
         raise AssertionError("unreachable")  # pragma: no cover - the loop returns or raises
 
     def read_when_ready(self, request: ReportRequest) -> SpooledReport:
@@ -270,7 +270,7 @@ class ReportStream(VideoStream[None]):
         # A report pending from an earlier run is timed from this run's start.
         waiting_since = max(submission.submitted_at, tap.run_started_at)
         timeout = float(self.config["report_timeout_seconds"])
-        floor = float(self.config["poll_interval_seconds"])
+        floor = self.config["poll_interval_milliseconds"] / 1000
         next_log = time.monotonic() + WAIT_LOG_INTERVAL_SECONDS
         while True:
             report = self.poll_report(request)

@@ -11,6 +11,7 @@ from functools import cached_property
 import requests
 from singer_sdk import typing as th
 from singer_sdk.authenticators import APIKeyAuthenticator
+from singer_sdk.exceptions import ConfigValidationError
 
 from tap_brightcove_interactivity import streams
 from tap_brightcove_interactivity.budget import DAY, ReportBudget, from_state_time
@@ -130,15 +131,21 @@ class TapBrightcoveInteractivity(VideoTap):
             description="Days the summary reports cover with summary_grain=window.",
         ),
         th.Property(
-            "poll_interval_seconds",
-            th.NumberType(minimum=0.05, maximum=600),
-            default=5,
-            title="Poll Interval Seconds",
-            description="First wait between checks of a report being generated; grows after.",
+            # Whole milliseconds, not fractional seconds: Meltano 4.4 cannot give a
+            # fractional number from an environment variable (its `decimal` kind
+            # fails to serialise the value), and every setting must work from one.
+            "poll_interval_milliseconds",
+            th.IntegerType(minimum=50, maximum=600_000),
+            default=5000,
+            title="Poll Interval Milliseconds",
+            description=(
+                "First wait, in milliseconds, between checks of a report being generated; "
+                "it grows with the time the report has taken."
+            ),
         ),
         th.Property(
             "report_timeout_seconds",
-            th.NumberType(minimum=1),
+            th.IntegerType(minimum=1),
             default=1800,
             title="Report Timeout Seconds",
             description="A report still being generated after this long ends the sync.",
@@ -169,6 +176,16 @@ class TapBrightcoveInteractivity(VideoTap):
 
     # The SDK's ArrayType has no minItems; an empty list would sync nothing silently.
     config_jsonschema["properties"]["account_ids"]["minItems"] = 1
+
+    def validate_settings(
+        self, config: dict[str, t.Any], *, raise_errors: bool = True
+    ) -> list[str]:
+        """The family's checks, after reading the setting 0.1 called ``poll_interval_seconds``."""
+        errors = upgrade_poll_interval_seconds(config, self.logger)
+        errors += super().validate_settings(config, raise_errors=raise_errors and not errors)
+        if errors and raise_errors:
+            raise ConfigValidationError(f"Invalid settings: {'; '.join(errors)}", errors=errors)
+        return errors
 
     def cross_setting_errors(self, config: t.Mapping[str, t.Any]) -> list[str]:
         """Exactly one way to authenticate: OAuth client credentials, or the reporting key."""
@@ -503,3 +520,38 @@ class TapBrightcoveInteractivity(VideoTap):
 
 if __name__ == "__main__":
     TapBrightcoveInteractivity.cli()
+
+
+def upgrade_poll_interval_seconds(config: dict[str, t.Any], logger: t.Any) -> list[str]:
+    """Read a configuration written for 0.1's ``poll_interval_seconds`` (a number of seconds).
+
+    The setting became ``poll_interval_milliseconds`` (a whole number; see the
+    Property's comment). Meltano passes an undeclared ``config:`` key through, so a
+    project written for 0.1 would otherwise poll at the default, silently. The old
+    value is converted with a WARNING naming the new setting; given both, or a value
+    that is not a number, is an error naming both.
+    """
+    if "poll_interval_seconds" not in config:
+        return []
+    old = config.pop("poll_interval_seconds")
+    if "poll_interval_milliseconds" in config:
+        return [
+            "`poll_interval_seconds` was renamed `poll_interval_milliseconds`: "
+            "set only `poll_interval_milliseconds`"
+        ]
+    try:
+        milliseconds = round(float(old) * 1000)
+    except (TypeError, ValueError):
+        return [
+            f"`poll_interval_seconds` (renamed `poll_interval_milliseconds`) must be a "
+            f"number of seconds, got {old!r}"
+        ]
+    config["poll_interval_milliseconds"] = milliseconds
+    logger.warning(
+        "The setting `poll_interval_seconds` was renamed `poll_interval_milliseconds` "
+        "(a whole number of milliseconds); read %s s as poll_interval_milliseconds=%d. "
+        "Rename it in your configuration.",
+        old,
+        milliseconds,
+    )
+    return []

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.emulator_session import emulator, session_emulator  # noqa: F401 - fixtures
+from tests.support.packaging import Built, build_all
 
 
 @pytest.fixture(autouse=True)
@@ -17,6 +18,16 @@ def _fresh_emulator_state(request: pytest.FixtureRequest, session_emulator) -> N
     """No test sees another's faults, volume or clock (``emulator`` resets it itself)."""
     if "emulator" not in request.fixturenames:
         session_emulator.reset()
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Built]:
+    """Every package built as a release would be (the sdist, then the wheel from it), once.
+
+    The packaging tests inspect and install these; the community-path test installs
+    the taps from the same wheels into a new Meltano project.
+    """
+    return build_all(tmp_path_factory.mktemp("dist"))
 
 
 _HERE = Path(__file__).parent

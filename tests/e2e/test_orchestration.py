@@ -46,7 +46,13 @@ from psycopg import sql
 
 from tests.support import apivideo
 from tests.support.audience import ACCOUNTS, START_MS, STREAMS
-from tests.support.meltano import PROJECT_ROOT, demo_url_overrides, meltano, meltano_install
+from tests.support.meltano import (
+    PROJECT_ROOT,
+    copy_plugin_definitions,
+    demo_url_overrides,
+    meltano,
+    meltano_install,
+)
 from tests.support.postgres import PostgresServer
 
 pytestmark = pytest.mark.e2e
@@ -98,6 +104,7 @@ def users_project(directory: Path) -> Path:
     )
     directory.mkdir(parents=True, exist_ok=True)
     (directory / "meltano.yml").write_text(yaml.safe_dump(document, sort_keys=False))
+    copy_plugin_definitions(directory)
     return directory
 
 

@@ -29,9 +29,7 @@ import sys
 import tarfile
 import tempfile
 import tomllib
-import typing as t
 import zipfile
-from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 import pytest
@@ -41,23 +39,14 @@ from packaging.version import Version
 from uv import find_uv_bin
 
 from tests.support.meltano import PROJECT_ROOT
+from tests.support.packaging import COMMON, PACKAGES, PUBLISHED, TAPS, Built
+from tests.support.packaging import build as _build
+from tests.support.packaging import built_version as _built_version
+from tests.support.packaging import dist_stem as _dist_stem
 from tests.support.pythons import CLAIMED
 from tests.support.tap_syncs import assert_sync_lands_the_truth, user_env
 
-#: folder in this repository -> the distribution it builds.
-PACKAGES = {
-    "video-taps-common": "video-taps-common",
-    "tap-brightcove-audience": "tap-brightcove-audience",
-    "tap-ibm-video": "tap-ibm-video",
-    "tap-apivideo": "tap-apivideo",
-    "tap-brightcove-interactivity": "tap-brightcove-interactivity",
-    "emulator": "video-api-emulator",
-}
 TAP = "tap-brightcove-audience"
-COMMON = "video-taps-common"
-TAPS = ("tap-brightcove-audience", "tap-ibm-video", "tap-apivideo", "tap-brightcove-interactivity")
-#: The five distributions published to PyPI (the emulator never is).
-PUBLISHED = (COMMON, *TAPS)
 
 #: The repository's public home: every project URL points into it.
 REPOSITORY = "https://github.com/video-taps/video-taps"
@@ -128,82 +117,6 @@ print(json.dumps({
     "stale_files": stale,
 }))
 """
-
-
-@dataclass(frozen=True)
-class Built:
-    """One package's wheel and sdist, plus what its pyproject.toml declares."""
-
-    folder: str
-    name: str
-    version: str
-    wheel: Path
-    sdist: Path
-    pyproject: dict
-
-
-def _project(folder: str) -> dict:
-    return tomllib.loads((PROJECT_ROOT / folder / "pyproject.toml").read_text())["project"]
-
-
-def _dist_stem(name: str, version: str) -> str:
-    return f"{name.replace('-', '_')}-{version}"
-
-
-def _build(folders: t.Iterable[str], root: Path, out: Path, *, wheel_only: bool = False) -> None:
-    """`python -m build` each folder under ``root`` at once: the sdist, then the wheel from it.
-
-    The release workflow builds the same way; ``--installer uv`` only makes the
-    isolated build environments faster to set up. ``wheel_only``: the wheel
-    straight from the folder.
-    """
-    only = ["--wheel"] if wheel_only else []
-    builds = {
-        folder: subprocess.Popen(
-            [sys.executable, "-m", "build", *only, "--installer", "uv", "--outdir", str(out)],
-            cwd=root / folder,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            env=user_env(),
-        )
-        for folder in folders
-    }
-    for folder, build in builds.items():
-        output, _ = build.communicate(timeout=300)
-        assert build.returncode == 0, f"building {folder} failed:\n{output}"
-
-
-def _built_version(out: Path, name: str, *, with_sdist: bool = True) -> str:
-    """The version of the one wheel of ``name`` in ``out`` (its sdist must match)."""
-    [wheel] = out.glob(f"{name.replace('-', '_')}-*-py3-none-any.whl")
-    version = wheel.name.split("-")[1]
-    if with_sdist:
-        assert (out / f"{_dist_stem(name, version)}.tar.gz").is_file(), sorted(os.listdir(out))
-    return version
-
-
-@pytest.fixture(scope="module")
-def built(tmp_path_factory) -> dict[str, Built]:
-    """Every package built as a release would be: the sdist, then the wheel from it."""
-    out = tmp_path_factory.mktemp("dist")
-    _build(PACKAGES, PROJECT_ROOT, out)
-
-    found = {}
-    for folder, name in PACKAGES.items():
-        project = _project(folder)
-        assert project["name"] == name
-        version = _built_version(out, name)
-        stem = _dist_stem(name, version)
-        found[folder] = Built(
-            folder=folder,
-            name=name,
-            version=version,
-            wheel=out / f"{stem}-py3-none-any.whl",
-            sdist=out / f"{stem}.tar.gz",
-            pyproject=project,
-        )
-    return found
 
 
 def _dist_info(package: Built, member: str) -> str:

@@ -41,7 +41,7 @@ def interactivity_config(emulator: EmulatorProcess, **overrides: object) -> dict
         "start_date": START,
         "api_url": f"{emulator.url}/interactivity-reporting/api/reports/v2",
         "oauth_url": f"{emulator.url}/oauth/v4/access_token",
-        "poll_interval_seconds": 0.1,
+        "poll_interval_milliseconds": 100,
         "summary_days": 31,
         **UNLIMITED,
     }

@@ -418,11 +418,22 @@ def jsonl_row_counts(directory: Path | str) -> dict[str, int]:
     return {stream: len(rows) for stream, rows in read_jsonl_output(directory).items()}
 
 
+def copy_plugin_definitions(directory: Path) -> None:
+    """This repository's plugin definitions (``plugins/``: the taps' lock files) into ``directory``.
+
+    meltano.yml's extractors name only a ``variant``: meltano reads the rest of each
+    definition from ``plugins/extractors/<name>--<variant>.lock`` in the project, so a
+    project made from this repository's meltano.yml needs them beside it.
+    """
+    shutil.copytree(PROJECT_ROOT / "plugins", Path(directory) / "plugins", dirs_exist_ok=True)
+
+
 def users_project(directory: Path, tap: str, children: list[str]) -> Path:
     """A user's own meltano project: this repository's plugin definitions, copied.
 
-    The tap's ``pip_url`` names the repository's two folders (the README's
-    local-folder form), and each child is an extractor with ``inherit_from: tap``
+    The tap is declared as in this repository (its ``variant``, its definition in the
+    lock file copied beside), its ``pip_url`` naming the repository's two folders (the
+    README's local-folder form), and each child is an extractor with ``inherit_from: tap``
     (one per account or project), configured through its own env vars.
     """
     ours = yaml.safe_load((PROJECT_ROOT / "meltano.yml").read_text())
@@ -442,11 +453,14 @@ def users_project(directory: Path, tap: str, children: list[str]) -> Path:
     }
     directory.mkdir(parents=True, exist_ok=True)
     (directory / "meltano.yml").write_text(yaml.safe_dump(project, sort_keys=False))
+    copy_plugin_definitions(directory)
     return directory
 
 
 def project_with_inherited_extractors(directory: Path, children: dict[str, str]) -> Path:
-    """This repository's meltano.yml in ``directory``, plus extractors inheriting from its taps.
+    """This repository's meltano.yml (and plugin definitions) in ``directory``, plus children.
+
+    The children are extractors inheriting from its taps.
 
     ``children`` maps a new extractor's name to the tap it inherits from. The
     plugins' folders and the dbt project stay this repository's (absolute
@@ -462,6 +476,7 @@ def project_with_inherited_extractors(directory: Path, children: dict[str, str])
     ]
     directory.mkdir(parents=True, exist_ok=True)
     (directory / "meltano.yml").write_text(yaml.safe_dump(document, sort_keys=False))
+    copy_plugin_definitions(directory)
     return directory
 
 

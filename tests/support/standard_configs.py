@@ -96,7 +96,7 @@ def standard_config(tap: str, emulator_url: str) -> dict[str, t.Any]:
             "summary_days": 10,
             "api_url": f"{emulator_url}/interactivity-reporting/api/reports/v2",
             "oauth_url": f"{emulator_url}/oauth/v4/access_token",
-            "poll_interval_seconds": 0.1,
+            "poll_interval_milliseconds": 100,
             "reports_per_minute": 10_000,
             "reports_per_hour": 10_000,
             "reports_per_day": 10_000,

@@ -106,7 +106,7 @@ def _interactivity_settings(emulator: EmulatorProcess) -> dict[str, t.Any]:
         "start_date": "2026-01-25T00:00:00Z",
         "summary_days": 7,
         "report_format": "json",
-        "poll_interval_seconds": 0.1,
+        "poll_interval_milliseconds": 100,
         "reports_per_minute": 1000,
         "api_url": f"{emulator.url}/interactivity-reporting/api/reports/v2",
         "oauth_url": f"{emulator.url}/oauth/v4/access_token",

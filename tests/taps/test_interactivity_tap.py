@@ -251,6 +251,23 @@ def test_reports_of_several_streams_are_generated_at_once(emulator):
     assert emulator.stats()["status_counts"].get("202", 0) > 3  # polled while generating
 
 
+def test_a_configuration_written_for_poll_interval_seconds_still_polls_at_its_interval(emulator):
+    """0.1's `poll_interval_seconds` is read as `poll_interval_milliseconds`, with a WARNING."""
+    emulator.reset(**{**FAST, "interactivity_generation_seconds": 1.0})
+    config = interactivity_config(emulator, account_ids=ACCOUNTS[:1])
+    del config["poll_interval_milliseconds"]
+    config["poll_interval_seconds"] = 0.4
+    catalog = select_only(discover(TAP, config), {"chapter_summary"})
+    run = run_tap(TAP, config, catalog=catalog)
+    assert_ok(run)
+    assert "read 0.4 s as poll_interval_milliseconds=400" in run.stderr
+    polls = [s for s in submissions(emulator) if s["status"] == 202]
+    assert len(polls) == 1
+    # Generated in 1 s and first checked after 0.4 s: the submission's 202 and at least one
+    # "still generating" 202 (at the default 5 s the first check would find it done).
+    assert emulator.stats()["status_counts"].get("202", 0) in range(2, 6)
+
+
 def test_a_report_past_its_timeout_ends_the_sync_and_the_next_run_polls_it_first(emulator):
     emulator.reset(**{**FAST, "interactivity_generation_seconds": 4.0})
     streams = ["chapter_summary", "user_stream_raw"]
@@ -508,6 +525,8 @@ def test_a_bookmark_after_the_apis_today_is_refused_before_any_report(emulator, 
         ({"report_format": "xml"}, "report_format"),
         ({"api_key": API_KEY}, "not both"),
         ({"window_days": 200}, "window_days"),
+        ({"poll_interval_seconds": 1}, "set only `poll_interval_milliseconds`"),
+        ({"poll_interval_seconds": "soon"}, "must be a number of seconds, got 'soon'"),
     ],
 )
 def test_bad_input_fails_before_any_report_with_a_clear_message(emulator, change, expected_text):
@@ -515,6 +534,8 @@ def test_bad_input_fails_before_any_report_with_a_clear_message(emulator, change
     config = {
         k: v for k, v in {**interactivity_config(emulator), **change}.items() if v is not None
     }
+    if change.get("poll_interval_seconds") == "soon":
+        del config["poll_interval_milliseconds"]
     run = run_tap(TAP, config)
     assert run.returncode == 1
     assert expected_text in run.stderr

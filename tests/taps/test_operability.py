@@ -1,7 +1,6 @@
 """What a user running a tap nightly sees: declared plugins, errors, logs and records.
 
-Checks of the shared layer's conventions that every tap inherits: meltano.yml
-declares what each tap reports about itself, errors reach meltano at error
+Checks of the shared layer's conventions that every tap inherits: errors reach meltano at error
 level with a short message, the log shows progress instead of one METRIC line
 per request, and records have one shape that stream maps and targets can use.
 """

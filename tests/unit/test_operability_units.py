@@ -1,52 +1,13 @@
-"""What a user sees, checked without the emulator: meltano.yml against each tap's --about,
-the progress line and the one is_synced column (split from tests/taps/test_operability.py).
+"""What a user sees, checked without the emulator: the progress line and the one is_synced
+column (split from tests/taps/test_operability.py). The plugin definitions against each
+tap's --about: tests/unit/test_plugin_definitions.py.
 """
 
 from __future__ import annotations
 
-import json
 import logging
-import subprocess
 
-import pytest
-import yaml
-
-from tests.support.meltano import PROJECT_ROOT
-from tests.taprun import BIN
 from video_taps_common.progress import PartitionProgress, StreamSummary
-
-
-def meltano_extractors() -> dict[str, dict]:
-    project = yaml.safe_load((PROJECT_ROOT / "meltano.yml").read_text())
-    return {plugin["name"]: plugin for plugin in project["plugins"]["extractors"]}
-
-
-def about(executable: str) -> dict:
-    completed = subprocess.run(
-        [str(BIN / executable), "--about", "--format", "json"],
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=60,
-    )
-    return json.loads(completed.stdout)
-
-
-@pytest.mark.parametrize("name", sorted(meltano_extractors()))
-def test_meltano_yml_declares_every_capability_and_setting_the_tap_reports(name):
-    plugin = meltano_extractors()[name]
-    reported = about(plugin["executable"])
-
-    assert set(plugin["capabilities"]) == set(reported["capabilities"])
-    declared = {setting["name"] for setting in plugin["settings"]}
-    assert set(reported["settings"]["properties"]) <= declared
-    secrets = {
-        key for key, spec in reported["settings"]["properties"].items() if spec.get("secret")
-    }
-    for setting in plugin["settings"]:
-        if setting["name"] in secrets:
-            assert setting.get("sensitive") is True, setting["name"]
-    assert "structured-logging" in plugin["capabilities"]
 
 
 class StepClock:

@@ -17,7 +17,7 @@ from orchestration.video_taps_orchestration.meltano_project import (
     shared_labels,
 )
 from tests.support.audience import ACCOUNTS
-from tests.support.meltano import PROJECT_ROOT
+from tests.support.meltano import PROJECT_ROOT, copy_plugin_definitions
 
 TAP = "tap-brightcove-audience"
 CHILD = "tap-brightcove-audience--eu"
@@ -32,6 +32,7 @@ def project_with_child(directory: Path, api_url: str | None = None) -> MeltanoPr
         (tap,) = [p for p in demo["config"]["plugins"]["extractors"] if p["name"] == TAP]
         tap["config"]["api_url"] = api_url
     (directory / "meltano.yml").write_text(yaml.safe_dump(document, sort_keys=False))
+    copy_plugin_definitions(directory)
     return MeltanoProject(directory, "demo")
 
 
@@ -81,6 +82,7 @@ def test_a_label_set_on_a_parent_alone_is_shared_by_its_children(tmp_path):
         {"name": "tap-apivideo--shop", "inherit_from": "tap-apivideo"},
     ]
     (tmp_path / "meltano.yml").write_text(yaml.safe_dump(document, sort_keys=False))
+    copy_plugin_definitions(tmp_path)
     project = MeltanoProject(tmp_path, "prod")
 
     assert shared_labels(project, "tap-apivideo", "project_id", {}) == {}

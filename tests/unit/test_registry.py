@@ -10,6 +10,7 @@ stream tables, the emulator, the dbt sources.
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -92,6 +93,21 @@ def meltano_project() -> dict:
     return yaml.safe_load((PROJECT_ROOT / "meltano.yml").read_text())
 
 
+def project_select(tap: str) -> tuple[list[str] | None, str]:
+    """The ``select`` meltano applies to ``tap`` in this project, and where it comes from.
+
+    meltano.yml's own ``select`` if it has one, else the default of the plugin's
+    definition (its lock file, ``plugins/extractors/<tap>--<variant>.lock``, generated
+    by scripts/plugin_definitions.py), else none (meltano selects every stream).
+    """
+    (plugin,) = [p for p in meltano_project()["plugins"]["extractors"] if p["name"] == tap]
+    if "select" in plugin:
+        return plugin["select"], "meltano.yml's `select`"
+    lock = PROJECT_ROOT / "plugins" / "extractors" / f"{tap}--{plugin['variant']}.lock"
+    select = json.loads(lock.read_text()).get("select")
+    return select, f"the `select` of {lock.relative_to(PROJECT_ROOT)}"
+
+
 def streams_meltano_selects(tap: str, select: list[str] | None) -> set[str]:
     """The streams ``meltano run`` syncs with this ``select``: meltano's own rules, applied.
 
@@ -109,17 +125,18 @@ def streams_meltano_selects(tap: str, select: list[str] | None) -> set[str]:
 
 @pytest.mark.parametrize("tap", TAP_NAMES)
 def test_meltano_yml_selects_exactly_the_streams_the_tap_selects_by_default(tap):
-    (plugin,) = [p for p in meltano_project()["plugins"]["extractors"] if p["name"] == tap]
+    select, where = project_select(tap)
     defaults = {name for name, selected in registry(tap).items() if selected}
 
-    selected = streams_meltano_selects(tap, plugin.get("select"))
+    selected = streams_meltano_selects(tap, select)
 
     assert selected == defaults, differences(
-        f"meltano.yml's `select` of {tap} ({plugin.get('select', 'none: every stream')})",
+        f"{where} of {tap} ({select or 'none: every stream'})",
         selected,
         defaults,
-        f"It must select the streams {_module(tap)} selects by default "
-        "(Meltano selects every stream when `select` is absent).",
+        f"It must pick the streams {_module(tap)} marks selected by default (Meltano "
+        "syncs every stream when `select` is absent; a definition's default is written "
+        "by .venv/bin/python scripts/plugin_definitions.py).",
     )
 
 
@@ -127,11 +144,10 @@ def test_meltano_yml_selects_exactly_the_streams_the_tap_selects_by_default(tap)
 def test_the_demo_environment_selects_every_stream(tap):
     """The demo loads every stream of every tap and checks each against the emulator."""
     (demo,) = [env for env in meltano_project()["environments"] if env["name"] == "demo"]
-    (plugin,) = [p for p in meltano_project()["plugins"]["extractors"] if p["name"] == tap]
     (demo_plugin,) = [p for p in demo["config"]["plugins"]["extractors"] if p["name"] == tap]
     declared = set(registry(tap))
 
-    selected = streams_meltano_selects(tap, demo_plugin.get("select", plugin.get("select")))
+    selected = streams_meltano_selects(tap, demo_plugin.get("select", project_select(tap)[0]))
 
     assert selected == declared, differences(
         f"meltano.yml's demo environment's `select` of {tap}",
