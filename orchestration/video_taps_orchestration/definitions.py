@@ -24,7 +24,6 @@ UTC), ``VIDEO_TAPS_MORNING_CRON`` (default ``0 7 * * *``), ``VIDEO_TAPS_SENSOR_S
 (how often ``marts_after_loads`` looks, default 60).
 """
 
-
 import os
 
 import dagster as dg
@@ -82,17 +81,14 @@ def build_definitions(layout: Layout) -> dg.Definitions:
         from .transform import REPORT_KEY, dbt_resource, report_asset, transform_assets
 
         models = transform_assets(layout, layout.dbt)
-        marts = [
-            key
-            for key in models.keys
-            if models.specs_by_key[key].group_name == "marts"
-        ]
+        marts = [key for key in models.keys if models.specs_by_key[key].group_name == "marts"]
         page = report_asset(layout, layout.dbt, marts)
         assets.extend([models, page])
         marts_job = dg.define_asset_job(
             "marts",
-            selection=dg.AssetSelection.assets(models, REPORT_KEY) | dg.AssetSelection.checks(fresh),
-            description="dbt build of every model (tests as checks), the report, the freshness checks.",
+            selection=dg.AssetSelection.assets(models, REPORT_KEY)
+            | dg.AssetSelection.checks(fresh),
+            description="dbt build (tests as checks), the report, the tables' freshness checks.",
         )
         jobs.append(marts_job)
         interval = int(os.environ.get("VIDEO_TAPS_SENSOR_SECONDS", "60"))

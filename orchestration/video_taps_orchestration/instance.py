@@ -58,7 +58,10 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     home = argv[0] if argv else os.environ.get("DAGSTER_HOME")
     if not home:
-        print("usage: video-taps-dagster-instance DAGSTER_HOME (or set $DAGSTER_HOME)", file=sys.stderr)
+        print(
+            "usage: video-taps-dagster-instance DAGSTER_HOME (or set $DAGSTER_HOME)",
+            file=sys.stderr,
+        )
         return 2
     folder = Path(home)
     folder.mkdir(parents=True, exist_ok=True)

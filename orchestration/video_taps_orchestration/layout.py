@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime
 import fcntl
+import fnmatch
 import json
 import os
 import subprocess
@@ -202,7 +203,7 @@ def _families(project: MeltanoProject, environ: Mapping[str, str]) -> list[Famil
                 Family(
                     tap=kind.tap,
                     schema=schema,
-                    streams=tuple(streams[kind.tap]),
+                    streams=_selected_by_all(plugins, streams[kind.tap], schema),
                     first_day=_first_day(plugins),
                     accounts=accounts,
                     budgets={
@@ -217,6 +218,57 @@ def _families(project: MeltanoProject, environ: Mapping[str, str]) -> list[Famil
                 )
             )
     return families
+
+
+def selected_streams(rules: list[str], streams: list[str]) -> list[str]:
+    """The streams meltano's ``select`` rules select (``entity.attribute``, ``!`` excludes).
+
+    A stream is selected when an including rule's entity pattern matches it and no
+    excluding rule drops it whole (``!stream.*``); an attribute rule selects the
+    stream too (with some of its columns). meltano resolves the rules (environment,
+    plugin, parent, ``<PLUGIN>__SELECT``); this only matches them against the stream
+    names the tap's discovery gave.
+    """
+    included, excluded = [], []
+    for rule in rules:
+        negated = rule.startswith("!")
+        entity, _, attribute = rule.lstrip("!").partition(".")
+        if negated:
+            if attribute in ("*", ""):
+                excluded.append(entity)
+        else:
+            included.append(entity)
+    return [
+        stream
+        for stream in streams
+        if any(fnmatch.fnmatchcase(stream, entity) for entity in included)
+        and not any(fnmatch.fnmatchcase(stream, entity) for entity in excluded)
+    ]
+
+
+def _selected_by_all(plugins: list[Plugin], streams: list[str], schema: str) -> tuple[str, ...]:
+    """The streams the plugins loading into ``schema`` select: the same for all, or refused.
+
+    Each table is one asset that every account's run materialises; a plugin that did
+    not select one of them could never report it.
+    """
+    chosen = {
+        plugin.name: selected_streams(list(plugin.setting("_select") or ["*.*"]), streams)
+        for plugin in plugins
+    }
+    distinct = {tuple(found) for found in chosen.values()}
+    if len(distinct) > 1:
+        listed = "; ".join(
+            f"{name} selects {', '.join(found) or 'nothing'}" for name, found in chosen.items()
+        )
+        msg = (
+            f"{listed}: plugins that load into one schema ({schema}) must select the same "
+            "streams, since each table is one asset every account's run loads. Select the "
+            "same streams, or give the plugin a load_schema of its own."
+        )
+        raise MeltanoError(msg)
+    (found,) = distinct
+    return found
 
 
 def _accounts(kind: TapKind, plugin: Plugin) -> list[Account]:
@@ -261,7 +313,7 @@ def _refuse_shared_labels(kind: TapKind, plugins: list[Plugin]) -> None:
 
 
 def _first_day(plugins: list[Plugin]) -> str:
-    """The earliest ``start_date`` of the plugins (a day), else a year ago: the first day partition."""
+    """The earliest ``start_date`` of the plugins (a day), else a year ago: the first day."""
     days = [str(p.setting("start_date"))[:10] for p in plugins if p.setting("start_date")]
     if days:
         return min(days)
@@ -313,7 +365,9 @@ def _dbt_layout(utility: Plugin, families: list[Family]) -> DbtLayout:
     values = utility.values
     target = Path(str(values.get("target_path") or Path(values["project_dir"]) / "target"))
     profile_env = {
-        env_var_name(utility.name, name): str(value).lower() if isinstance(value, bool) else str(value)
+        env_var_name(utility.name, name): str(value).lower()
+        if isinstance(value, bool)
+        else str(value)
         for name, value in values.items()
         if value is not None and not name.startswith("_") and name != "password"
     }
@@ -364,14 +418,20 @@ def prepare_manifest(dbt: DbtLayout, environ: Mapping[str, str]) -> None:
                 dbt.target_path,
                 *dbt_vars_argument(dbt),
             ],
-            env={**environ, **placeholders, **dbt.profile_env, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"},
+            env={
+                **environ,
+                **placeholders,
+                **dbt.profile_env,
+                "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+            },
             capture_output=True,
             text=True,
             check=False,
             cwd=dbt.project_dir,
         )
         if result.returncode != 0:
-            msg = f"`dbt parse` of {dbt.project_dir} failed:\n{(result.stdout + result.stderr)[-3000:]}"
+            output = (result.stdout + result.stderr)[-3000:]
+            msg = f"`dbt parse` of {dbt.project_dir} failed:\n{output}"
             raise MeltanoError(msg)
         stamp.write_text(wanted)
 

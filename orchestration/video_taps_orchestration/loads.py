@@ -16,7 +16,6 @@ The run reports through Pipes (``meltano_pipes.py``): per table its rows and
 bookmark, and the check ``rows_loaded_match_tap``.
 """
 
-
 import contextlib
 import datetime
 import json
@@ -52,7 +51,9 @@ def partitions(family: Family) -> dg.MultiPartitionsDefinition:
     """Account x day: partition keys ``<plugin>[:<account>]|<YYYY-MM-DD>``."""
     return dg.MultiPartitionsDefinition(
         {
-            family.account_dimension: dg.StaticPartitionsDefinition([a.key for a in family.accounts]),
+            family.account_dimension: dg.StaticPartitionsDefinition(
+                [a.key for a in family.accounts]
+            ),
             DAY: dg.DailyPartitionsDefinition(start_date=family.first_day, timezone="UTC"),
         }
     )
@@ -73,7 +74,9 @@ def run_command(
     if kind.accounts_setting and account.account:
         env[env_var_name(account.plugin, kind.accounts_setting)] = json.dumps([account.account])
     for setting, value in (family.budgets.get(account.plugin) or {}).items():
-        env[env_var_name(account.plugin, setting)] = str(max(1, value // kind.runs_sharing(setting)))
+        env[env_var_name(account.plugin, setting)] = str(
+            max(1, value // kind.runs_sharing(setting))
+        )
     label = account.account or account.plugin
     if nightly:
         suffix, sync = f"nightly-{label}", "nightly"
@@ -174,7 +177,8 @@ def run_meltano(
             process.terminate()
             process.wait(timeout=60)
             raise
-    yield from session.get_results(implicit_materializations=False)
+    results = list(session.get_results(implicit_materializations=False))
+    yield from results
     if code != 0:
         raise dg.Failure(
             description=(
@@ -183,6 +187,17 @@ def run_meltano(
                 "the tap's ERROR lines)"
             ),
             metadata={"exit_code": code, "state_id": state_id},
+        )
+    reported = {r.asset_key for r in results if isinstance(r, dg.MaterializeResult)}
+    missing = sorted(key.to_user_string() for key in tables.values() if key not in reported)
+    if missing:
+        raise dg.Failure(
+            description=(
+                f"`meltano run` of {account.key} succeeded, but the tap's summary and the "
+                f"loader's counts do not show these selected tables loaded in full: "
+                f"{', '.join(missing)} (see the check rows_loaded_match_tap)"
+            ),
+            metadata={"state_id": state_id},
         )
 
 
@@ -232,7 +247,9 @@ def load_assets(layout: Layout, family: Family) -> tuple[list[dg.AssetSpec], dg.
         specs=specs,
         check_specs=checks,
         partitions_def=partitions(family),
-        backfill_policy=dg.BackfillPolicy.multi_run(max_partitions_per_run=1),
+        # No backfill policy: an asset backfill (the UI's "Materialize") then makes one
+        # run per partition carrying Dagster's partition tags, per dimension too, which
+        # the run-queue limits key on; a policy would make ranged runs without them.
         description=f"`meltano run {kind.tap} {layout.loader}`, one account and day per run.",
     )
     def load(context: dg.AssetExecutionContext):

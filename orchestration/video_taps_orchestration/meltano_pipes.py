@@ -72,11 +72,11 @@ class RunReport:
                     failed=match["failed"],
                 )
         metric = line.get("metric_info")
-        if line.get("consumer") and isinstance(metric, Mapping):
-            if metric.get("metric") == "record_count":
-                stream = str((metric.get("tags") or {}).get("stream"))
-                self.loaded[stream] = self.loaded.get(stream, 0) + int(metric.get("value") or 0)
-                self.loader_counts = True
+        is_count = isinstance(metric, Mapping) and metric.get("metric") == "record_count"
+        if line.get("consumer") and is_count:
+            stream = str((metric.get("tags") or {}).get("stream"))
+            self.loaded[stream] = self.loaded.get(stream, 0) + int(metric.get("value") or 0)
+            self.loader_counts = True
 
 
 def read_meltano_log(lines: Iterable[str]) -> RunReport:
@@ -107,9 +107,9 @@ def _moment(value: object) -> datetime.datetime | None:
     try:
         if _DAY.match(value):
             day = datetime.date.fromisoformat(value)
-            return datetime.datetime.combine(day, datetime.time(), datetime.UTC) + datetime.timedelta(
-                days=1
-            )
+            return datetime.datetime.combine(
+                day, datetime.time(), datetime.UTC
+            ) + datetime.timedelta(days=1)
         moment = datetime.datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         return None
@@ -132,7 +132,8 @@ def newest_bookmark(state: Mapping[str, Any], stream: str) -> tuple[str, datetim
 def _text(line: Mapping[str, Any]) -> str:
     """A meltano JSON log line as meltano's own console prints it."""
     who = line.get("name") or "meltano"
-    text = f"{line.get('timestamp', '')} [{line.get('level', 'info'):<8}] {who} {line.get('event', '')}"
+    level = f"[{line.get('level', 'info'):<8}]"
+    text = f"{line.get('timestamp', '')} {level} {who} {line.get('event', '')}"
     metric = line.get("metric_info")
     if isinstance(metric, Mapping):
         text += f" {json.dumps(metric, sort_keys=True)}"
@@ -155,18 +156,32 @@ def _stored_state(meltano: str, environment: str, state_id: str) -> dict[str, An
         return {}
 
 
-def report_tables(pipes: Any, report: RunReport, state: Mapping[str, Any], extras: Mapping[str, Any], code: int) -> None:  # noqa: ANN401
+def report_tables(
+    pipes: Any, report: RunReport, state: Mapping[str, Any], extras: Mapping[str, Any], code: int
+) -> None:  # noqa: ANN401
     """Materialisations and checks per table, through Pipes."""
     tables: Mapping[str, str] = extras["tables"]
     for stream, asset_key in tables.items():
         emitted = report.emitted.get(stream)
         loaded = report.loaded.get(stream)
         if emitted is None and loaded is None:
-            continue  # not selected in this run: nothing to say about it
+            # Selected (every table of the multi-asset is) but not synced: the tap
+            # stopped before it, or never reached it.
+            pipes.report_asset_check(
+                check_name=ROWS_CHECK,
+                passed=False,
+                severity="ERROR",
+                metadata={"rows_emitted": 0, "note": "not in the tap's summary: not synced"},
+                asset_key=asset_key,
+            )
+            continue
         if loaded is None and emitted is not None and emitted.records == 0:
             loaded = 0  # no record, no sink: nothing to load
         passed = (
-            emitted is not None and not emitted.failed and loaded is not None and loaded == emitted.records
+            emitted is not None
+            and not emitted.failed
+            and loaded is not None
+            and loaded == emitted.records
         )
         check_metadata: dict[str, Any] = {"rows_emitted": emitted.records if emitted else 0}
         if loaded is not None:
@@ -185,7 +200,12 @@ def report_tables(pipes: Any, report: RunReport, state: Mapping[str, Any], extra
             asset_key=asset_key,
         )
         counted = loaded is not None or (not report.loader_counts and code == 0)
-        if emitted is None or emitted.failed or not counted or (loaded is not None and loaded != emitted.records):
+        if (
+            emitted is None
+            or emitted.failed
+            or not counted
+            or (loaded is not None and loaded != emitted.records)
+        ):
             continue
         metadata: dict[str, Any] = {
             "rows_emitted": emitted.records,

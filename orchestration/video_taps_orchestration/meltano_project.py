@@ -19,6 +19,7 @@ Read only where this module needs no Dagster, so the tests' own venv can import 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -180,10 +181,8 @@ def _typed(values: Mapping[str, Any], settings: Sequence[Mapping[str, Any]]) -> 
             continue
         kind = kinds.get(name)
         if kind == "integer":
-            try:
+            with contextlib.suppress(ValueError):
                 typed[name] = int(value)
-            except ValueError:
-                pass
         elif kind == "boolean":
             typed[name] = value.lower() in {"true", "1", "yes", "on"}
     return typed
@@ -218,7 +217,8 @@ class _Meltano:
             raise MeltanoError(msg) from error
         if result.returncode != 0:
             tail = (result.stderr or result.stdout).strip()[-2000:]
-            msg = f"`meltano {' '.join(args)}` failed in {self.root} (exit {result.returncode}):\n{tail}"
+            command = " ".join(args)
+            msg = f"`meltano {command}` failed in {self.root} (exit {result.returncode}):\n{tail}"
             raise MeltanoError(msg)
         return result.stdout
 

@@ -4,7 +4,8 @@ Not part of the dbt project (``transform/`` holds dbt only): ``make demo`` calls
 :func:`print_marts_and_report` after ``meltano run dbt-duckdb:build``, and the Dagster
 code location writes it as the asset ``reports/views_report``, downstream of the marts
 (``transform.py``), from PostgreSQL. By hand:
-``python orchestration/video_taps_orchestration/report.py output/warehouse.duckdb output/report.html``.
+``python orchestration/video_taps_orchestration/report.py output/warehouse.duckdb
+output/report.html``.
 It needs no Dagster: the tests' and the demo's venv import it too.
 
 The page fetches nothing: the chart is inline SVG (no ``xmlns`` URL either), the

@@ -10,7 +10,6 @@ gives that utility (``meltano config print <utility> --format=env``), so a build
 here and ``meltano run dbt-postgres:build`` use one profile and one project.
 """
 
-
 import contextlib
 import os
 import shlex
@@ -35,7 +34,7 @@ class TablesTranslator(DagsterDbtTranslator):
     """dbt nodes as assets keyed by schema and name, sources being the taps' tables."""
 
     def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
-        """``<schema>/<name>``: a source is the table a tap loads, a model the relation dbt builds."""
+        """``<schema>/<name>``: a source is a table a tap loads, a model the relation dbt builds."""
         return dg.AssetKey([dbt_resource_props["schema"], dbt_resource_props["name"]])
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
@@ -73,7 +72,7 @@ def environment(values: Mapping[str, str]) -> Iterator[None]:
 
 
 def dbt_resource(dbt: DbtLayout) -> DbtCliResource:
-    """dbt of the Dagster venv, on the utility's project and profiles."""
+    """Dbt of the Dagster venv, on the utility's project and profiles."""
     return DbtCliResource(
         project_dir=dbt.project_dir,
         profiles_dir=dbt.profiles_dir,
