@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 
+from orchestration.video_taps_orchestration import report as views_report
 from tests.support.meltano import PROJECT_ROOT, isolated_env, meltano, meltano_run
 from tests.support.transform import (
     CATALOG_TYPES_SQL,
@@ -34,7 +35,6 @@ from tests.support.transform import (
     postgres_query,
     types_from_rows,
 )
-from orchestration.video_taps_orchestration import report as views_report
 
 pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("meltano_plugins")]
 

@@ -84,7 +84,7 @@ def log_line(**fields: object) -> str:
 
 def test_a_runs_log_gives_each_streams_emitted_and_loaded_rows():
     lines = [
-        log_line(event="Summary view_events: 1,234 records from 2 partitions in 0.5 s (2 records/s)",
+        log_line(event="Summary view_events: 1,234 records from 2 partitions in 0.5 s (2 rec/s)",
                  producer=True, name="tap-brightcove-audience"),
         log_line(event="Summary leads: 0 records from 1 partition in 0.0 s (0 records/s); "
                        "FAILED: account_id=2", producer=True, level="error"),
