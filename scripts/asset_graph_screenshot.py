@@ -3,8 +3,8 @@
 Starts ``dagster dev`` on this repository's code location (the demo environment's
 accounts; a throwaway ``DAGSTER_HOME``, so no PostgreSQL is needed: nothing runs),
 waits for the code location, and has headless Chromium (Debian's ``chromium``
-package) render the global asset lineage, narrowed to one path through it: an API
-stream, the table it lands in, the staging model, the marts and the report.
+package) render the global asset lineage by group (each tap's API streams and tables, the
+staging models, the marts, the report); a group opens in the UI with a click.
 
 Usage: .venv/bin/python scripts/asset_graph_screenshot.py [OUTPUT.png]
 (default docs/images/asset-graph.png; after `make dev` and `meltano install`).
@@ -20,7 +20,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -28,9 +27,6 @@ ROOT = Path(__file__).resolve().parents[1]
 DAGSTER = ROOT / ".venv-dagster" / "bin" / "dagster"
 WORKSPACE = ROOT / "orchestration" / "workspace.yaml"
 OUTPUT = ROOT / "docs" / "images" / "asset-graph.png"
-#: The path shown: Audience's view events from the API to the report, and what feeds
-#: the marts beside it (Dagster's asset selection syntax).
-SELECTION = '+key:"analytics/fct_views"+ or key:"api/brightcove_audience/view_events"+'
 WINDOW = "1800,1000"
 
 
@@ -55,7 +51,6 @@ def asset_count(url: str) -> int:
 
 def main() -> int:
     output = Path(sys.argv[1]) if len(sys.argv) > 1 else OUTPUT
-    selection = sys.argv[2] if len(sys.argv) > 2 else SELECTION  # noqa: PLR2004
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     if chromium is None:
         print("no chromium on PATH: `apt-get install chromium` (Debian's package)", file=sys.stderr)
@@ -87,7 +82,7 @@ def main() -> int:
             # The UI greets a first visit on localhost with a newsletter dialog; this
             # instance has "seen" it, as after a click on Skip.
             graphql(url, "mutation { setNuxSeen }")
-            page = f"{url}/asset-groups?asset-selection={urllib.parse.quote(selection)}"
+            page = f"{url}/asset-groups"
             output.parent.mkdir(parents=True, exist_ok=True)
             subprocess.run(  # noqa: S603 - chromium, headless
                 [chromium, "--headless", "--no-sandbox", "--disable-gpu",
