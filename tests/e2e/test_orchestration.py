@@ -816,6 +816,8 @@ def test_the_marts_are_built_once_after_the_nights_loads_and_reconcile(rounds, d
     for stream in APIVIDEO_STREAMS:
         assert all(checks[(f"apivideo/{stream}", "rows_loaded_match_tap")])
         assert checks[(f"apivideo/{stream}", "bookmark_fresh")] == [True]
+    # view_events loaded for both accounts (the 403 was on leads): fresh.
+    assert checks[("brightcove_audience/view_events", "bookmark_fresh")] == [True]
     good_checks = checks_by(deployment, good_loads)
     for stream in STREAMS:
         assert good_checks[(f"brightcove_audience/{stream}", "rows_loaded_match_tap")] == [True]
