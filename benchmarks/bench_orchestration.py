@@ -29,11 +29,13 @@ Usage: python benchmarks/bench_orchestration.py [--night-only]  (after `make dev
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import json
 import math
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -177,6 +179,7 @@ def four_projects() -> None:  # noqa: PLR0915
         daemon = subprocess.Popen(
             [str(DAGSTER_BIN / "dagster-daemon"), "run", "-w", str(WORKSPACE)],
             env=env, cwd=meltano_project, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            start_new_session=True,
         )  # fmt: skip
         try:
             started = time.monotonic()
@@ -322,6 +325,7 @@ def whole_night() -> None:  # noqa: PLR0915
             [str(DAGSTER_BIN / "dagster"), "dev", "-w", str(WORKSPACE), "-h", "127.0.0.1",
              "-p", str(port)],
             env=env, cwd=meltano_project, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            start_new_session=True,
         )  # fmt: skip
         try:
             wait_for_location(url, dev)
@@ -356,8 +360,7 @@ def whole_night() -> None:  # noqa: PLR0915
                     break
                 time.sleep(1)
         finally:
-            dev.terminate()
-            dev.wait(timeout=60)
+            stop(dev)
     loads = [r for r in runs if r[0] != "marts"]
     first_queued = min(r[2].replace(tzinfo=datetime.UTC).timestamp() for r in loads)
     for name, status, _created, start, end, partition in sorted(runs, key=lambda r: r[3] or 0):
@@ -368,6 +371,16 @@ def whole_night() -> None:  # noqa: PLR0915
         f"night    first run queued to marts built {marts[-1][4] - first_queued:6.1f} s "
         f"(loads: last ended {max(r[4] for r in loads) - first_queued:6.1f} s)"
     )
+
+
+def stop(dev: subprocess.Popen) -> None:
+    """``dagster dev`` and every process it started (its session): a throwaway instance."""
+    dev.terminate()
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        dev.wait(timeout=15)
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(dev.pid, signal.SIGKILL)
+    dev.wait(timeout=30)
 
 
 def free_port() -> int:

@@ -12,9 +12,11 @@ Usage: .venv/bin/python scripts/asset_graph_screenshot.py [OUTPUT.png]
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -28,6 +30,16 @@ DAGSTER = ROOT / ".venv-dagster" / "bin" / "dagster"
 WORKSPACE = ROOT / "orchestration" / "workspace.yaml"
 OUTPUT = ROOT / "docs" / "images" / "asset-graph.png"
 WINDOW = "1800,1000"
+
+
+def stop(dev: subprocess.Popen) -> None:
+    """``dagster dev`` and every process it started (its session): a throwaway instance."""
+    dev.terminate()
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        dev.wait(timeout=15)
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(dev.pid, signal.SIGKILL)
+    dev.wait(timeout=30)
 
 
 def free_port() -> int:
@@ -66,6 +78,7 @@ def main() -> int:
         dev = subprocess.Popen(  # noqa: S603 - the Dagster venv's dagster
             [str(DAGSTER), "dev", "-w", str(WORKSPACE), "-h", "127.0.0.1", "-p", str(port)],
             env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            start_new_session=True,
         )  # fmt: skip
         try:
             deadline = time.monotonic() + 300
@@ -92,8 +105,7 @@ def main() -> int:
                 check=True, capture_output=True, timeout=180,
             )  # fmt: skip
         finally:
-            dev.terminate()
-            dev.wait(timeout=60)
+            stop(dev)
     print(output)
     return 0
 

@@ -14,6 +14,7 @@ import contextlib
 import os
 import shlex
 import sys
+import tempfile
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -94,8 +95,13 @@ def transform_assets(layout: Layout, dbt: DbtLayout) -> dg.AssetsDefinition:
         # dagster-dbt chooses where dbt writes its artifacts and logs, per invocation.
         for name in ("DBT_TARGET_PATH", "DBT_LOG_PATH"):
             env.pop(name, None)
-        with environment(env):
-            yield from dbt_cli.cli(["build", *dbt_vars_argument(dbt)], context=context).stream()
+        # dbt's artifacts of this build, read back by dagster-dbt while it streams the
+        # events, then dropped: a folder per run under the project would pile up nightly.
+        with environment(env), tempfile.TemporaryDirectory(prefix="dbt-build-") as target:
+            invocation = dbt_cli.cli(
+                ["build", *dbt_vars_argument(dbt)], context=context, target_path=Path(target)
+            )
+            yield from invocation.stream()
 
     return dbt_build
 

@@ -28,10 +28,12 @@ meltano `make dev` built (a bare `meltano` is not on the Dagster venv's PATH).
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import json
 import os
 import re
+import signal
 import socket
 import subprocess
 import time
@@ -304,16 +306,21 @@ def metadata(event: dict) -> dict[str, Any]:
 
 
 def start(argv: list[str], env: dict[str, str], cwd: Path, log: Path) -> subprocess.Popen:
+    """A process in a session of its own, so it can be stopped with all its children."""
     with log.open("w") as handle:
-        return subprocess.Popen(argv, env=env, cwd=cwd, stdout=handle, stderr=subprocess.STDOUT)
+        return subprocess.Popen(
+            argv, env=env, cwd=cwd, stdout=handle, stderr=subprocess.STDOUT, start_new_session=True
+        )
 
 
 def stop(process: subprocess.Popen) -> None:
+    """``dagster dev`` and what it started (a marts run may still be building): a throwaway."""
     process.terminate()
-    try:
-        process.wait(timeout=60)
-    except subprocess.TimeoutExpired:
-        process.kill()
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        process.wait(timeout=15)
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait(timeout=30)
 
 
 def recent_data_start() -> datetime.datetime:
@@ -782,6 +789,16 @@ def test_nightly_partitions_load_each_account_and_report_rows_and_bookmarks(
         assert figures["rows_loaded"] == figures["rows_emitted"] == first["rows"][(stream, GOOD)]
         assert figures["sync"] == "nightly"
         assert figures["bookmark"] == bookmarks(first["states"][audience_state_id(GOOD)])[stream]
+    # The run-queue limits (dagster.yaml, written by video-taps-dagster-instance) key on
+    # Dagster's per-dimension partition tag, which runs launched from the UI carry.
+    home = Path(deployment.env["DAGSTER_HOME"])
+    limits = yaml.safe_load((home / "dagster.yaml").read_text())["run_queue"]
+    keys = {limit["key"] for limit in limits["tag_concurrency_limits"]}
+    assert "dagster/partition/account_brightcove_audience" in keys
+    assert "dagster/partition/account_apivideo" in keys
+    assert good["tags"]["dagster/partition/account_brightcove_audience"] == f"{AUDIENCE}:{GOOD}"
+    for partition, run in first["apivideo"].items():
+        assert run["tags"]["dagster/partition/account_apivideo"] == partition.split("|")[0]
     # The runs went through Pipes and reported through it: no "did not receive" warning.
     assert deployment.logged(PIPES_SILENT) == 0
 
