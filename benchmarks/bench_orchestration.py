@@ -1,34 +1,47 @@
-"""Benchmark: four api.video projects, one `meltano run` after another vs Dagster's partitions.
+"""Benchmark: Dagster running the meltano project, in two parts.
 
-Each project has its own read limit in the emulator (per API key, as the API
-counts it), scaled down from 500 a minute so one project needs about 30 s of
-reads: the script first runs one project with no limit, counts its requests R,
-then sets the limit to R/3 per 10-s window. Then:
+1. Four api.video projects, one `meltano run` after another vs Dagster's partitions.
+   Each project has its own read limit in the emulator (per API key, as the API counts
+   it), scaled down from 500 a minute so one project needs about 30 s of reads: the
+   script first runs one project with no limit, counts its requests R, then sets the
+   limit to R/3 per 10-s window. Then:
 
-- serial: `meltano run` of each project, one after another (what one machine
-  running the nightly job does today);
-- parallel: the four partitions of `apivideo_nightly`, launched with
-  `dagster job backfill` and started by a real `dagster-daemon` (the Dagster
-  instance and meltano's state in a throwaway PostgreSQL, as in production).
+   - serial: `meltano run` of each project, one after another (what one machine
+     running the nightly job does today);
+   - parallel: the four projects' nightly partitions (yesterday) of the api.video
+     tables, launched with `dagster job backfill -j apivideo_load` and started by a
+     real `dagster-daemon` (the Dagster instance and meltano's state in a throwaway
+     PostgreSQL, as in production).
 
-Expected: parallel wall within about 1.3x of one project's, serial about 4x.
-Also printed: meltano's own start-up (the unlimited run's wall minus nothing:
-it is start-up plus unthrottled reads) and Dagster's per-run overhead (queue
-to start, and run wall minus the same project's serial wall).
+   Expected: parallel wall within about 1.3x of one project's, serial about 4x. Also
+   printed: meltano's own start-up and Dagster's per-run overhead (queue to start, and
+   run wall minus the same project's serial wall).
 
-Usage: python benchmarks/bench_orchestration.py  (after `make dev`)
+2. The night's whole graph on the demo's data (`emulator/.../demo_config.json`,
+   meltano.yml's demo environment): under one `dagster dev`, every account's nightly
+   partition of the four taps (six runs) into target-postgres, launched as the UI's
+   "Materialize" launches them (asset backfills), then the marts (`dbt build` through
+   dagster-dbt, the report) once, requested by the sensor `marts_after_loads`. Printed:
+   the wall from the first run queued to the marts built, and each run's.
+
+Usage: python benchmarks/bench_orchestration.py [--night-only]  (after `make dev`)
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime
+import json
 import math
 import os
 import shutil
+import signal
+import socket
 import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 import uuid
 from pathlib import Path
 
@@ -41,6 +54,7 @@ sys.path.insert(0, str(ROOT))
 
 from tests.support.meltano import demo_url_overrides  # noqa: E402
 from tests.support.postgres import postgres_server  # noqa: E402
+from video_api_emulator.config import demo_config  # noqa: E402
 from video_api_emulator.process import EmulatorProcess  # noqa: E402
 
 MELTANO = ROOT / ".venv" / "bin" / "meltano"
@@ -76,6 +90,19 @@ def project(directory: Path) -> Path:
     return directory
 
 
+def last_complete_day() -> str:
+    """Yesterday, UTC: the nightly partition's day."""
+    return (datetime.datetime.now(datetime.UTC).date() - datetime.timedelta(days=1)).isoformat()
+
+
+def write_instance(home: Path) -> None:
+    """``$DAGSTER_HOME/dagster.yaml`` as the README has a user write it (limits derived)."""
+    subprocess.run(
+        [str(DAGSTER_BIN / "video-taps-dagster-instance"), str(home)],
+        check=True, capture_output=True, text=True,
+    )  # fmt: skip
+
+
 def create_database(dsn: str, prefix: str) -> str:
     name = f"{prefix}_{uuid.uuid4().hex[:8]}"
     with psycopg.connect(dsn, autocommit=True) as connection:
@@ -105,7 +132,7 @@ def dagster_runs(dsn: str, backfill_id: str) -> list[tuple]:
         return connection.execute(query, [backfill_id]).fetchall()
 
 
-def main() -> None:  # noqa: PLR0915
+def four_projects() -> None:  # noqa: PLR0915
     with (
         tempfile.TemporaryDirectory() as tmp,
         postgres_server() as pg,
@@ -116,8 +143,7 @@ def main() -> None:  # noqa: PLR0915
         base = f"{pg.user}@{pg.host}:{pg.port}"
         dagster_db = create_database(pg.dsn, "dagster")
         home = work / "dagster_home"
-        home.mkdir()
-        (home / "dagster.yaml").write_text((ROOT / "orchestration" / "dagster.yaml").read_text())
+        write_instance(home)
         env = {
             **os.environ,
             # The demo environment names the demo emulator's port; this one listens elsewhere.
@@ -153,12 +179,15 @@ def main() -> None:  # noqa: PLR0915
         daemon = subprocess.Popen(
             [str(DAGSTER_BIN / "dagster-daemon"), "run", "-w", str(WORKSPACE)],
             env=env, cwd=meltano_project, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            start_new_session=True,
         )  # fmt: skip
         try:
             started = time.monotonic()
+            night = last_complete_day()
             launched = subprocess.run(
                 [str(DAGSTER_BIN / "dagster"), "job", "backfill", "-w", str(WORKSPACE),
-                 "-j", "apivideo_nightly", "--partitions", ",".join(PLUGINS), "--noprompt"],
+                 "-j", "apivideo_load", "--partitions",
+                 ",".join(f"{plugin}|{night}" for plugin in PLUGINS), "--noprompt"],
                 env=env, cwd=meltano_project, check=True, capture_output=True, text=True,
             )  # fmt: skip
             backfill_id = launched.stdout.split("`")[-2]
@@ -185,6 +214,7 @@ def main() -> None:  # noqa: PLR0915
     )
     for status, created, start, end, partition in sorted(runs, key=lambda r: r[4]):
         queued = start - created.replace(tzinfo=datetime.UTC).timestamp()  # stored as naive UTC
+        partition = partition.split("|")[0]
         overhead = end - start - serial[partition]
         print(
             f"dagster  {partition:<20} {end - start:6.1f} s run ({status}), "
@@ -200,6 +230,169 @@ def main() -> None:  # noqa: PLR0915
         f"parallel, first run queued to last run ended {span:6.1f} s "
         f"({span / one:.2f}x one project)"
     )
+
+
+# -- part 2: the night's whole graph ------------------------------------------------
+
+#: The demo environment's partitions: each tap's accounts (meltano.yml, demo_config.json).
+DEMO_ACCOUNTS = ["6415818918001", "6415818919001"]
+NIGHT_PARTITIONS = {
+    "brightcove_audience": [f"tap-brightcove-audience:{a}" for a in DEMO_ACCOUNTS],
+    "brightcove_interactivity": [f"tap-brightcove-interactivity:{a}" for a in DEMO_ACCOUNTS],
+    "ibm_video": ["tap-ibm-video"],
+    "apivideo": ["tap-apivideo"],
+}
+
+
+def graphql(url: str, query: str, variables: dict | None = None) -> dict:
+    """One request to ``dagster dev``'s GraphQL endpoint."""
+    body = json.dumps({"query": query, "variables": variables or {}}).encode()
+    request = urllib.request.Request(  # noqa: S310 - http, loopback
+        f"{url}/graphql", body, {"Content-Type": "application/json"}
+    )
+    with urllib.request.urlopen(request, timeout=120) as answer:  # noqa: S310 - http, loopback
+        document = json.loads(answer.read())
+    if "errors" in document:
+        raise RuntimeError(document["errors"])
+    return document["data"]
+
+
+def wait_for_location(url: str, dev: subprocess.Popen) -> None:
+    while dev.poll() is None:
+        try:
+            data = graphql(url, "{ assetNodes { assetKey { path } } }")
+        except OSError:
+            time.sleep(1)
+            continue
+        if data["assetNodes"]:
+            return
+        time.sleep(1)
+    raise RuntimeError("dagster dev exited")
+
+
+def whole_night() -> None:  # noqa: PLR0915
+    """Every tap's nightly partitions on the demo's data, then the marts once."""
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        postgres_server() as pg,
+        EmulatorProcess(demo_config()) as emulator,
+    ):
+        work = Path(tmp)
+        meltano_project = work / "project"
+        meltano_project.mkdir()
+        document = yaml.safe_load((ROOT / "meltano.yml").read_text())
+        for plugin in document["plugins"]["extractors"] + document["plugins"]["loaders"]:
+            if "pip_url" in plugin:
+                plugin["pip_url"] = plugin["pip_url"].replace("$MELTANO_PROJECT_ROOT", str(ROOT))
+        (meltano_project / "meltano.yml").write_text(yaml.safe_dump(document, sort_keys=False))
+        shutil.copytree(ROOT / "plugins", meltano_project / "plugins")
+        (meltano_project / "transform").symlink_to(ROOT / "transform")
+        base = f"{pg.user}@{pg.host}:{pg.port}"
+        dagster_db = create_database(pg.dsn, "dagster")
+        warehouse = create_database(pg.dsn, "warehouse")
+        home = work / "dagster_home"
+        write_instance(home)
+        env = {
+            **os.environ,
+            **demo_url_overrides(emulator.url),
+            **pg.target_postgres_env(),
+            "TARGET_POSTGRES_DATABASE": warehouse,
+            "DBT_POSTGRES_HOST": pg.host,
+            "DBT_POSTGRES_PORT": str(pg.port),
+            "DBT_POSTGRES_USER": pg.user,
+            "DBT_POSTGRES_DBNAME": warehouse,
+            "MELTANO_PROJECT_ROOT": str(meltano_project),
+            "MELTANO_SYS_DIR_ROOT": str(ROOT / ".meltano"),
+            "MELTANO_ENVIRONMENT": "demo",
+            "MELTANO_DATABASE_URI": f"postgresql+psycopg://{base}/{create_database(pg.dsn, 'm')}",
+            "MELTANO_SEND_ANONYMOUS_USAGE_STATS": "false",
+            "DAGSTER_HOME": str(home),
+            "DAGSTER_POSTGRES_URL": f"postgresql+psycopg2://{base}/{dagster_db}",
+            "VIDEO_TAPS_SENSOR_SECONDS": "5",
+            "VIDEO_TAPS_REPORT": str(work / "report.html"),
+        }
+        # meltano's tables and the taps' schemas once (README, "Start it locally").
+        subprocess.run(
+            [str(MELTANO), "state", "list"], env=env, cwd=meltano_project, check=True,
+            capture_output=True,
+        )  # fmt: skip
+        with psycopg.connect(f"postgresql://{base}/{warehouse}", autocommit=True) as connection:
+            for schema in NIGHT_PARTITIONS:
+                connection.execute(sql.SQL("create schema {}").format(sql.Identifier(schema)))
+        port = free_port()
+        url = f"http://127.0.0.1:{port}"
+        dev = subprocess.Popen(
+            [str(DAGSTER_BIN / "dagster"), "dev", "-w", str(WORKSPACE), "-h", "127.0.0.1",
+             "-p", str(port)],
+            env=env, cwd=meltano_project, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )  # fmt: skip
+        try:
+            wait_for_location(url, dev)
+            nodes = graphql(url, "{ assetNodes { assetKey { path } isMaterializable groupName } }")
+            night = last_complete_day()
+            for group, accounts in NIGHT_PARTITIONS.items():
+                tables = [
+                    {"path": n["assetKey"]["path"]} for n in nodes["assetNodes"]
+                    if n["groupName"] == group and n["isMaterializable"]
+                ]  # fmt: skip
+                launched = graphql(
+                    url,
+                    "mutation($p: LaunchBackfillParams!) { launchPartitionBackfill("
+                    "backfillParams: $p) { __typename ... on PythonError { message } } }",
+                    {"p": {"assetSelection": tables,
+                           "partitionNames": [f"{a}|{night}" for a in accounts]}},
+                )  # fmt: skip
+                if launched["launchPartitionBackfill"]["__typename"] != "LaunchBackfillSuccess":
+                    raise RuntimeError(launched)
+            dsn = f"postgresql://{base}/{dagster_db}"
+            expected = sum(len(accounts) for accounts in NIGHT_PARTITIONS.values())
+            while True:
+                with psycopg.connect(dsn, autocommit=True) as connection:
+                    runs = connection.execute(
+                        "select pipeline_name, status, create_timestamp, start_time, end_time, "
+                        "(select value from run_tags t where t.run_id = r.run_id "
+                        "and t.key = 'dagster/partition') from runs r"
+                    ).fetchall()
+                marts = [r for r in runs if r[0] == "marts"]
+                ended = all(r[1] in {"SUCCESS", "FAILURE", "CANCELED"} for r in runs)
+                if len(runs) - len(marts) >= expected and marts and ended:
+                    break
+                time.sleep(1)
+        finally:
+            stop(dev)
+    loads = [r for r in runs if r[0] != "marts"]
+    first_queued = min(r[2].replace(tzinfo=datetime.UTC).timestamp() for r in loads)
+    for name, status, _created, start, end, partition in sorted(runs, key=lambda r: r[3] or 0):
+        print(f"night    {partition or name:<45} {status:<8} {start - first_queued:6.1f} s "
+              f"-> {end - first_queued:6.1f} s ({end - start:5.1f} s)")  # fmt: skip
+    print(f"night    {len(loads)} load runs, {len(marts)} marts run(s)")
+    print(
+        f"night    first run queued to marts built {marts[-1][4] - first_queued:6.1f} s "
+        f"(loads: last ended {max(r[4] for r in loads) - first_queued:6.1f} s)"
+    )
+
+
+def stop(dev: subprocess.Popen) -> None:
+    """``dagster dev`` and every process it started (its session): a throwaway instance."""
+    dev.terminate()
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        dev.wait(timeout=15)
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(dev.pid, signal.SIGKILL)
+    dev.wait(timeout=30)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def main() -> None:
+    if "--night-only" not in sys.argv:
+        four_projects()
+    whole_night()
 
 
 if __name__ == "__main__":

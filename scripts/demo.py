@@ -38,7 +38,7 @@ WAREHOUSE = ROOT / "output" / "warehouse.duckdb"
 LOGS = ROOT / "output" / "logs"
 #: The demo's own meltano system database (its state), apart from a user's runs.
 DEMO_MELTANO_DB = ROOT / "output" / "demo-meltano.db"
-#: The page the dbt marts are drawn on (transform/report.py).
+#: The page the dbt marts are drawn on (orchestration/video_taps_orchestration/report.py).
 REPORT = ROOT / "output" / "report.html"
 
 import yaml  # noqa: E402
@@ -51,8 +51,8 @@ from video_api_emulator import truth  # noqa: E402
 from video_api_emulator.config import demo_config, demo_url_overrides  # noqa: E402
 from video_api_emulator.process import EmulatorProcess  # noqa: E402
 
-sys.path.insert(0, str(ROOT))  # transform/report.py, the demo's HTML report
-from transform import report as transform_report  # noqa: E402
+sys.path.insert(0, str(ROOT))  # the report page's module, which needs no Dagster
+from orchestration.video_taps_orchestration import report as views_report  # noqa: E402
 
 #: The emulator's data and limits: the same file `python -m video_api_emulator --demo`
 #: serves, so a tap run by hand in the demo environment meets what the demo loads.
@@ -166,7 +166,7 @@ def main() -> int:
     loaded = _duckdb_row_counts()
     status = _report(expected, loaded)
     _meltano("--environment", "demo", "run", "dbt-duckdb:build")
-    transform_report.print_marts_and_report(WAREHOUSE, REPORT)
+    views_report.print_marts_and_report(WAREHOUSE, REPORT)
     return status
 
 

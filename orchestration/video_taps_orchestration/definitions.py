@@ -1,339 +1,130 @@
-"""The Dagster code location: every account of every tap in ``meltano.yml`` as a partition.
+"""The Dagster code location: the taps' tables, the dbt models and the report as assets.
 
-For each tap (and the plugins inheriting from it) there are two jobs:
+Built from ``layout.read_layout()``: every tap of the meltano project with its
+accounts (partitions), streams (tables) and budgets, resolved by meltano, and the dbt
+project of the utility that builds the marts. That costs seconds, so it is read once,
+where the code location is loaded (a code server, ``dagster dev``); run workers get it
+from the definitions' reconstruction metadata (Dagster's ``StateBackedDefinitionsLoader``)
+and never call meltano to describe the project.
 
-- ``<vendor>_nightly``, partitioned by account (``<plugin>:<account_id>`` for the
-  Brightcove taps, whose ``account_ids`` list several; ``<plugin>`` for IBM
-  clients and api.video projects, one per plugin). Each partition is its own run
-  of ``meltano run --state-id-suffix=<account> <plugin> <loader>`` with the
-  plugin's ``account_ids`` narrowed to that one account, so accounts never share
-  a bookmark and one failing account fails one run. The ``nightly`` schedule
-  launches every partition of every nightly job.
-- ``<vendor>_backfill``, partitioned by account x day: one run per day and
-  account, ``start_date``/``end_date`` set to that day, under a state id of its
-  own (``backfill-<day>-<account>``), so it never moves the nightly bookmark.
+What it holds (README, "Running at scale"):
 
-Environment (read at load, in every Dagster process):
-``MELTANO_PROJECT_ROOT`` (default: this repository), ``MELTANO_ENVIRONMENT``
-(default: the project's ``default_environment``), ``VIDEO_TAPS_LOADER``
-(default ``target-postgres``), ``VIDEO_TAPS_MELTANO`` (the meltano executable;
-default the project's ``.venv/bin/meltano``, else ``meltano`` on PATH),
-``VIDEO_TAPS_NIGHTLY_CRON`` (default ``0 3 * * *``, UTC).
+- per tap (``loads.py``): the API streams (``api/<vendor>/<stream>``), one multi-asset
+  of its tables (``<schema>/<table>``) partitioned by account x day, the job
+  ``<vendor>_load`` and the schedule ``<vendor>_nightly``;
+- the dbt models (``<schema>/<model>``, ``transform.py``) and the report
+  (``reports/views_report``), built by the job ``marts``, which the sensor
+  ``marts_after_loads`` requests once after each batch of loads;
+- the checks: ``rows_loaded_match_tap`` per table and load, ``bookmark_fresh`` per
+  table (``checks.py``; in every ``marts`` run and the job ``tables_freshness``, whose
+  schedule ``tables_freshness_morning`` runs it each morning), dbt's tests.
+
+Environment, besides ``layout.py``'s: ``VIDEO_TAPS_NIGHTLY_CRON`` (default ``0 3 * * *``,
+UTC), ``VIDEO_TAPS_MORNING_CRON`` (default ``0 7 * * *``), ``VIDEO_TAPS_SENSOR_SECONDS``
+(how often ``marts_after_loads`` looks, default 60).
 """
 
-import contextlib
-import datetime
-import json
 import os
-import shutil
-import tempfile
-from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
 
 import dagster as dg
 
-from .meltano_project import MeltanoProject, env_var_name, project_root, shared_labels
-from .vendors import TAPS, VENDOR_TAG, TapKind, account_tag_key
+# The one Dagster name this module takes from outside its public API: the loader that
+# reads expensive state once per code-location load and hands it to run workers.
+from dagster._core.definitions.definitions_load_context import StateBackedDefinitionsLoader
 
-__all__ = ["Partition", "build_definitions", "defs", "partitions_of", "run_command"]
+from .checks import freshness_checks, marts_sensor
+from .layout import Layout, read_layout
+from .loads import load_assets, nightly_schedule, table_key
 
-ACCOUNT_DIMENSION = "account"
-DAY_DIMENSION = "day"
-
-
-@dataclass(frozen=True)
-class Partition:
-    """One account of one plugin: what a run syncs."""
-
-    plugin: str
-    account: str | None  # None: the plugin is the account (IBM client, api.video project)
-
-    @property
-    def key(self) -> str:
-        """The Dagster partition key."""
-        return f"{self.plugin}:{self.account}" if self.account else self.plugin
-
-    @property
-    def tag_value(self) -> str:
-        """The value of the run's account tag (the account id, or the plugin's name)."""
-        return self.account or self.plugin
+__all__ = ["build_definitions", "defs"]
 
 
-def partitions_of(project: MeltanoProject, kind: TapKind) -> list[Partition]:
-    """One partition per account of every plugin of ``kind.tap`` (none if the tap is absent).
+def build_definitions(layout: Layout) -> dg.Definitions:
+    """Assets, checks, jobs, schedules, sensor and resources for one project layout."""
+    assets: list = []
+    jobs: list = []
+    schedules: list = []
+    tables: list[dg.AssetKey] = []
+    nightly_cron = os.environ.get("VIDEO_TAPS_NIGHTLY_CRON", "0 3 * * *")
+    for family in layout.families:
+        apis, load = load_assets(layout, family)
+        assets.extend([*apis, load])
+        tables.extend(table_key(family, stream) for stream in family.streams)
+        job = dg.define_asset_job(
+            f"{family.name}_load",
+            selection=dg.AssetSelection.assets(load),
+            description=f"Loads {family.tap}'s tables: one account and day per run.",
+        )
+        jobs.append(job)
+        schedules.append(nightly_schedule(family, job, nightly_cron))
 
-    Partitions load into one schema; two plugins whose rows get one label
-    (``kind.label_setting``) would overwrite each other there, so the code
-    location refuses to load, naming them.
-    """
-    if kind.tap not in project.extractors:
-        return []
-    if kind.label_setting:
-        clashes = shared_labels(project, kind.tap, kind.label_setting)
-        if clashes:
-            listed = "; ".join(
-                f"{', '.join(plugins)} all get {kind.label_setting}={label!r}"
-                for label, plugins in clashes.items()
-            )
-            msg = (
-                f"{listed}: their rows would overwrite each other's in one schema. A plugin "
-                f"inherits its parent's {kind.label_setting} unless it sets its own: set "
-                f"{kind.label_setting} on each of them (or on none, for the default label)."
-            )
-            raise ValueError(msg)
-    partitions = []
-    for plugin in project.family(kind.tap):
-        if kind.accounts_setting is None:
-            partitions.append(Partition(plugin, None))
-            continue
-        accounts = project.setting(plugin, kind.accounts_setting) or []
-        partitions.extend(Partition(plugin, str(account)) for account in accounts)
-    return partitions
-
-
-def _meltano_executable(root: Path) -> str:
-    configured = os.environ.get("VIDEO_TAPS_MELTANO")
-    if configured:
-        return configured
-    beside = root / ".venv" / "bin" / "meltano"
-    if beside.exists():
-        return str(beside)
-    return shutil.which("meltano") or "meltano"
-
-
-def _first_backfill_day(project: MeltanoProject, kind: TapKind) -> str:
-    """The tap's ``start_date`` (a day), else a year ago: where the day dimension starts."""
-    configured = project.setting(kind.tap, "start_date")
-    if configured:
-        return str(configured)[:10]
-    return (datetime.datetime.now(datetime.UTC).date() - datetime.timedelta(days=365)).isoformat()
-
-
-class MeltanoRunConfig(dg.Config):
-    """What one run syncs: set per partition by the job's partitioned config."""
-
-    plugin: str
-    account: str | None = None
-    day: str | None = None  # a backfill run's day, YYYY-MM-DD
-
-
-def run_command(
-    project: MeltanoProject, kind: TapKind, config: MeltanoRunConfig, loader: str, meltano: str
-) -> tuple[list[str], dict[str, str]]:
-    """The ``meltano run`` command line and the settings (as env vars) for one partition."""
-    partition = Partition(config.plugin, config.account)
-    env: dict[str, str] = {"MELTANO_PROJECT_ROOT": str(project.root)}
-    if kind.accounts_setting and config.account:
-        env[env_var_name(config.plugin, kind.accounts_setting)] = json.dumps([config.account])
-    for setting, share in kind.shared_settings.items():
-        value = project.setting(config.plugin, setting)
-        if value is not None:
-            env[env_var_name(config.plugin, setting)] = str(max(1, int(value) // share))
-    if config.day:
-        day = datetime.date.fromisoformat(config.day)
-        end = day if kind.end_date_is_last_day else day + datetime.timedelta(days=1)
-        env[env_var_name(config.plugin, "start_date")] = day.isoformat()
-        env[env_var_name(config.plugin, "end_date")] = end.isoformat()
-        suffix = f"backfill-{day.isoformat()}-{partition.tag_value}"
-    else:
-        suffix = f"nightly-{partition.tag_value}"
-    command = [
-        meltano,
-        f"--environment={project.environment_name}",
-        "run",
-        f"--state-id-suffix={suffix}",
-        config.plugin,
-        loader,
-    ]
-    return command, env
-
-
-def shared_sys_dir(root: Path) -> Path:
-    """The project's ``.meltano`` folder (``$MELTANO_SYS_DIR_ROOT`` when set): installed plugins."""
-    configured = os.environ.get("MELTANO_SYS_DIR_ROOT")
-    return Path(configured).resolve() if configured else root / ".meltano"
-
-
-@contextlib.contextmanager
-def private_sys_dir(shared: Path) -> Iterator[Path]:
-    """A ``.meltano`` of this run's own: the shared one's contents linked in, but ``run/`` apart.
-
-    Why: meltano writes each plugin's config and catalog to
-    ``.meltano/run/<plugin>/`` (e.g. ``tap.properties.json``), one folder per
-    plugin, not per run. Two runs of the same plugin at once on one machine
-    (two accounts, two backfill days) overwrite and delete each other's files
-    ("Invalid catalog"). Each run gets its own ``run/``; the installed plugins
-    (``extractors/``, ``loaders/``, ...) are the shared ones, linked.
-    """
-    with tempfile.TemporaryDirectory(prefix="meltano-sys-") as folder:
-        private = Path(folder)
-        for entry in shared.iterdir() if shared.is_dir() else ():
-            if entry.name != "run":
-                (private / entry.name).symlink_to(entry)
-        yield private
-
-
-def sys_dir_env(private: Path, shared: Path) -> dict[str, str]:
-    """Env vars pointing meltano at ``private``; state stays in the shared system database."""
-    env = {"MELTANO_SYS_DIR_ROOT": str(private)}
-    if not os.environ.get("MELTANO_DATABASE_URI"):
-        # meltano's default system database is <sys dir>/meltano.db: keep it the shared one.
-        env["MELTANO_DATABASE_URI"] = f"sqlite:///{shared / 'meltano.db'}"
-    return env
-
-
-def _meltano_op(project: MeltanoProject, kind: TapKind, loader: str) -> dg.OpDefinition:
-    meltano = _meltano_executable(project.root)
-
-    @dg.op(name=f"meltano_run_{kind.vendor.replace('-', '_')}")
-    def meltano_run(
-        context: dg.OpExecutionContext,
-        config: MeltanoRunConfig,
-        pipes_subprocess_client: dg.PipesSubprocessClient,
-    ) -> None:
-        """``meltano run`` of one account (and day), its output in the run's compute logs."""
-        command, env = run_command(project, kind, config, loader, meltano)
-        context.log.info(f"Running: {' '.join(command)}")
-        with private_sys_dir(shared_sys_dir(project.root)) as sys_dir:
-            pipes_subprocess_client.run(
-                command=command,
-                context=context,
-                env={**env, **sys_dir_env(sys_dir, shared_sys_dir(project.root))},
-                cwd=str(project.root),
-            )
-
-    return meltano_run
-
-
-def _tags(kind: TapKind, partition: Partition) -> dict[str, str]:
-    return {VENDOR_TAG: kind.vendor, account_tag_key(kind.vendor): partition.tag_value}
-
-
-def _nightly_job(kind: TapKind, partitions: list[Partition], op: dg.OpDefinition):
-    by_key = {p.key: p for p in partitions}
-
-    @dg.static_partitioned_config(
-        partition_keys=list(by_key),
-        tags_for_partition_key_fn=lambda key: _tags(kind, by_key[key]),
+    fresh = freshness_checks(layout.families)
+    freshness_job = dg.define_asset_job(
+        "tables_freshness",
+        selection=dg.AssetSelection.checks(fresh),
+        description="The tables' bookmark_fresh checks.",
     )
-    def nightly_config(partition_key: str) -> dict:
-        partition = by_key[partition_key]
-        return {
-            "ops": {op.name: {"config": {"plugin": partition.plugin, "account": partition.account}}}
-        }
-
-    @dg.job(
-        name=f"{kind.vendor.replace('-', '_')}_nightly",
-        config=nightly_config,
-        tags={VENDOR_TAG: kind.vendor},
-        # One op: run it in the run's own process, not in a child process of its own
-        # (the default multiprocess executor would start and load the code once more).
-        executor_def=dg.in_process_executor,
-        description=f"`meltano run` of {kind.tap}, one run per account, each with its own state.",
+    jobs.append(freshness_job)
+    schedules.append(
+        dg.ScheduleDefinition(
+            name="tables_freshness_morning",
+            job=freshness_job,
+            cron_schedule=os.environ.get("VIDEO_TAPS_MORNING_CRON", "0 7 * * *"),
+            execution_timezone="UTC",
+            default_status=dg.DefaultScheduleStatus.STOPPED,
+            description="Each morning: is every table's newest bookmark at most 36 hours old?",
+        )
     )
-    def nightly():
-        op()
+    sensors = []
+    resources = {}
+    if layout.dbt is not None:
+        from .transform import REPORT_KEY, dbt_resource, report_asset, transform_assets
 
-    return nightly
-
-
-def _backfill_job(kind: TapKind, partitions: list[Partition], op: dg.OpDefinition, first_day: str):
-    by_key = {p.key: p for p in partitions}
-    partitions_def = dg.MultiPartitionsDefinition(
-        {
-            ACCOUNT_DIMENSION: dg.StaticPartitionsDefinition(list(by_key)),
-            DAY_DIMENSION: dg.DailyPartitionsDefinition(start_date=first_day),
-        }
-    )
-
-    def tags(key: str) -> dict[str, str]:
-        return _tags(kind, by_key[_multi_key(partitions_def, key)[ACCOUNT_DIMENSION]])
-
-    def config_for(key: str) -> dict:
-        keys = _multi_key(partitions_def, key)
-        partition = by_key[keys[ACCOUNT_DIMENSION]]
-        return {
-            "ops": {
-                op.name: {
-                    "config": {
-                        "plugin": partition.plugin,
-                        "account": partition.account,
-                        "day": keys[DAY_DIMENSION],
-                    }
-                }
-            }
-        }
-
-    config = dg.PartitionedConfig(
-        partitions_def=partitions_def,
-        run_config_for_partition_key_fn=config_for,
-        tags_for_partition_key_fn=tags,
-    )
-
-    @dg.job(
-        name=f"{kind.vendor.replace('-', '_')}_backfill",
-        config=config,
-        tags={VENDOR_TAG: kind.vendor},
-        # One op: run it in the run's own process, not in a child process of its own
-        # (the default multiprocess executor would start and load the code once more).
-        executor_def=dg.in_process_executor,
-        description=(
-            f"One day of one {kind.tap} account per run, under a state id of its own "
-            "(never the nightly bookmark)."
-        ),
-    )
-    def backfill():
-        op()
-
-    return backfill
-
-
-def _multi_key(partitions_def: dg.MultiPartitionsDefinition, key: str) -> dict[str, str]:
-    parsed = partitions_def.get_partition_key_from_str(key)
-    return dict(parsed.keys_by_dimension)
-
-
-def build_definitions(project: MeltanoProject | None = None) -> dg.Definitions:
-    """Jobs, schedule and resources for every tap present in the project's ``meltano.yml``."""
-    project = project or MeltanoProject(project_root())
-    loader = os.environ.get("VIDEO_TAPS_LOADER", "target-postgres")
-    jobs = []
-    for kind in TAPS:
-        partitions = partitions_of(project, kind)
-        if not partitions:
-            continue
-        op = _meltano_op(project, kind, loader)
-        jobs.append(_nightly_job(kind, partitions, op))
-        jobs.append(_backfill_job(kind, partitions, op, _first_backfill_day(project, kind)))
-    schedules = [_nightly_schedule(job) for job in jobs if job.name.endswith("_nightly")]
+        models = transform_assets(layout, layout.dbt)
+        marts = [key for key in models.keys if models.specs_by_key[key].group_name == "marts"]
+        page = report_asset(layout, layout.dbt, marts)
+        assets.extend([models, page])
+        marts_job = dg.define_asset_job(
+            "marts",
+            selection=dg.AssetSelection.assets(models, REPORT_KEY)
+            | dg.AssetSelection.checks(fresh),
+            description="dbt build (tests as checks), the report, the tables' freshness checks.",
+        )
+        jobs.append(marts_job)
+        interval = int(os.environ.get("VIDEO_TAPS_SENSOR_SECONDS", "60"))
+        sensors.append(marts_sensor(tables, marts_job, interval))
+        resources["dbt_cli"] = dbt_resource(layout.dbt)
     return dg.Definitions(
+        assets=assets,
+        asset_checks=[fresh],
         jobs=jobs,
         schedules=schedules,
-        resources={"pipes_subprocess_client": dg.PipesSubprocessClient()},
+        sensors=sensors,
+        resources=resources,
+        # One step per run (a table load, or dbt): run it in the run's own process,
+        # not in a child process of its own (which would load the code once more).
+        executor=dg.in_process_executor,
     )
 
 
-def _nightly_schedule(job: dg.JobDefinition) -> dg.ScheduleDefinition:
-    """Every partition (account) of a nightly job, each its own run, once a night.
+class ProjectDefinitions(StateBackedDefinitionsLoader[str]):
+    """The layout read once per code-location load, reused by run workers."""
 
-    One schedule per tap (a Dagster schedule targets one job); all four share
-    the cron, and the run queue's limits decide how many run at once.
-    """
+    @property
+    def defs_key(self) -> str:
+        """Where the layout travels in the reconstruction metadata."""
+        return "video_taps/layout"
 
-    @dg.schedule(
-        name=f"{job.name}_schedule",
-        cron_schedule=os.environ.get("VIDEO_TAPS_NIGHTLY_CRON", "0 3 * * *"),
-        execution_timezone="UTC",
-        job=job,
-        default_status=dg.DefaultScheduleStatus.STOPPED,
-    )
-    def nightly(context: dg.ScheduleEvaluationContext):
-        stamp = context.scheduled_execution_time.strftime("%Y-%m-%dT%H:%M")
-        for key in job.partitions_def.get_partition_keys():
-            yield dg.RunRequest(run_key=f"{key}@{stamp}", partition_key=key)
+    def fetch_state(self) -> str:
+        """Read the project (meltano, the taps' discovery, dbt's manifest)."""
+        return read_layout().to_json()
 
-    return nightly
+    def defs_from_state(self, state: str) -> dg.Definitions:
+        """The definitions of a layout read now or by the process that launched this run."""
+        return build_definitions(Layout.from_json(state))
 
 
-defs = build_definitions()
+@dg.definitions
+def defs() -> dg.Definitions:
+    """The code location (``dagster dev -w orchestration/workspace.yaml``)."""
+    return ProjectDefinitions().build_defs()

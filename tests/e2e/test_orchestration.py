@@ -1,38 +1,44 @@
-"""Dagster runs every account and every backfill day as its own partition (orchestration/).
+"""Dagster materialises the taps' tables, the dbt models and the report as assets (orchestration/).
 
-Real parts only: the code location in its own venv (.venv-dagster, `make dev`),
-a Dagster instance whose storage is the suite's PostgreSQL, the Dagster daemon
-as a real process launching each run as a process of its own, real meltano with
-its system database (the bookmarks) in PostgreSQL too, target-postgres, and the
-emulator as the APIs. Runs are started the way the README tells a user to:
-`dagster job backfill -j <job> --partitions ...` puts one run per partition on
-the queue, and the daemon starts them within the instance's run-queue limits.
+Real parts only: the code location in its own venv (.venv-dagster, `make dev`) served by
+one `dagster dev` (webserver, daemon and code server) for the whole module, a Dagster
+instance whose storage is the suite's PostgreSQL (its dagster.yaml written by
+`video-taps-dagster-instance`, as the README says), real meltano with its system
+database (the bookmarks) in PostgreSQL too, target-postgres, dbt through dagster-dbt,
+and the emulator as the APIs. Loads are launched as a user launches them from the UI:
+an asset backfill of the tables' partitions (GraphQL's launchPartitionBackfill, what the
+UI's "Materialize" sends); the daemon queues one run per partition and starts them
+within the run-queue limits; the sensor ``marts_after_loads`` builds the marts once
+after the loads.
 
-The runs come in two rounds, each a set of runs launched together (the
-machine's start-up cost per run is seconds of CPU, so every round counts):
-1. the nightly jobs of two Audience accounts and two api.video projects (both
-   projects into the one ``apivideo`` schema), the second Audience account
-   answering 403 on its leads;
-2. a three-day Audience backfill of the first account, the failed account's
-   partition re-run with the fault cleared, and a backfill of two days of both
-   api.video projects under a test limit of two api.video runs at once.
-The tests assert on what each round left behind.
+Two rounds, each a set of backfills launched together (every run costs seconds of CPU
+to start, so every round counts):
+1. the nightly partitions (yesterday) of two Audience accounts and two api.video
+   projects (both into the one ``apivideo`` schema), the second Audience account
+   answering 403 on its leads; then the marts, once;
+2. a three-day Audience backfill of the first account, and the failed account's
+   nightly partition again with the fault cleared.
 
-The meltano project is a user's: this repository's meltano.yml plus an
-inherited api.video plugin for a second project (inherited plugins cannot live
-in an environment of meltano.yml). It uses the repository's installed plugins
-(MELTANO_SYS_DIR_ROOT), so nothing is installed twice.
+The emulator's data ends now (its ``data_start`` a month ago), so a bookmark a load
+reaches is as fresh as a real night's. The meltano project is a user's: this
+repository's meltano.yml plus an inherited api.video plugin for a second project, in a
+folder of its own; no VIDEO_TAPS_MELTANO is set, so the code location must find the
+meltano `make dev` built (a bare `meltano` is not on the Dagster venv's PATH).
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import json
 import os
 import re
+import signal
 import socket
 import subprocess
 import time
+import urllib.error
+import urllib.request
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -45,7 +51,7 @@ import yaml
 from psycopg import sql
 
 from tests.support import apivideo
-from tests.support.audience import ACCOUNTS, START_MS, STREAMS
+from tests.support.audience import ACCOUNTS, STREAMS
 from tests.support.meltano import (
     PROJECT_ROOT,
     copy_plugin_definitions,
@@ -59,13 +65,15 @@ pytestmark = pytest.mark.e2e
 
 DAGSTER_BIN = PROJECT_ROOT / ".venv-dagster" / "bin"
 WORKSPACE = PROJECT_ROOT / "orchestration" / "workspace.yaml"
-SHIPPED_INSTANCE = PROJECT_ROOT / "orchestration" / "dagster.yaml"
 SECOND_PROJECT = "tap-apivideo--second"
-#: A vendor-wide limit the test instance adds (api.video ships with per-project
-#: limits only), so a test can see the queue hold it.
-APIVIDEO_LIMIT_IN_TEST = 2
-RUN_WAIT_S = 600
+RUN_WAIT_S = 420
 TERMINAL = {"SUCCESS", "FAILURE", "CANCELED"}
+GOOD, BAD = ACCOUNTS
+AUDIENCE = "tap-brightcove-audience"
+AUDIENCE_TABLES = [["brightcove_audience", stream] for stream in STREAMS]
+APIVIDEO_STREAMS = ["videos", "video_sessions", "metrics"]
+MARTS = ["fct_views", "fct_media_daily", "dim_media"]
+PIPES_SILENT = "did not receive any messages from external process"
 
 
 def dagster(*args: str, env: dict[str, str], check: bool = True) -> subprocess.CompletedProcess:
@@ -105,76 +113,139 @@ def users_project(directory: Path) -> Path:
     directory.mkdir(parents=True, exist_ok=True)
     (directory / "meltano.yml").write_text(yaml.safe_dump(document, sort_keys=False))
     copy_plugin_definitions(directory)
+    # The dbt project the utility names ($MELTANO_PROJECT_ROOT/transform): this repository's.
+    (directory / "transform").symlink_to(PROJECT_ROOT / "transform")
     return directory
 
 
-def write_instance_config(dagster_home: Path) -> None:
-    """The shipped dagster.yaml plus a limit of 2 api.video runs at once."""
-    config = yaml.safe_load(SHIPPED_INSTANCE.read_text())
-    config["run_queue"]["tag_concurrency_limits"].append(
-        {"key": "video-taps/vendor", "value": "apivideo", "limit": APIVIDEO_LIMIT_IN_TEST}
-    )
-    dagster_home.mkdir(parents=True, exist_ok=True)
-    (dagster_home / "dagster.yaml").write_text(yaml.safe_dump(config))
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 @dataclass
 class Deployment:
-    """One Dagster instance + daemon over one meltano project, all state in PostgreSQL."""
+    """One ``dagster dev`` over one meltano project, all state in PostgreSQL."""
 
     env: dict[str, str]
-    workspace: Path
+    url: str
     server: PostgresServer
     dagster_db: str
     meltano_db: str
     warehouse_db: str
+    first_day: datetime.date
+    report: Path
 
     def dsn(self, database: str) -> str:
         server = self.server
         return f"postgresql://{server.user}@{server.host}:{server.port}/{database}"
 
-    def launch(self, job: str, partitions: list[str]) -> str:
-        """``dagster job backfill``: one queued run per partition; returns the backfill id."""
-        result = dagster(
-            "job", "backfill", "-w", str(self.workspace), "-j", job,
-            "--partitions", ",".join(partitions), "--noprompt", env=self.env,
-        )  # fmt: skip
-        match = re.search(r"Launched backfill job `([^`]+)`", result.stdout)
-        assert match, result.stdout + result.stderr
-        return match[1]
+    def graphql(self, query: str, variables: dict | None = None) -> dict[str, Any]:
+        """One request to the webserver's GraphQL endpoint, as the UI sends it."""
+        body = json.dumps({"query": query, "variables": variables or {}}).encode()
+        request = urllib.request.Request(  # noqa: S310 - http, loopback
+            f"{self.url}/graphql", body, {"Content-Type": "application/json"}
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=120) as answer:  # noqa: S310 - http, loopback
+                document = json.loads(answer.read())
+        except urllib.error.HTTPError as error:
+            raise AssertionError(
+                f"GraphQL answered {error.code}: {error.read()[:3000]!r}"
+            ) from error
+        assert "errors" not in document, document
+        return document["data"]
 
-    def runs(self, backfill_id: str) -> list[dict[str, Any]]:
-        """The runs of one backfill: status, partition, times (from Dagster's own tables)."""
-        query = """
-            select r.run_id, r.status, r.start_time, r.end_time,
-                   (select value from run_tags t
-                     where t.run_id = r.run_id and t.key = 'dagster/partition') as partition
-              from runs r join run_tags b on b.run_id = r.run_id
-             where b.key = 'dagster/backfill' and b.value = %s
-        """
+    def materialize(self, tables: list[list[str]], partitions: list[str]) -> str:
+        """An asset backfill of ``partitions`` of ``tables`` (the UI's Materialize); its id."""
+        data = self.graphql(
+            """
+            mutation Launch($params: LaunchBackfillParams!) {
+              launchPartitionBackfill(backfillParams: $params) {
+                __typename
+                ... on LaunchBackfillSuccess { backfillId }
+                ... on PythonError { message stack }
+              }
+            }
+            """,
+            {
+                "params": {
+                    "assetSelection": [{"path": path} for path in tables],
+                    "partitionNames": partitions,
+                }
+            },
+        )
+        launched = data["launchPartitionBackfill"]
+        assert launched["__typename"] == "LaunchBackfillSuccess", launched
+        return launched["backfillId"]
+
+    def runs(self) -> list[dict[str, Any]]:
+        """Every run: job, status, times, tags (from Dagster's own tables)."""
         with psycopg.connect(self.dsn(self.dagster_db), autocommit=True) as connection:
-            rows = connection.execute(query, [backfill_id]).fetchall()
+            rows = connection.execute(
+                "select run_id, pipeline_name, status, start_time, end_time from runs"
+            ).fetchall()
+            tags = connection.execute("select run_id, key, value from run_tags").fetchall()
+        by_run: dict[str, dict[str, str]] = {}
+        for run_id, key, value in tags:
+            by_run.setdefault(run_id, {})[key] = value
         return [
-            {"run_id": r[0], "status": r[1], "start": r[2], "end": r[3], "partition": r[4]}
+            {"run_id": r[0], "job": r[1], "status": r[2], "start": r[3], "end": r[4],
+             "tags": by_run.get(r[0], {})}
             for r in rows
-        ]
+        ]  # fmt: skip
+
+    def backfill_runs(self, backfill_id: str) -> list[dict[str, Any]]:
+        return [run for run in self.runs() if run["tags"].get("dagster/backfill") == backfill_id]
 
     def wait(self, backfill_id: str, expected: int) -> dict[str, dict[str, Any]]:
-        """Runs by partition once all ``expected`` runs have ended."""
+        """Runs by partition once all ``expected`` runs of a backfill have ended."""
         deadline = time.monotonic() + RUN_WAIT_S
         while time.monotonic() < deadline:
-            runs = self.runs(backfill_id)
-            if len(runs) == expected and all(run["status"] in TERMINAL for run in runs):
-                return {run["partition"]: run for run in runs}
+            runs = self.backfill_runs(backfill_id)
+            if len(runs) >= expected and all(run["status"] in TERMINAL for run in runs):
+                by_partition = {run["tags"].get("dagster/partition"): run for run in runs}
+                assert len(by_partition) == len(runs) == expected, [r["tags"] for r in runs]
+                return by_partition
             time.sleep(1)
-        raise AssertionError(f"runs of {backfill_id} not finished: {self.runs(backfill_id)}")
+        raise AssertionError(
+            f"runs of {backfill_id} not finished: {self.backfill_runs(backfill_id)}"
+        )
+
+    def wait_for_marts(self, count: int) -> list[dict[str, Any]]:
+        """The ``marts`` runs, once ``count`` of them exist and have ended."""
+        deadline = time.monotonic() + RUN_WAIT_S
+        while time.monotonic() < deadline:
+            runs = [run for run in self.runs() if run["job"] == "marts"]
+            if len(runs) >= count and all(run["status"] in TERMINAL for run in runs):
+                return runs
+            time.sleep(1)
+        raise AssertionError(f"no {count} finished marts run(s): {self.runs()}")
+
+    def events(self, event_type: str) -> list[dict[str, Any]]:
+        """Events of one type: asset key, partition, run, and the event as Dagster stored it."""
+        with psycopg.connect(self.dsn(self.dagster_db), autocommit=True) as connection:
+            rows = connection.execute(
+                "select asset_key, partition, run_id, event from event_logs "
+                "where dagster_event_type = %s order by id",
+                [event_type],
+            ).fetchall()
+        return [
+            {"asset": key_path(key), "partition": partition, "run_id": run_id,
+             "event": json.loads(event)}
+            for key, partition, run_id, event in rows
+        ]  # fmt: skip
+
+    def logged(self, text: str) -> int:
+        """How many event-log entries (any run) contain ``text``."""
+        with psycopg.connect(self.dsn(self.dagster_db), autocommit=True) as connection:
+            return connection.execute(
+                "select count(*) from event_logs where event like %s", [f"%{text}%"]
+            ).fetchone()[0]
 
     def states(self) -> dict[str, dict]:
-        """Meltano's state per state id, read from its system database.
-
-        A failed run's state is stored as ``partial_state``; like ``meltano
-        state get``, the partial state is merged over the completed one.
-        """
+        """Meltano's state per state id, read from its system database (partial over done)."""
         with psycopg.connect(self.dsn(self.meltano_db), autocommit=True) as connection:
             rows = connection.execute(
                 "select state_id, completed_state, partial_state from state"
@@ -184,6 +255,14 @@ class Deployment:
     def query(self, text: str, params: list | None = None) -> list[tuple]:
         with psycopg.connect(self.dsn(self.warehouse_db), autocommit=True) as connection:
             return connection.execute(text, params or []).fetchall()
+
+
+def key_path(stored: str | None) -> list[str] | None:
+    """An asset key as Dagster stores it (a JSON list, or an object with its path)."""
+    if not stored:
+        return None
+    key = json.loads(stored)
+    return key["path"] if isinstance(key, dict) else key
 
 
 def loaded(value: Any) -> dict:
@@ -201,51 +280,98 @@ def merged(base: dict, over: dict) -> dict:
     return result
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+def find(document: Any, key: str) -> list[Any]:
+    """Every value stored under ``key`` anywhere in a serialised Dagster event."""
+    found = []
+    if isinstance(document, dict):
+        for name, value in document.items():
+            if name == key:
+                found.append(value)
+            found.extend(find(value, key))
+    elif isinstance(document, list):
+        for value in document:
+            found.extend(find(value, key))
+    return found
+
+
+def metadata(event: dict) -> dict[str, Any]:
+    """A materialisation's metadata as plain values (Dagster stores them typed, by label)."""
+    (entries,) = find(event, "metadata_entries")
+    plain = {}
+    for entry in entries:
+        data = entry["entry_data"]
+        (value,) = [v for k, v in data.items() if k != "__class__"]
+        plain[entry["label"]] = value
+    return plain
 
 
 def start(argv: list[str], env: dict[str, str], cwd: Path, log: Path) -> subprocess.Popen:
+    """A process in a session of its own, so it can be stopped with all its children."""
     with log.open("w") as handle:
-        return subprocess.Popen(argv, env=env, cwd=cwd, stdout=handle, stderr=subprocess.STDOUT)
+        return subprocess.Popen(
+            argv, env=env, cwd=cwd, stdout=handle, stderr=subprocess.STDOUT, start_new_session=True
+        )
 
 
 def stop(process: subprocess.Popen) -> None:
+    """``dagster dev`` and what it started (a marts run may still be building): a throwaway."""
     process.terminate()
-    try:
-        process.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        process.kill()
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        process.wait(timeout=15)
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait(timeout=30)
+
+
+def recent_data_start() -> datetime.datetime:
+    """Midnight UTC thirty days ago: the emulator's data then ends about now."""
+    today = datetime.datetime.now(datetime.UTC).date()
+    first = today - datetime.timedelta(days=30)
+    return datetime.datetime.combine(first, datetime.time(), datetime.UTC)
+
+
+#: The emulator's data for this module: ending now, a small api.video volume.
+RECENT = {**apivideo.VOLUME, "data_start": recent_data_start().strftime("%Y-%m-%dT%H:%M:%SZ")}
+
+
+@pytest.fixture
+def recent(session_emulator):
+    """The emulator serving the data the rounds loaded (the tier resets it per test).
+
+    Its data is a function of its config, so the truth read now is what the runs read.
+    """
+    session_emulator.reset(**RECENT)
+    return session_emulator
 
 
 @pytest.fixture(scope="module")
 def deployment(
     postgres: PostgresServer, session_emulator, tmp_path_factory
 ) -> Iterator[Deployment]:
-    """A code server and the daemon over a fresh instance, meltano database and warehouse.
-
-    One long-lived code server (``dagster code-server start``) serves the code
-    location to the daemon, the CLI and the run launcher, so it is loaded once
-    instead of once per command.
-    """
-    if not (DAGSTER_BIN / "dagster-daemon").exists():
+    """``dagster dev`` over a fresh instance, meltano database and warehouse."""
+    if not (DAGSTER_BIN / "dagster").exists():
         pytest.fail("the Dagster venv is missing: run `make dev`")
     meltano_install()
     root = tmp_path_factory.mktemp("orchestration")
     project = users_project(root / "project")
     dagster_home = root / "dagster_home"
-    write_instance_config(dagster_home)
     server = postgres
     dagster_db = new_database(server, "dagster")
     meltano_db = new_database(server, "meltano")
     warehouse_db = new_database(server, "warehouse")
     base = f"{server.user}@{server.host}:{server.port}"
+    data_start = recent_data_start()
+    first_day = data_start.date()
+    apivideo_start = datetime.datetime.now(datetime.UTC).date() - datetime.timedelta(days=3)
+    report = root / "report.html"
     env = {
-        **os.environ,
+        **{k: v for k, v in os.environ.items() if k != "VIDEO_TAPS_MELTANO"},
         **server.target_postgres_env(),
         "TARGET_POSTGRES_DATABASE": warehouse_db,
+        "DBT_POSTGRES_HOST": server.host,
+        "DBT_POSTGRES_PORT": str(server.port),
+        "DBT_POSTGRES_USER": server.user,
+        "DBT_POSTGRES_DBNAME": warehouse_db,
         "DAGSTER_HOME": str(dagster_home),
         "DAGSTER_POSTGRES_URL": f"postgresql+psycopg2://{base}/{dagster_db}",
         "MELTANO_DATABASE_URI": f"postgresql+psycopg://{base}/{meltano_db}",
@@ -255,78 +381,93 @@ def deployment(
         # The demo environment names the demo emulator's port; this test's listens elsewhere.
         **demo_url_overrides(session_emulator.url),
         "MELTANO_SEND_ANONYMOUS_USAGE_STATS": "false",
-        "VIDEO_TAPS_MELTANO": str(PROJECT_ROOT / ".venv" / "bin" / "meltano"),
+        "TAP_BRIGHTCOVE_AUDIENCE_START_DATE": first_day.isoformat(),
+        "TAP_APIVIDEO_START_DATE": apivideo_start.isoformat(),
         "TAP_APIVIDEO__SECOND_API_KEY": apivideo.SECOND_API_KEY,
-        # The streams the tests reconcile (an inherited plugin inherits the selection);
-        # metrics: the same days and metrics in both projects, one table.
-        "TAP_APIVIDEO__SELECT": json.dumps(["videos.*", "video_sessions.*", "metrics.*"]),
-    }
+        # The streams the tests reconcile (an inherited plugin inherits the selection).
+        "TAP_APIVIDEO__SELECT": json.dumps([f"{stream}.*" for stream in APIVIDEO_STREAMS]),
+        "VIDEO_TAPS_SENSOR_SECONDS": "3",
+        "VIDEO_TAPS_REPORT": str(report),
+        "PATH": os.pathsep.join(
+            p for p in os.environ.get("PATH", "").split(os.pathsep)
+            if not Path(p, "meltano").exists()
+        ),
+    }  # fmt: skip
+    # The instance config as the README has a user write it: derived by the code location.
+    subprocess.run(
+        [str(DAGSTER_BIN / "video-taps-dagster-instance"), str(dagster_home)],
+        env=env, check=True, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
     # Meltano creates its tables on first use, without a lock: concurrent first
-    # runs on an empty database race in its migrations (a run's state can be
-    # lost). The README's set-up creates them once first, as here.
+    # runs on an empty database race in its migrations. The README's set-up
+    # creates them once first, as here; and the taps' schemas, which target-postgres
+    # creates without IF NOT EXISTS (two first runs at once: DuplicateSchema).
     meltano("state", "list", env=env, environment=None)
+    with psycopg.connect(f"postgresql://{base}/{warehouse_db}", autocommit=True) as connection:
+        for schema in ("brightcove_audience", "apivideo"):
+            connection.execute(sql.SQL("create schema {}").format(sql.Identifier(schema)))
     port = free_port()
-    workspace = root / "workspace.yaml"
-    workspace.write_text(
-        yaml.safe_dump(
-            {"load_from": [{"grpc_server": {"host": "127.0.0.1", "port": port,
-                                            "location_name": "video-taps"}}]}
-        )
+    dev = start(
+        [str(DAGSTER_BIN / "dagster"), "dev", "-w", str(WORKSPACE), "-h", "127.0.0.1",
+         "-p", str(port)],
+        env, project, root / "dagster-dev.log",
     )  # fmt: skip
-    code_server = start(
-        [str(DAGSTER_BIN / "dagster"), "code-server", "start", "-h", "127.0.0.1",
-         "-p", str(port), "-m", "video_taps_orchestration.definitions",
-         "--location-name", "video-taps"],
-        env, project, root / "code-server.log",
-    )  # fmt: skip
-    daemon = None
     try:
-        wait_for_code_server(workspace, env)
-        daemon = start(
-            [str(DAGSTER_BIN / "dagster-daemon"), "run", "-w", str(workspace)],
-            env, project, root / "daemon.log",
+        deployment = Deployment(
+            env, f"http://127.0.0.1:{port}", server, dagster_db, meltano_db, warehouse_db,
+            first_day, report,
         )  # fmt: skip
-        yield Deployment(env, workspace, server, dagster_db, meltano_db, warehouse_db)
+        wait_for_webserver(deployment, dev, root / "dagster-dev.log")
+        yield deployment
     finally:
-        if daemon is not None:
-            stop(daemon)
-        stop(code_server)
+        stop(dev)
 
 
-def wait_for_code_server(workspace: Path, env: dict[str, str]) -> None:
-    deadline = time.monotonic() + 120
+def wait_for_webserver(deployment: Deployment, dev: subprocess.Popen, log: Path) -> None:
+    deadline = time.monotonic() + 180
     while time.monotonic() < deadline:
-        listed = dagster("job", "list", "-w", str(workspace), env=env, check=False)
-        if listed.returncode == 0 and "apivideo_nightly" in listed.stdout:
+        if dev.poll() is not None:
+            raise AssertionError(f"dagster dev exited:\n{log.read_text()[-4000:]}")
+        try:
+            data = deployment.graphql(
+                "{ workspaceOrError { ... on Workspace { locationEntries { name "
+                "locationOrLoadError { __typename ... on PythonError { message } } } } } }"
+            )
+        except OSError:
+            time.sleep(1)
+            continue
+        (entry,) = data["workspaceOrError"]["locationEntries"]
+        loaded_as = entry["locationOrLoadError"]
+        if loaded_as and loaded_as["__typename"] == "RepositoryLocation":
             return
+        if loaded_as and loaded_as["__typename"] == "PythonError":
+            raise AssertionError(f"the code location failed to load: {loaded_as['message']}")
         time.sleep(1)
-    raise AssertionError("the Dagster code server did not come up")
+    raise AssertionError(f"dagster dev did not serve the code location:\n{log.read_text()[-4000:]}")
 
 
-def most_at_once(runs: list[dict[str, Any]]) -> int:
-    """The largest number of these runs that were running at the same moment."""
-    edges = sorted([(run["start"], 1) for run in runs] + [(run["end"], -1) for run in runs])
-    running = peak = 0
-    for _moment, step in edges:
-        running += step
-        peak = max(peak, running)
-    return peak
+def yesterday() -> str:
+    return (datetime.datetime.now(datetime.UTC).date() - datetime.timedelta(days=1)).isoformat()
 
 
-def audience_truth(emulator, account: str, first_ms: int = START_MS, to_ms: int | None = None):
-    params = {"account_id": account, "stream": "view_events", "from_": first_ms}
-    if to_ms is not None:
-        params["to"] = to_ms
+def day_ms(day: datetime.date) -> int:
+    moment = datetime.datetime.combine(day, datetime.time(), datetime.UTC)
+    return round(moment.timestamp() * 1000)
+
+
+def audience_truth(emulator, account: str, first: datetime.date, end: datetime.date | None = None):
+    params: dict[str, Any] = {
+        "account_id": account,
+        "stream": "view_events",
+        "from_": day_ms(first),
+    }
+    if end is not None:
+        params["to"] = day_ms(end)
     return emulator.truth("brightcove_audience", **params)["count"]
 
 
 def audience_state_id(account: str, kind: str = "nightly") -> str:
-    return f"demo:tap-brightcove-audience-to-target-postgres:{kind}-{account}"
-
-
-def day_ms(day: str) -> int:
-    moment = datetime.datetime.fromisoformat(day).replace(tzinfo=datetime.UTC)
-    return round(moment.timestamp() * 1000)
+    return f"demo:{AUDIENCE}-to-target-postgres:{kind}-{account}"
 
 
 def audience_rows(deployment: Deployment, stream: str, account: str) -> int:
@@ -335,15 +476,6 @@ def audience_rows(deployment: Deployment, stream: str, account: str) -> int:
             sql.Identifier(stream)
         ),
         [account],
-    )[0][0]
-
-
-def audience_window_rows(deployment: Deployment, account: str, first: str, end: str) -> int:
-    """view_events rows of ``account`` loaded whose updated_at is in [first, end)."""
-    return deployment.query(
-        "select count(*) from brightcove_audience.view_events "
-        "where account_id = %s and updated_at >= %s and updated_at < %s",
-        [account, f"{first}T00:00:00Z", f"{end}T00:00:00Z"],
     )[0][0]
 
 
@@ -357,87 +489,191 @@ def bookmarks(state: dict) -> dict[str, str]:
     return found
 
 
+def checks_by(deployment: Deployment, run_ids: set[str]) -> dict[tuple[str, str], list[bool]]:
+    """(table, check) -> whether each evaluation in those runs passed."""
+    found: dict[tuple[str, str], list[bool]] = {}
+    for record in deployment.events("ASSET_CHECK_EVALUATION"):
+        if record["run_id"] not in run_ids:
+            continue
+        (evaluation,) = [
+            e for e in find(record["event"], "event_specific_data") if "check_name" in e
+        ]
+        table = "/".join(evaluation["asset_key"]["path"])
+        # Stored as "success" (AssetCheckEvaluation.passed).
+        found.setdefault((table, evaluation["check_name"]), []).append(evaluation["success"])
+    return found
+
+
 # -- the code location ----------------------------------------------------------
 
 
-def test_the_code_location_loads_with_one_partition_per_account(deployment):
-    env = deployment.env
-    dagster("definitions", "validate", "-w", str(WORKSPACE), env=env)
-    keys = partition_keys(env)
-    vendors = ("brightcove_audience", "apivideo", "ibm_video", "brightcove_interactivity")
-    jobs = {f"{vendor}_{kind}" for vendor in vendors for kind in ("nightly", "backfill")}
-    schedules = {f"schedule 0 3 * * * {vendor}_nightly" for vendor in vendors}
-    assert set(keys) == jobs | schedules
-    for vendor in vendors:  # each night, every partition of every tap is its own run
-        assert keys[f"schedule 0 3 * * * {vendor}_nightly"] == keys[f"{vendor}_nightly"]
-    # Partitions as the taps' settings name them: the demo environment's account_ids,
-    # and one api.video project per plugin (the tap and the inherited one).
-    assert keys["brightcove_audience_nightly"] == [
-        f"tap-brightcove-audience:{account}" for account in ACCOUNTS
-    ]
-    assert keys["apivideo_nightly"] == ["tap-apivideo", SECOND_PROJECT]
-    assert keys["ibm_video_nightly"] == ["tap-ibm-video"]
-    assert keys["brightcove_interactivity_nightly"] == [
-        f"tap-brightcove-interactivity:{account}" for account in ACCOUNTS
-    ]
-    # Backfills: account x day, days from the tap's start_date.
-    backfill = keys["brightcove_audience_backfill"]
-    assert f"tap-brightcove-audience:{ACCOUNTS[0]}|2026-01-01" in backfill
-    assert f"tap-brightcove-audience:{ACCOUNTS[1]}|2026-01-02" in backfill
-    assert len(backfill) % len(ACCOUNTS) == 0
+def test_dagster_definitions_validate_passes(loaded_twice):
+    code, output = loaded_twice["validate"]
+    assert code == 0, output[-4000:]
+    assert "Validation successful for code location video-taps" in output
 
 
-def partition_keys(env: dict[str, str]) -> dict[str, list[str]]:
-    """Every job's partition keys, as the code location (in the Dagster venv) lists them."""
-    script = (
-        "import json\n"
-        "from video_taps_orchestration.definitions import defs\n"
-        "repository = defs.get_repository_def()\n"
-        "jobs = repository.get_all_jobs()\n"
-        "keys = {j.name: j.partitions_def.get_partition_keys() for j in jobs\n"
-        "        if j.partitions_def is not None}\n"
-        "import datetime, dagster as dg\n"
-        "when = datetime.datetime(2026, 2, 1, 3, tzinfo=datetime.timezone.utc)\n"
-        "for schedule in repository.schedule_defs:\n"
-        "    context = dg.build_schedule_context(\n"
-        "        scheduled_execution_time=when, repository_def=repository)\n"
-        "    tick = schedule.evaluate_tick(context)\n"
-        "    keys[f'schedule {schedule.cron_schedule} {schedule.job_name}'] = [\n"
-        "        r.partition_key for r in tick.run_requests]\n"
-        "print(json.dumps(keys))\n"
-    )
-    result = subprocess.run(
-        [str(DAGSTER_BIN / "python"), "-c", script],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=120,
-    )
-    return json.loads(result.stdout.strip().splitlines()[-1])
-
-
-# -- nightly, backfill, failure, limits ------------------------------------------
-
-
-GOOD, BAD = ACCOUNTS
-BACKFILL_DAYS = ["2026-01-10", "2026-01-11", "2026-01-12"]
-BACKFILL_END = "2026-01-13"
+GRAPH_SCRIPT = """
+import json
+from video_taps_orchestration.definitions import defs
+graph = defs().resolve_asset_graph()
+nodes = {}
+for key in graph.get_all_asset_keys():
+    node = graph.get(key)
+    nodes[key.to_user_string()] = {
+        "parents": sorted(p.to_user_string() for p in node.parent_keys),
+        "group": node.group_name,
+        "partitions": node.partitions_def.get_partition_keys() if node.partitions_def else None,
+        "checks": sorted(k.name for k in node.check_keys),
+        "materializable": node.is_materializable,
+    }
+print(json.dumps(nodes))
+"""
 
 
 @pytest.fixture(scope="module")
-def rounds(deployment, session_emulator) -> dict[str, Any]:
-    """Both rounds of runs, and what the warehouse and meltano's state held after each."""
+def loaded_twice(deployment) -> dict[str, Any]:
+    """``dagster definitions validate`` and the Definitions' asset graph, side by side.
+
+    Each loads the code location in a process of its own (meltano, the taps'
+    discovery, dbt's manifest): run at once, they cost one load's wall time.
+    """
+    env, cwd = deployment.env, deployment.env["MELTANO_PROJECT_ROOT"]
+    validate = subprocess.Popen(
+        [str(DAGSTER_BIN / "dagster"), "definitions", "validate", "-w", str(WORKSPACE)],
+        env=env, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    result = subprocess.run(
+        [str(DAGSTER_BIN / "python"), "-c", GRAPH_SCRIPT],
+        env=env, cwd=cwd, capture_output=True, text=True, check=False, timeout=300,
+    )  # fmt: skip
+    validated, _ = validate.communicate(timeout=300)
+    assert result.returncode == 0, result.stderr[-4000:]
+    return {
+        "validate": (validate.returncode, validated),
+        "graph": json.loads(result.stdout.strip().splitlines()[-1]),
+    }
+
+
+@pytest.fixture(scope="module")
+def graph(loaded_twice) -> dict[str, dict[str, Any]]:
+    """The asset graph of the Definitions object, as the code location builds it."""
+    return loaded_twice["graph"]
+
+
+def dbt_sources(schema_folder: str) -> dict[str, list[str]]:
+    """staging model -> the loaded table it reads.
+
+    The project's convention: ``models/staging/<tap's schema>/stg_<vendor>__<table>.sql``
+    reads ``source('<tap's schema>', '<table>')``.
+    """
+    reads = {}
+    for model in (PROJECT_ROOT / "transform" / "models" / "staging").rglob("stg_*.sql"):
+        table = model.stem.split("__", 1)[1]
+        reads[f"{schema_folder}/{model.stem}"] = [f"{model.parent.name}/{table}"]
+    return reads
+
+
+def dbt_refs(folder: str) -> dict[str, list[str]]:
+    """model of ``folder`` -> the models it ``ref``s."""
+    refs = {}
+    for model in (PROJECT_ROOT / "transform" / "models" / folder).rglob("*.sql"):
+        refs[model.stem] = sorted(set(re.findall(r"ref\('(\w+)'\)", model.read_text())))
+    return refs
+
+
+def test_the_asset_graph_runs_from_api_stream_to_table_to_staging_to_mart_to_report(graph):
+    # Every loaded table is read from its API stream, partitioned by account x day, with
+    # its two checks; every stream of every tap (from its registry) is a table.
+    from tests.support.registry import all_streams
+
+    schemas = {
+        "tap-brightcove-audience": "brightcove_audience", "tap-ibm-video": "ibm_video",
+        "tap-apivideo": "apivideo", "tap-brightcove-interactivity": "brightcove_interactivity",
+    }  # fmt: skip
+    for tap, schema in schemas.items():
+        # The streams the plugins select are the tables they load (api.video: this
+        # test's selection); the others are in the graph only as the dbt sources they are.
+        loaded = APIVIDEO_STREAMS if schema == "apivideo" else all_streams(tap)
+        for stream in all_streams(tap):
+            table = graph[f"{schema}/{stream}"]
+            assert table["materializable"] == (stream in loaded), stream
+            if stream not in loaded:
+                continue
+            assert table["parents"] == [f"api/{schema}/{stream}"]
+            assert table["checks"] == ["bookmark_fresh", "rows_loaded_match_tap"]
+            assert table["group"] == schema
+            assert table["partitions"]
+    audience = graph["brightcove_audience/view_events"]["partitions"]
+    assert f"{AUDIENCE}:{GOOD}|{yesterday()}" in audience
+    assert f"{AUDIENCE}:{BAD}|{yesterday()}" in audience
+    apivideo_keys = graph["apivideo/videos"]["partitions"]
+    assert f"{SECOND_PROJECT}|{yesterday()}" in apivideo_keys
+
+    # Staging models: one edge from each table their SQL reads (dbt sources mapped onto
+    # the tables' asset keys), and nothing else upstream.
+    staging = dbt_sources("analytics_staging")
+    assert staging
+    for model, tables in staging.items():
+        assert graph[model]["parents"] == tables, model
+        assert graph[model]["group"] == "staging"
+    # Marts: an edge from each staging model (or mart) they ref.
+    for mart, refs in dbt_refs("marts").items():
+        expected = sorted(
+            f"analytics_staging/{r}" if r.startswith("stg_") else f"analytics/{r}" for r in refs
+        )
+        assert graph[f"analytics/{mart}"]["parents"] == expected, mart
+        assert graph[f"analytics/{mart}"]["group"] == "marts"
+    # dbt's tests are checks on the models they test.
+    assert "unique_fct_views_view_key" in graph["analytics/fct_views"]["checks"]
+    # The report page reads the marts.
+    assert graph["reports/views_report"]["parents"] == sorted(f"analytics/{m}" for m in MARTS)
+
+
+def test_dagster_dev_serves_the_asset_graph(deployment, graph):
+    data = deployment.graphql("{ assetNodes { assetKey { path } dependencyKeys { path } } }")
+    served = {
+        "/".join(node["assetKey"]["path"]): sorted(
+            "/".join(key["path"]) for key in node["dependencyKeys"]
+        )
+        for node in data["assetNodes"]
+    }
+    assert served == {key: node["parents"] for key, node in graph.items()}
+
+
+# -- nightly, marts, failure, backfill -------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def rounds(deployment, graph, session_emulator) -> dict[str, Any]:
+    """Both rounds of runs, and what the warehouse and meltano's state held after each.
+
+    A tap's multi-asset is materialised whole (one ``meltano run`` loads every table the
+    plugin selects): each backfill names every table of it.
+    """
     emulator = session_emulator
-    emulator.reset(**apivideo.VOLUME)
+    emulator.reset(**RECENT)
+    apivideo_tables = [
+        key.split("/") for key, node in graph.items()
+        if key.startswith("apivideo/") and node["materializable"]
+    ]  # fmt: skip
     emulator.configure_faults(
         [{"kind": "status", "status": 403, "path": f"/accounts/{BAD}/leads", "count": -1}]
     )
-    audience = deployment.launch(
-        "brightcove_audience_nightly", [f"tap-brightcove-audience:{a}" for a in ACCOUNTS]
+    night = yesterday()
+    audience = deployment.materialize(
+        AUDIENCE_TABLES, [f"{AUDIENCE}:{account}|{night}" for account in ACCOUNTS]
     )
-    projects = deployment.launch("apivideo_nightly", ["tap-apivideo", SECOND_PROJECT])
-    first = {"audience": deployment.wait(audience, 2), "apivideo": deployment.wait(projects, 2)}
+    projects = deployment.materialize(
+        apivideo_tables, [f"{p}|{night}" for p in ("tap-apivideo", SECOND_PROJECT)]
+    )
+    first: dict[str, Any] = {
+        "audience": deployment.wait(audience, 2),
+        "apivideo": deployment.wait(projects, 2),
+    }
+    first["marts"] = deployment.wait_for_marts(1)
+    time.sleep(4)  # a second marts run, had the sensor requested one, would be queued by now
+    first["marts_after"] = [run for run in deployment.runs() if run["job"] == "marts"]
     first["states"] = deployment.states()
     first["rows"] = {
         (stream, account): audience_rows(deployment, stream, account)
@@ -449,157 +685,224 @@ def rounds(deployment, session_emulator) -> dict[str, Any]:
     first["metrics"] = dict(
         deployment.query("select project_id, count(*) from apivideo.metrics group by 1")
     )
+    first["fct_views"] = dict(
+        deployment.query(
+            "select account_id, count(*) from analytics.fct_views "
+            "where vendor = 'brightcove_audience' group by 1"
+        )
+    )
+    first["media"] = dict(
+        deployment.query("select vendor, count(*) from analytics.dim_media group by 1")
+    )
+    first["materializations"] = deployment.events("ASSET_MATERIALIZATION")
+    first["report"] = deployment.report.read_text() if deployment.report.exists() else ""
 
     emulator.configure_faults([])
     # The nightly run loaded the backfill's days already: drop them, so what is
     # there afterwards is what the backfill loaded.
+    days = [deployment.first_day + datetime.timedelta(days=n) for n in (10, 11, 12)]
     deployment.query(
         "delete from brightcove_audience.view_events "
         "where account_id = %s and updated_at >= %s and updated_at < %s returning 1",
-        [GOOD, f"{BACKFILL_DAYS[0]}T00:00:00Z", f"{BACKFILL_END}T00:00:00Z"],
+        [GOOD, f"{days[0]}T00:00:00Z", f"{days[-1] + datetime.timedelta(days=1)}T00:00:00Z"],
     )
-    last = apivideo.today(emulator) - datetime.timedelta(days=1)
-    days = [(last - datetime.timedelta(days=n)).isoformat() for n in range(2)]
-    launched = {
-        "backfill": (
-            deployment.launch(
-                "brightcove_audience_backfill",
-                [f"tap-brightcove-audience:{GOOD}|{day}" for day in BACKFILL_DAYS],
-            ),
-            3,
-        ),
-        "rerun": (
-            deployment.launch("brightcove_audience_nightly", [f"tap-brightcove-audience:{BAD}"]),
-            1,
-        ),
-        "limited": (
-            deployment.launch(
-                "apivideo_backfill",
-                [f"{p}|{day}" for p in ("tap-apivideo", SECOND_PROJECT) for day in days],
-            ),
-            4,
-        ),
+    backfill = deployment.materialize(AUDIENCE_TABLES, [f"{AUDIENCE}:{GOOD}|{day}" for day in days])
+    rerun = deployment.materialize(AUDIENCE_TABLES, [f"{AUDIENCE}:{BAD}|{night}"])
+    second: dict[str, Any] = {
+        "days": days,
+        "backfill": deployment.wait(backfill, 3),
+        "rerun": deployment.wait(rerun, 1),
     }
-    second = {name: deployment.wait(backfill, n) for name, (backfill, n) in launched.items()}
     second["states"] = deployment.states()
     second["rows"] = {
         (stream, account): audience_rows(deployment, stream, account)
         for stream in STREAMS
         for account in ACCOUNTS
     }
-    second["backfilled"] = audience_window_rows(deployment, GOOD, BACKFILL_DAYS[0], BACKFILL_END)
+    second["backfilled"] = deployment.query(
+        "select count(*) from brightcove_audience.view_events "
+        "where account_id = %s and updated_at >= %s and updated_at < %s",
+        [GOOD, f"{days[0]}T00:00:00Z", f"{days[-1] + datetime.timedelta(days=1)}T00:00:00Z"],
+    )[0][0]
+    second["materializations"] = deployment.events("ASSET_MATERIALIZATION")
     return {"first": first, "second": second}
 
 
-def test_nightly_runs_each_account_concurrently_and_reconciles(rounds, emulator):
-    emulator.reset(**apivideo.VOLUME)  # the data the runs read (the emulator is seeded)
+def most_at_once(runs: list[dict[str, Any]]) -> int:
+    """The largest number of these runs that were running at the same moment."""
+    edges = sorted([(run["start"], 1) for run in runs] + [(run["end"], -1) for run in runs])
+    running = peak = 0
+    for _moment, step in edges:
+        running += step
+        peak = max(peak, running)
+    return peak
+
+
+def test_nightly_partitions_load_each_account_and_report_rows_and_bookmarks(
+    rounds, deployment, recent
+):
+    emulator = recent
     first = rounds["first"]
-    good_runs = [first["audience"][f"tap-brightcove-audience:{GOOD}"], *first["apivideo"].values()]
-    assert {run["status"] for run in good_runs} == {"SUCCESS"}
+    night = yesterday()
+    good = first["audience"][f"{AUDIENCE}:{GOOD}|{night}"]
+    assert good["status"] == "SUCCESS"
+    assert {run["status"] for run in first["apivideo"].values()} == {"SUCCESS"}
     assert most_at_once([*first["audience"].values(), *first["apivideo"].values()]) >= 2
 
-    assert first["rows"][("view_events", GOOD)] == audience_truth(emulator, GOOD)
-    truth_videos = {
+    assert first["rows"][("view_events", GOOD)] == audience_truth(
+        emulator, GOOD, deployment.first_day
+    )
+    keys = (apivideo.API_KEY, apivideo.SECOND_API_KEY)
+    assert first["videos"] == {
         video["videoId"]
-        for key in (apivideo.API_KEY, apivideo.SECOND_API_KEY)
+        for key in keys
         for video in apivideo.truth(emulator, "videos", project=key)
     }
-    assert first["videos"] == truth_videos
-    start = datetime.date.fromisoformat("2026-01-24")  # the demo environment's start_date
+    start = datetime.date.fromisoformat(deployment.env["TAP_APIVIDEO_START_DATE"])
     assert first["sessions"] == sum(
-        apivideo.expected_rows(emulator, "video_sessions", start, project=key)
-        for key in (apivideo.API_KEY, apivideo.SECOND_API_KEY)
+        apivideo.expected_rows(emulator, "video_sessions", start, project=key) for key in keys
     )
-    # Both projects' partitions loaded into the one apivideo schema: every day and
-    # metric of each is there, under its own project (the one its key's token names).
+    # Both projects' partitions loaded into the one apivideo schema, each under its own label.
     assert first["metrics"] == {
         emulator.truth("apivideo", project=key, stream="videos")["project_id"]: (
             apivideo.expected_rows(emulator, "metrics", start, project=key)
         )
-        for key in (apivideo.API_KEY, apivideo.SECOND_API_KEY)
+        for key in keys
     }
-
-    states = first["states"]
-    for account in ACCOUNTS:  # one state id per account, holding only that account
-        streams = states[audience_state_id(account)]["singer_state"]["bookmarks"]
-        accounts = {
-            stream: {p["context"]["account_id"] for p in bookmark.get("partitions", [])}
-            for stream, bookmark in streams.items()
+    # One state id per account, holding only that account.
+    for account in ACCOUNTS:
+        streams = first["states"][audience_state_id(account)]["singer_state"]["bookmarks"]
+        assert {p["context"]["account_id"] for p in streams["view_events"]["partitions"]} == {
+            account
         }
-        assert accounts["view_events"] == {account}
-        assert all(found <= {account} for found in accounts.values())
-    assert "demo:tap-apivideo-to-target-postgres:nightly-tap-apivideo" in states
-    assert f"demo:{SECOND_PROJECT}-to-target-postgres:nightly-{SECOND_PROJECT}" in states
+
+    # Each table's materialisation of the good account's partition says what the run did:
+    # the rows the tap emitted and the loader loaded (the warehouse's count), the bookmark.
+    reported = {
+        "/".join(m["asset"]): metadata(m["event"])
+        for m in first["materializations"]
+        if m["partition"] == f"{AUDIENCE}:{GOOD}|{night}"
+    }
+    assert set(reported) == {"/".join(t) for t in AUDIENCE_TABLES}
+    for stream in STREAMS:
+        figures = reported[f"brightcove_audience/{stream}"]
+        assert figures["rows_loaded"] == figures["rows_emitted"] == first["rows"][(stream, GOOD)]
+        assert figures["sync"] == "nightly"
+        assert figures["bookmark"] == bookmarks(first["states"][audience_state_id(GOOD)])[stream]
+    # The run-queue limits (dagster.yaml, written by video-taps-dagster-instance) key on
+    # Dagster's per-dimension partition tag, which runs launched from the UI carry.
+    home = Path(deployment.env["DAGSTER_HOME"])
+    limits = yaml.safe_load((home / "dagster.yaml").read_text())["run_queue"]
+    keys = {limit["key"] for limit in limits["tag_concurrency_limits"]}
+    assert "dagster/partition/account_brightcove_audience" in keys
+    assert "dagster/partition/account_apivideo" in keys
+    assert good["tags"]["dagster/partition/account_brightcove_audience"] == f"{AUDIENCE}:{GOOD}"
+    for partition, run in first["apivideo"].items():
+        assert run["tags"]["dagster/partition/account_apivideo"] == partition.split("|")[0]
+    # The runs went through Pipes and reported through it: no "did not receive" warning.
+    assert deployment.logged(PIPES_SILENT) == 0
 
 
-def test_a_403_for_one_account_fails_only_its_run_and_a_rerun_resumes(rounds, emulator):
+def test_the_marts_are_built_once_after_the_nights_loads_and_reconcile(rounds, deployment, recent):
+    emulator = recent
+    first = rounds["first"]
+    (marts,) = first["marts_after"]
+    assert marts["status"] == "SUCCESS"
+    loads = [*first["audience"].values(), *first["apivideo"].values()]
+    assert marts["start"] >= max(run["end"] for run in loads)
+    built = {
+        "/".join(m["asset"]) for m in first["materializations"] if m["run_id"] == marts["run_id"]
+    }
+    assert {f"analytics/{mart}" for mart in MARTS} | {"reports/views_report"} <= built
+    # The marts hold what loaded: every view of the good account; the failed account's
+    # views too (its view_events loaded before leads failed).
+    assert first["fct_views"] == {
+        GOOD: audience_truth(emulator, GOOD, deployment.first_day),
+        BAD: audience_truth(emulator, BAD, deployment.first_day),
+    }
+    assert set(first["media"]) == {"brightcove_audience", "apivideo"}
+    assert "<html" in first["report"].lower()
+
+    checks = checks_by(deployment, {marts["run_id"], *(run["run_id"] for run in loads)})
+    good_loads = {first["audience"][f"{AUDIENCE}:{GOOD}|{yesterday()}"]["run_id"]}
+    # dbt's tests, as checks on the models, all passed.
+    dbt_checks = {k: v for k, v in checks.items() if k[0].startswith("analytics")}
+    assert dbt_checks
+    assert all(all(passed) for passed in dbt_checks.values()), dbt_checks
+    # Every table loaded in full and fresh, for the accounts whose loads succeeded.
+    for stream in APIVIDEO_STREAMS:
+        assert all(checks[(f"apivideo/{stream}", "rows_loaded_match_tap")])
+        assert checks[(f"apivideo/{stream}", "bookmark_fresh")] == [True]
+    # view_events loaded for both accounts (the 403 was on leads): fresh.
+    assert checks[("brightcove_audience/view_events", "bookmark_fresh")] == [True]
+    good_checks = checks_by(deployment, good_loads)
+    for stream in STREAMS:
+        assert good_checks[(f"brightcove_audience/{stream}", "rows_loaded_match_tap")] == [True]
+
+
+def test_a_403_fails_its_partition_and_its_checks_and_a_rerun_resumes(rounds, deployment, recent):
+    emulator = recent
     first, second = rounds["first"], rounds["second"]
-    assert first["audience"][f"tap-brightcove-audience:{GOOD}"]["status"] == "SUCCESS"
-    assert first["audience"][f"tap-brightcove-audience:{BAD}"]["status"] == "FAILURE"
-    # The failed run still loaded and checkpointed the stream that answered.
-    assert first["rows"][("view_events", BAD)] == audience_truth(emulator, BAD)
+    night = yesterday()
+    failed = first["audience"][f"{AUDIENCE}:{BAD}|{night}"]
+    assert failed["status"] == "FAILURE"
+    # The failed run still loaded and checkpointed the stream that answered...
+    assert first["rows"][("view_events", BAD)] == audience_truth(
+        emulator, BAD, deployment.first_day
+    )
     assert first["rows"][("leads", BAD)] == 0
-    failed_state = bookmarks(first["states"][audience_state_id(BAD)])
-    assert set(failed_state) == {"view_events"}
+    assert set(bookmarks(first["states"][audience_state_id(BAD)])) == {"view_events"}
+    # ...which is materialised; leads is not, and its row check failed.
+    materialised = {
+        "/".join(m["asset"]) for m in first["materializations"] if m["run_id"] == failed["run_id"]
+    }
+    assert materialised == {"brightcove_audience/view_events"}
+    checks = checks_by(deployment, {failed["run_id"]})
+    assert checks[("brightcove_audience/leads", "rows_loaded_match_tap")] == [False]
+    assert checks[("brightcove_audience/view_events", "rows_loaded_match_tap")] == [True]
+    # The morning's freshness check of leads names the account that never loaded it.
+    (marts,) = first["marts_after"]
+    assert checks_by(deployment, {marts["run_id"]})[
+        ("brightcove_audience/leads", "bookmark_fresh")
+    ] == [False]
 
-    assert second["rerun"][f"tap-brightcove-audience:{BAD}"]["status"] == "SUCCESS"
+    rerun = second["rerun"][f"{AUDIENCE}:{BAD}|{night}"]
+    assert rerun["status"] == "SUCCESS"
     leads_truth = emulator.truth("brightcove_audience", account_id=BAD, stream="leads")["count"]
     assert second["rows"][("leads", BAD)] == leads_truth
-    # Resumed from its own bookmark: view_events rows re-read in the look-back
-    # are upserted, none doubled; the good account's state is not touched.
-    assert second["rows"][("view_events", BAD)] == audience_truth(emulator, BAD)
-    resumed = bookmarks(second["states"][audience_state_id(BAD)])
-    assert set(resumed) == set(STREAMS)
-    assert resumed["view_events"] >= failed_state["view_events"]
+    assert second["rows"][("view_events", BAD)] == audience_truth(
+        emulator, BAD, deployment.first_day
+    )
+    assert set(bookmarks(second["states"][audience_state_id(BAD)])) == set(STREAMS)
     good = audience_state_id(GOOD)
     assert second["states"][good] == first["states"][good]
 
 
-def test_backfill_of_three_days_runs_concurrently_and_leaves_the_nightly_bookmark(rounds, emulator):
+def test_a_three_day_backfill_runs_concurrently_and_leaves_the_nightly_bookmark(
+    rounds, deployment, recent
+):
+    emulator = recent
     first, second = rounds["first"], rounds["second"]
     runs = list(second["backfill"].values())
     assert {run["status"] for run in runs} == {"SUCCESS"}
     assert most_at_once(runs) == 3
+    days = second["days"]
     assert second["backfilled"] == audience_truth(
-        emulator, GOOD, day_ms(BACKFILL_DAYS[0]), day_ms(BACKFILL_END)
+        emulator, GOOD, days[0], days[-1] + datetime.timedelta(days=1)
     )
     nightly = audience_state_id(GOOD)
-    assert second["states"][nightly] == first["states"][nightly]
-    for day in BACKFILL_DAYS:
+    # Byte-identical: the backfill's state ids are its own.
+    assert json.dumps(second["states"][nightly], sort_keys=True) == json.dumps(
+        first["states"][nightly], sort_keys=True
+    )
+    for day in days:
         assert bookmarks(second["states"][audience_state_id(GOOD, f"backfill-{day}")])
-
-
-def test_the_run_queue_holds_a_vendor_to_its_limit(rounds):
-    runs = list(rounds["second"]["limited"].values())
-    assert len(runs) == 4
-    assert {run["status"] for run in runs} == {"SUCCESS"}
-    assert most_at_once(runs) <= APIVIDEO_LIMIT_IN_TEST
-
-
-def test_each_run_gets_its_own_meltano_run_folder_with_the_shared_plugins(tmp_path):
-    """Two runs of one plugin at once must not share .meltano/run/<plugin>/ (meltano's catalog)."""
-    shared = tmp_path / "shared"
-    (shared / "extractors" / "tap-x").mkdir(parents=True)
-    (shared / "run" / "tap-x").mkdir(parents=True)
-    script = (
-        "import json, sys\n"
-        "from pathlib import Path\n"
-        "from video_taps_orchestration.definitions import private_sys_dir\n"
-        "shared = Path(sys.argv[1])\n"
-        "plugin = Path('extractors', 'tap-x')\n"
-        "with private_sys_dir(shared) as one, private_sys_dir(shared) as two:\n"
-        "    print(json.dumps({\n"
-        "        'distinct': one != two,\n"
-        "        'plugins': [(d / plugin).resolve() == shared / plugin for d in (one, two)],\n"
-        "        'run_shared': [(d / 'run').exists() for d in (one, two)],\n"
-        "    }))\n"
-    )
-    result = subprocess.run(
-        [str(DAGSTER_BIN / "python"), "-c", script, str(shared.resolve())],
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=120,
-    )
-    found = json.loads(result.stdout.strip().splitlines()[-1])
-    assert found == {"distinct": True, "plugins": [True, True], "run_shared": [False, False]}
+        partition = f"{AUDIENCE}:{GOOD}|{day}"
+        (figures,) = [
+            metadata(m["event"]) for m in second["materializations"]
+            if m["partition"] == partition and m["asset"] == ["brightcove_audience", "view_events"]
+        ]  # fmt: skip
+        assert figures["sync"] == "backfill"
+        assert figures["rows_loaded"] == audience_truth(
+            emulator, GOOD, day, day + datetime.timedelta(days=1)
+        )

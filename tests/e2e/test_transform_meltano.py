@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 
+from orchestration.video_taps_orchestration import report as views_report
 from tests.support.meltano import PROJECT_ROOT, isolated_env, meltano, meltano_run
 from tests.support.transform import (
     CATALOG_TYPES_SQL,
@@ -34,7 +35,6 @@ from tests.support.transform import (
     postgres_query,
     types_from_rows,
 )
-from transform import report as transform_report
 
 pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("meltano_plugins")]
 
@@ -105,7 +105,7 @@ def test_duckdb_build_reconciles_a_nightly_load_appends_after_dbt_and_adds_the_n
 
     # The demo's page: self-contained, and it shows exactly the mart's figures.
     page = tmp_path / "report.html"
-    transform_report.print_marts_and_report(warehouse, page)
+    views_report.print_marts_and_report(warehouse, page)
     shown = ShownFigures.read(page)
     assert shown.external_references == []
     assert shown.daily_views == {

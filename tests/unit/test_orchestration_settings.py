@@ -1,98 +1,132 @@
-"""The Dagster code location reads partitions from meltano.yml as meltano resolves settings.
+"""The parts of the Dagster code location that need neither Dagster nor meltano.
 
-orchestration/video_taps_orchestration/meltano_project.py needs no Dagster, so
-these run in the test venv; one test asks the real meltano for the same values.
+``meltano_project.py``, ``layout.py`` and ``meltano_pipes.py`` import no Dagster, so
+they run in the test venv. Settings themselves are meltano's to resolve (the e2e test
+tests/e2e/test_orchestration_settings_meltano.py gives one setting four ways).
 """
 
 from __future__ import annotations
 
-from pathlib import Path
+import json
 
 import pytest
-import yaml
 
+from orchestration.video_taps_orchestration import meltano_project
+from orchestration.video_taps_orchestration.layout import selected_streams
+from orchestration.video_taps_orchestration.meltano_pipes import newest_bookmark, read_meltano_log
 from orchestration.video_taps_orchestration.meltano_project import (
-    MeltanoProject,
+    MeltanoError,
     env_var_name,
-    shared_labels,
+    meltano_executable,
 )
-from tests.support.audience import ACCOUNTS
-from tests.support.meltano import PROJECT_ROOT, copy_plugin_definitions
 
-TAP = "tap-brightcove-audience"
 CHILD = "tap-brightcove-audience--eu"
-
-
-def project_with_child(directory: Path, api_url: str | None = None) -> MeltanoProject:
-    """This repository's meltano.yml plus an inherited Audience plugin (and the demo's api_url)."""
-    document = yaml.safe_load((PROJECT_ROOT / "meltano.yml").read_text())
-    document["plugins"]["extractors"].append({"name": CHILD, "inherit_from": TAP})
-    if api_url is not None:
-        (demo,) = [env for env in document["environments"] if env["name"] == "demo"]
-        (tap,) = [p for p in demo["config"]["plugins"]["extractors"] if p["name"] == TAP]
-        tap["config"]["api_url"] = api_url
-    (directory / "meltano.yml").write_text(yaml.safe_dump(document, sort_keys=False))
-    copy_plugin_definitions(directory)
-    return MeltanoProject(directory, "demo")
 
 
 def test_env_var_names_follow_meltano():
     assert env_var_name(CHILD, "account_ids") == "TAP_BRIGHTCOVE_AUDIENCE__EU_ACCOUNT_IDS"
 
 
-def test_the_environment_config_gives_the_accounts(tmp_path):
-    project = project_with_child(tmp_path)
-    assert project.setting(TAP, "account_ids", {}) == ACCOUNTS
-    assert project.family(TAP) == [TAP, CHILD]
+# -- which meltano runs (README: VIDEO_TAPS_MELTANO) --------------------------------
 
 
-def test_a_variable_wins_over_meltano_yml_and_arrays_are_json(tmp_path):
-    project = project_with_child(tmp_path)
-    environ = {"TAP_BRIGHTCOVE_AUDIENCE_ACCOUNT_IDS": '["1", "2", "3"]'}
-    assert project.setting(TAP, "account_ids", environ) == ["1", "2", "3"]
+def test_another_project_root_still_finds_the_meltano_make_dev_built(tmp_path):
+    """A project elsewhere, no VIDEO_TAPS_MELTANO, no meltano on PATH: this repository's."""
+    built = meltano_project.REPOSITORY / ".venv" / "bin" / "meltano"
+    assert built.exists(), "run `make dev`"
+    found = meltano_executable(tmp_path, {"PATH": str(tmp_path)})
+    assert found == str(built)
 
 
-def test_an_inherited_plugin_falls_back_to_its_parent_including_its_variables(tmp_path):
-    project = project_with_child(tmp_path)
-    assert project.setting(CHILD, "account_ids", {}) == ACCOUNTS
-    environ = {"TAP_BRIGHTCOVE_AUDIENCE_ACCOUNT_IDS": '["9"]'}
-    assert project.setting(CHILD, "account_ids", environ) == ["9"]
-    environ["TAP_BRIGHTCOVE_AUDIENCE__EU_ACCOUNT_IDS"] = '["7"]'
-    assert project.setting(CHILD, "account_ids", environ) == ["7"]
+def test_a_project_with_its_own_venv_uses_its_meltano(tmp_path):
+    own = tmp_path / ".venv" / "bin" / "meltano"
+    own.parent.mkdir(parents=True)
+    own.write_text("#!/bin/sh\n")
+    assert meltano_executable(tmp_path, {"PATH": ""}) == str(own)
+    assert meltano_executable(tmp_path, {"VIDEO_TAPS_MELTANO": "/opt/m"}) == "/opt/m"
 
 
-def test_variables_in_values_are_expanded_and_defaults_apply(tmp_path):
-    project = project_with_child(tmp_path, api_url="${EMULATOR_URL}/audience/v1")
-    environ = {"EMULATOR_URL": "http://127.0.0.1:9"}
-    assert project.setting(TAP, "api_url", environ) == "http://127.0.0.1:9/audience/v1"
-    assert project.setting(TAP, "max_requests_per_second", environ) == 50
+def test_no_meltano_anywhere_names_the_variable(tmp_path, monkeypatch):
+    monkeypatch.setattr(meltano_project, "REPOSITORY", tmp_path / "elsewhere")
+    with pytest.raises(MeltanoError, match="set VIDEO_TAPS_MELTANO"):
+        meltano_executable(tmp_path, {"PATH": str(tmp_path)})
 
 
-def test_an_array_variable_that_is_not_a_list_names_the_variable(tmp_path):
-    project = project_with_child(tmp_path)
-    with pytest.raises(ValueError, match="AUDIENCE_ACCOUNT_IDS must be a JSON array"):
-        project.setting(TAP, "account_ids", {"TAP_BRIGHTCOVE_AUDIENCE_ACCOUNT_IDS": "{}"})
+# -- the tables a plugin loads -------------------------------------------------------
 
 
-def test_a_label_set_on_a_parent_alone_is_shared_by_its_children(tmp_path):
-    """Partitions of one tap load into one schema: one label for two plugins is a clash."""
-    document = yaml.safe_load((PROJECT_ROOT / "meltano.yml").read_text())
-    document["plugins"]["extractors"] += [
-        {"name": "tap-apivideo--app", "inherit_from": "tap-apivideo"},
-        {"name": "tap-apivideo--shop", "inherit_from": "tap-apivideo"},
-    ]
-    (tmp_path / "meltano.yml").write_text(yaml.safe_dump(document, sort_keys=False))
-    copy_plugin_definitions(tmp_path)
-    project = MeltanoProject(tmp_path, "prod")
+STREAMS = ["buckets", "metrics", "video_sessions", "videos"]
 
-    assert shared_labels(project, "tap-apivideo", "project_id", {}) == {}
-    on_parent = {"TAP_APIVIDEO_PROJECT_ID": "marketing"}
-    assert shared_labels(project, "tap-apivideo", "project_id", on_parent) == {
-        "marketing": ["tap-apivideo", "tap-apivideo--app", "tap-apivideo--shop"]
-    }
-    each = {
-        **on_parent,
-        "TAP_APIVIDEO__APP_PROJECT_ID": "app",
-        "TAP_APIVIDEO__SHOP_PROJECT_ID": "shop",
-    }
-    assert shared_labels(project, "tap-apivideo", "project_id", each) == {}
+
+@pytest.mark.parametrize(
+    ("rules", "expected"),
+    [
+        (["*.*"], STREAMS),
+        (["videos.*", "metrics.*"], ["metrics", "videos"]),
+        (["*.*", "!video_sessions.*"], ["buckets", "metrics", "videos"]),
+        # Deselecting one column keeps the stream.
+        (["*.*", "!videos.title"], STREAMS),
+        (["video*.*"], ["video_sessions", "videos"]),
+        (["videos.videoId"], ["videos"]),
+        ([], []),
+    ],
+)
+def test_select_rules_choose_the_tables(rules, expected):
+    assert selected_streams(rules, STREAMS) == expected
+
+
+# -- what one run reports ------------------------------------------------------------
+
+
+def log_line(**fields: object) -> str:
+    return json.dumps(fields)
+
+
+def test_a_runs_log_gives_each_streams_emitted_and_loaded_rows():
+    lines = [
+        log_line(event="Summary view_events: 1,234 records from 2 partitions in 0.5 s (2 rec/s)",
+                 producer=True, name="tap-brightcove-audience"),
+        log_line(event="Summary leads: 0 records from 1 partition in 0.0 s (0 records/s); "
+                       "FAILED: account_id=2", producer=True, level="error"),
+        log_line(event="METRIC", consumer=True, metric_info={
+            "metric": "record_count", "value": 1000, "tags": {"stream": "view_events"}}),
+        log_line(event="METRIC", consumer=True, metric_info={
+            "metric": "record_count", "value": 234, "tags": {"stream": "view_events"}}),
+        # The tap's own record_count metrics are not the loader's.
+        log_line(event="METRIC", producer=True, metric_info={
+            "metric": "record_count", "value": 99, "tags": {"stream": "view_events"}}),
+        "not json at all",
+    ]  # fmt: skip
+    report = read_meltano_log(lines)
+    assert report.emitted["view_events"].records == 1234
+    assert report.emitted["view_events"].partitions == 2
+    assert report.emitted["view_events"].failed is None
+    assert report.emitted["leads"].records == 0
+    assert report.emitted["leads"].failed == "account_id=2"
+    assert report.loaded == {"view_events": 1234}
+    assert report.loader_counts
+
+
+def test_the_newest_bookmark_of_any_partition_and_a_day_counts_to_its_end():
+    state = {
+        "singer_state": {
+            "bookmarks": {
+                "view_events": {
+                    "partitions": [
+                        {"context": {"account_id": "1"},
+                         "replication_key_value": "2026-03-01T10:00:00.000Z"},
+                        {"context": {"account_id": "2"},
+                         "replication_key_value": "2026-03-02T09:00:00+00:00"},
+                        {"context": {"account_id": "3"}},
+                    ]
+                },
+                "metrics": {"replication_key_value": "2026-03-01"},
+            }
+        }
+    }  # fmt: skip
+    value, moment = newest_bookmark(state, "view_events")
+    assert value == "2026-03-02T09:00:00+00:00"
+    assert moment.isoformat() == "2026-03-02T09:00:00+00:00"
+    value, moment = newest_bookmark(state, "metrics")
+    assert (value, moment.isoformat()) == ("2026-03-01", "2026-03-02T00:00:00+00:00")
+    assert newest_bookmark(state, "leads") is None

@@ -1,7 +1,12 @@
 """A self-contained HTML page from the marts: daily views per vendor, top media by watch time.
 
-``make demo`` calls :func:`write_report` after ``meltano run dbt-duckdb:build``;
-by hand: ``python transform/report.py output/warehouse.duckdb output/report.html``.
+Not part of the dbt project (``transform/`` holds dbt only): ``make demo`` calls
+:func:`print_marts_and_report` after ``meltano run dbt-duckdb:build``, and the Dagster
+code location writes it as the asset ``reports/views_report``, downstream of the marts
+(``transform.py``), from PostgreSQL. By hand:
+``python orchestration/video_taps_orchestration/report.py output/warehouse.duckdb
+output/report.html``.
+It needs no Dagster: the tests' and the demo's venv import it too.
 
 The page fetches nothing: the chart is inline SVG (no ``xmlns`` URL either), the
 styles are inline, there is no script. Every figure drawn is also in a
@@ -17,8 +22,9 @@ import sys
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-#: Schema of the marts (the dbt-duckdb utility's `schema` setting).
+#: Schema of the marts (the dbt utilities' `schema` setting) unless another is given.
 MARTS_SCHEMA = "analytics"
 MARTS = ("fct_views", "fct_media_daily", "dim_media")
 TOP_MEDIA = 10
@@ -58,52 +64,73 @@ class ReportFigures:
     mart_rows: dict[str, int] = field(default_factory=dict)
 
 
-DAILY_VIEWS_SQL = f"""
+DAILY_VIEWS_SQL = """
 select vendor, activity_date, sum(views)
-from {MARTS_SCHEMA}.fct_media_daily
+from {schema}.fct_media_daily
 group by vendor, activity_date
 order by vendor, activity_date
-"""  # noqa: S608 - constant schema name
+"""
 
-TOP_MEDIA_SQL = f"""
+TOP_MEDIA_SQL = """
 select d.vendor, d.account_id, d.media_id, m.media_name,
        sum(d.seconds_watched) as seconds_watched, sum(d.views) as views
-from {MARTS_SCHEMA}.fct_media_daily as d
-join {MARTS_SCHEMA}.dim_media as m on m.media_key = d.media_key
+from {schema}.fct_media_daily as d
+join {schema}.dim_media as m on m.media_key = d.media_key
 where d.seconds_watched is not null
 group by d.vendor, d.account_id, d.media_id, m.media_name
 order by seconds_watched desc, d.vendor, d.media_id
-limit {TOP_MEDIA}
-"""  # noqa: S608 - constant schema name and limit
+limit {top}
+"""
+
+
+def _rows(connection: Any, sql: str) -> list[tuple]:  # noqa: ANN401 - any DB-API connection
+    cursor = connection.cursor()
+    try:
+        cursor.execute(sql)
+        return list(cursor.fetchall())
+    finally:
+        cursor.close()
+
+
+def figures_from(connection: Any, schema: str = MARTS_SCHEMA) -> ReportFigures:  # noqa: ANN401
+    """The report's figures from the marts, over any DB-API connection (DuckDB, psycopg)."""
+    if not schema.replace("_", "").isalnum():
+        raise ValueError(f"not a schema name: {schema!r}")
+    figures = ReportFigures()
+    daily: dict[str, dict[datetime.date, int]] = defaultdict(dict)
+    for vendor, day, views in _rows(connection, DAILY_VIEWS_SQL.format(schema=schema)):
+        daily[vendor][day] = int(views)
+    figures.daily_views = dict(daily)
+    figures.top_media = [
+        TopMedium(vendor, account, media, name, int(seconds), int(views))
+        for vendor, account, media, name, seconds, views in _rows(
+            connection, TOP_MEDIA_SQL.format(schema=schema, top=TOP_MEDIA)
+        )
+    ]
+    for mart in MARTS:
+        (row,) = _rows(connection, f"select count(*) from {schema}.{mart}")  # noqa: S608
+        figures.mart_rows[mart] = int(row[0])
+    return figures
 
 
 def read_figures(warehouse: Path) -> ReportFigures:
     """The report's figures from the marts in a DuckDB file (opened read-only)."""
     import duckdb
 
-    figures = ReportFigures()
     with duckdb.connect(str(warehouse), read_only=True) as connection:
-        daily: dict[str, dict[datetime.date, int]] = defaultdict(dict)
-        for vendor, day, views in connection.execute(DAILY_VIEWS_SQL).fetchall():
-            daily[vendor][day] = int(views)
-        figures.daily_views = dict(daily)
-        figures.top_media = [
-            TopMedium(vendor, account, media, name, int(seconds), int(views))
-            for vendor, account, media, name, seconds, views in connection.execute(
-                TOP_MEDIA_SQL
-            ).fetchall()
-        ]
-        for mart in MARTS:
-            row = connection.execute(f"select count(*) from {MARTS_SCHEMA}.{mart}").fetchone()  # noqa: S608
-            figures.mart_rows[mart] = int(row[0]) if row else 0
-    return figures
+        return figures_from(connection)
+
+
+def write_page(figures: ReportFigures, destination: Path, source: str) -> None:
+    """Write the page for ``figures``; ``source`` names the warehouse they came from."""
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    destination.write_text(render(figures, source), encoding="utf-8")
 
 
 def write_report(warehouse: Path, destination: Path) -> ReportFigures:
-    """Read the marts and write the page; returns what it shows."""
+    """Read the marts of a DuckDB file and write the page; returns what it shows."""
     figures = read_figures(warehouse)
-    destination.parent.mkdir(parents=True, exist_ok=True)
-    destination.write_text(render(figures, warehouse.name), encoding="utf-8")
+    write_page(figures, destination, warehouse.name)
     return figures
 
 
