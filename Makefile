@@ -49,8 +49,8 @@ dev: $(VENV)/.installed apivideo-clients $(DAGSTER_VENV)/.installed
 demo: $(VENV)/.installed apivideo-clients
 	$(BIN)/python scripts/demo.py
 
-# Every tier (CI runs this): tests/e2e, tests/emulator, tests/taps,
-# tests/pythons (`make test-pythons`, below), tests/unit, in one pytest run on
+# Every tier but the pythons tier (CI runs this): tests/e2e, tests/emulator,
+# tests/taps, tests/unit, in one pytest run on
 # four xdist workers, a test file each at a time (--dist loadfile). Most of the
 # time is waiting (on meltano, dbt, Dagster and pip processes, rate windows,
 # token lifetimes), so four workers keep two cores busy; the end-to-end files,
@@ -59,7 +59,7 @@ demo: $(VENV)/.installed apivideo-clients
 # (tests/support/run_once.py), and each meltano command gets its own run folder
 # (tests/support/meltano.py). Each worker starts its own emulator and PostgreSQL.
 test: dev postgres
-	$(BIN)/python -m pytest -p no:cacheprovider -n 4 --dist loadfile tests/e2e tests/emulator tests/taps tests/pythons tests/unit
+	$(BIN)/python -m pytest -p no:cacheprovider -n 4 --dist loadfile tests/e2e tests/emulator tests/taps tests/unit
 
 # The inner loop: the unit tier and the taps run in process against the emulator.
 # Most of the taps tier's time is waiting (rate windows, token lifetimes, request
@@ -71,9 +71,10 @@ check: $(VENV)/.installed
 # Every tap installed from its wheel (with video-taps-common's) into a fresh venv
 # of each CPython the packages claim (3.11, 3.12, 3.13: tests/support/pythons.py,
 # found under pyenv or as pythonX.Y on PATH), running the SDK's standard tap
-# tests and one sync against the emulator (which runs from .venv). About a
-# minute; `make test` runs it too. VIDEO_TAPS_PYTHONS="python3.14 ..." names other
-# interpreters (the GitHub workflow's matrix does).
+# tests and one sync against the emulator (which runs from .venv). About two
+# CPU-minutes, which `make test` cannot spare within its 10 minutes on two
+# cores: the GitHub workflow runs this beside it, with VIDEO_TAPS_PYTHONS
+# naming the matrix's Python (python3.14 ...).
 test-pythons: $(VENV)/.installed
 	$(BIN)/python -m pytest -p no:cacheprovider tests/pythons
 
