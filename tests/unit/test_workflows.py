@@ -156,11 +156,14 @@ def test_the_test_workflow_runs_make_test_with_the_taps_on_every_python():
     assert checkout["with"]["fetch-depth"] == 0, "the tags the packages' versions come from"
     [setup] = [s for s in job["steps"] if s.get("uses", "").startswith("actions/setup-python@")]
     assert setup["with"]["python-version"].splitlines() == ["${{ matrix.python }}", "3.11"]
-    [make_test] = [s for s in job["steps"] if s.get("run", "").startswith("make test")]
-    # The README's test command, with the project's .venv on 3.11 and the taps
-    # installed into the matrix's Python.
-    assert make_test["run"] == "make test PYTHON=python3.11"
-    assert make_test["env"] == {"VIDEO_TAPS_PYTHONS": "python${{ matrix.python }}"}
+    runs = [s for s in job["steps"] if s.get("run", "").startswith("make test")]
+    # The README's test command with the project's .venv on 3.11, then the pythons
+    # tier with the taps installed into the matrix's Python.
+    assert [s["run"] for s in runs] == [
+        "make test PYTHON=python3.11",
+        "make test-pythons PYTHON=python3.11",
+    ]
+    assert runs[1]["env"] == {"VIDEO_TAPS_PYTHONS": "python${{ matrix.python }}"}
 
 
 def test_the_release_publishes_the_five_from_a_tag_with_trusted_publishing_only():
