@@ -53,13 +53,13 @@ demo: $(VENV)/.installed apivideo-clients
 # tests/taps, tests/unit, in one pytest run on
 # four xdist workers, a test file each at a time (--dist loadfile). Most of the
 # time is waiting (on meltano, dbt, Dagster and pip processes, rate windows,
-# token lifetimes), so four workers keep two cores busy; the end-to-end files,
-# the longest, are collected first so they start first. Set-up the workers
-# share (meltano install, the package builds) is done once
+# token lifetimes), so four workers keep two cores busy; the longest files
+# start first (tests/conftest.py; --no-loadscope-reorder keeps that order).
+# Set-up the workers share (meltano install, the package builds) is done once
 # (tests/support/run_once.py), and each meltano command gets its own run folder
 # (tests/support/meltano.py). Each worker starts its own emulator and PostgreSQL.
 test: dev postgres
-	$(BIN)/python -m pytest -p no:cacheprovider -n 4 --dist loadfile tests/e2e tests/emulator tests/taps tests/unit
+	$(BIN)/python -m pytest -p no:cacheprovider -n 4 --dist loadfile --no-loadscope-reorder tests/e2e tests/emulator tests/taps tests/unit
 
 # The inner loop: the unit tier and the taps run in process against the emulator.
 # Most of the taps tier's time is waiting (rate windows, token lifetimes, request
