@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 
 from tests.support.emulator_session import emulator, session_emulator  # noqa: F401 - fixtures
+from tests.support.meltano import meltano_install
 from tests.support.packaging import Built, build_all
-from tests.support.run_once import first_in_run, shared_run_folder
+from tests.support.run_once import first_in_run, in_xdist_run, shared_run_folder
 
 
 @pytest.fixture(autouse=True)
@@ -19,6 +20,19 @@ def _fresh_emulator_state(request: pytest.FixtureRequest, session_emulator) -> N
     """No test sees another's faults, volume or clock (``emulator`` resets it itself)."""
     if "emulator" not in request.fixturenames:
         session_emulator.reset()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _plugins_installed_before_any_meltano_command() -> None:
+    """Under xdist, every worker's e2e tests start after the one ``meltano install``.
+
+    In a fresh clone the install also creates the project's system database; a
+    meltano command run beside it on the same database (``meltano job list``, say)
+    migrates it at the same time, and one of the two fails ("table job already
+    exists"). The first worker installs, the others wait for it (``run_once``).
+    """
+    if in_xdist_run():
+        meltano_install()
 
 
 @pytest.fixture(scope="session")
