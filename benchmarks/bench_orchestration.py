@@ -29,14 +29,11 @@ Usage: python benchmarks/bench_orchestration.py [--night-only]  (after `make dev
 
 from __future__ import annotations
 
-import contextlib
 import datetime
 import json
 import math
 import os
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -54,6 +51,7 @@ sys.path.insert(0, str(ROOT))
 
 from tests.support.meltano import demo_url_overrides  # noqa: E402
 from tests.support.postgres import postgres_server  # noqa: E402
+from tests.support.processes import free_port, stop_session  # noqa: E402
 from video_api_emulator.config import demo_config  # noqa: E402
 from video_api_emulator.process import EmulatorProcess  # noqa: E402
 
@@ -360,7 +358,7 @@ def whole_night() -> None:  # noqa: PLR0915
                     break
                 time.sleep(1)
         finally:
-            stop(dev)
+            stop_session(dev)
     loads = [r for r in runs if r[0] != "marts"]
     first_queued = min(r[2].replace(tzinfo=datetime.UTC).timestamp() for r in loads)
     for name, status, _created, start, end, partition in sorted(runs, key=lambda r: r[3] or 0):
@@ -371,22 +369,6 @@ def whole_night() -> None:  # noqa: PLR0915
         f"night    first run queued to marts built {marts[-1][4] - first_queued:6.1f} s "
         f"(loads: last ended {max(r[4] for r in loads) - first_queued:6.1f} s)"
     )
-
-
-def stop(dev: subprocess.Popen) -> None:
-    """``dagster dev`` and every process it started (its session): a throwaway instance."""
-    dev.terminate()
-    with contextlib.suppress(subprocess.TimeoutExpired):
-        dev.wait(timeout=15)
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(dev.pid, signal.SIGKILL)
-    dev.wait(timeout=30)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def main() -> None:

@@ -12,12 +12,9 @@ Usage: .venv/bin/python scripts/asset_graph_screenshot.py [OUTPUT.png]
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -26,26 +23,14 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tests.support.processes import free_port, stop_session  # noqa: E402
+
 DAGSTER = ROOT / ".venv-dagster" / "bin" / "dagster"
 WORKSPACE = ROOT / "orchestration" / "workspace.yaml"
 OUTPUT = ROOT / "docs" / "images" / "asset-graph.png"
 WINDOW = "1800,1000"
-
-
-def stop(dev: subprocess.Popen) -> None:
-    """``dagster dev`` and every process it started (its session): a throwaway instance."""
-    dev.terminate()
-    with contextlib.suppress(subprocess.TimeoutExpired):
-        dev.wait(timeout=15)
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(dev.pid, signal.SIGKILL)
-    dev.wait(timeout=30)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def graphql(url: str, query: str) -> dict:
@@ -105,7 +90,7 @@ def main() -> int:
                 check=True, capture_output=True, timeout=180,
             )  # fmt: skip
         finally:
-            stop(dev)
+            stop_session(dev)
     print(output)
     return 0
 

@@ -28,13 +28,10 @@ meltano `make dev` built (a bare `meltano` is not on the Dagster venv's PATH).
 
 from __future__ import annotations
 
-import contextlib
 import datetime
 import json
 import os
 import re
-import signal
-import socket
 import subprocess
 import time
 import urllib.error
@@ -60,6 +57,7 @@ from tests.support.meltano import (
     meltano_install,
 )
 from tests.support.postgres import PostgresServer
+from tests.support.processes import free_port, stop_session
 
 pytestmark = pytest.mark.e2e
 
@@ -116,12 +114,6 @@ def users_project(directory: Path) -> Path:
     # The dbt project the utility names ($MELTANO_PROJECT_ROOT/transform): this repository's.
     (directory / "transform").symlink_to(PROJECT_ROOT / "transform")
     return directory
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @dataclass
@@ -313,16 +305,6 @@ def start(argv: list[str], env: dict[str, str], cwd: Path, log: Path) -> subproc
         )
 
 
-def stop(process: subprocess.Popen) -> None:
-    """``dagster dev`` and what it started (a marts run may still be building): a throwaway."""
-    process.terminate()
-    with contextlib.suppress(subprocess.TimeoutExpired):
-        process.wait(timeout=15)
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(process.pid, signal.SIGKILL)
-    process.wait(timeout=30)
-
-
 def recent_data_start() -> datetime.datetime:
     """Midnight UTC thirty days ago: the emulator's data then ends about now."""
     today = datetime.datetime.now(datetime.UTC).date()
@@ -420,7 +402,7 @@ def deployment(
         wait_for_webserver(deployment, dev, root / "dagster-dev.log")
         yield deployment
     finally:
-        stop(dev)
+        stop_session(dev)
 
 
 def wait_for_webserver(deployment: Deployment, dev: subprocess.Popen, log: Path) -> None:

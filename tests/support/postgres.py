@@ -30,13 +30,14 @@ import os
 import pwd
 import shutil
 import signal
-import socket
 import subprocess
 import tempfile
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from tests.support.processes import free_port
 
 __all__ = [
     "PROVISIONED",
@@ -103,13 +104,6 @@ def _service_user() -> pwd.struct_passwd:
         raise PostgresUnavailableError(
             _NOT_PROVISIONED.format(missing=f"the {SERVICE_USER!r} system user")
         ) from None
-
-
-def _free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _tail(text: str, lines: int = 40) -> str:
@@ -294,7 +288,7 @@ class PostgresServer:
     def _start_server(self) -> None:
         last_error: Exception | None = None
         for _ in range(_START_ATTEMPTS):
-            self.port = _free_port()
+            self.port = free_port()
             options = " ".join(
                 [
                     f"-c listen_addresses={self.host}",
