@@ -16,19 +16,18 @@ The run reports through Pipes (``meltano_pipes.py``): per table its rows and
 bookmark, and the check ``rows_loaded_match_tap``.
 """
 
-import contextlib
 import datetime
 import json
 import os
 import subprocess
 import sys
-import tempfile
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import dagster as dg
 
 from .layout import Account, Family, Layout, sys_dir
+from .meltano_folders import keep_catalog, private_sys_dir, seed_catalog, sys_dir_env
 from .meltano_pipes import ROWS_CHECK
 from .meltano_project import env_var_name
 
@@ -99,34 +98,6 @@ def run_command(
     return command, env, state_id, sync
 
 
-@contextlib.contextmanager
-def private_sys_dir(shared: Path) -> Iterator[Path]:
-    """A ``.meltano`` of this run's own: the shared one's contents linked in, but ``run/`` apart.
-
-    Why: meltano writes each plugin's config and catalog to
-    ``.meltano/run/<plugin>/`` (e.g. ``tap.properties.json``), one folder per
-    plugin, not per run. Two runs of the same plugin at once on one machine
-    (two accounts, two backfill days) overwrite and delete each other's files
-    ("Invalid catalog"). Each run gets its own ``run/``; the installed plugins
-    (``extractors/``, ``loaders/``, ...) are the shared ones, linked.
-    """
-    with tempfile.TemporaryDirectory(prefix="meltano-sys-") as folder:
-        private = Path(folder)
-        for entry in shared.iterdir() if shared.is_dir() else ():
-            if entry.name != "run":
-                (private / entry.name).symlink_to(entry)
-        yield private
-
-
-def sys_dir_env(private: Path, shared: Path) -> dict[str, str]:
-    """Env vars pointing meltano at ``private``; state stays in the shared system database."""
-    env = {"MELTANO_SYS_DIR_ROOT": str(private)}
-    if not os.environ.get("MELTANO_DATABASE_URI"):
-        # meltano's default system database is <sys dir>/meltano.db: keep it the shared one.
-        env["MELTANO_DATABASE_URI"] = f"sqlite:///{shared / 'meltano.db'}"
-    return env
-
-
 def run_meltano(
     context: dg.AssetExecutionContext,
     layout: Layout,
@@ -144,8 +115,6 @@ def run_meltano(
     shared = sys_dir(Path(layout.root), os.environ)
     extras = {
         "command": command,
-        "meltano": layout.meltano,
-        "environment": layout.environment,
         "state_id": state_id,
         "sync": sync,
         "plugin": account.plugin,
@@ -161,6 +130,7 @@ def run_meltano(
             extras=extras,
         ) as session,
     ):
+        seed_catalog(shared, private, account.plugin)
         process = subprocess.Popen(  # noqa: S603 - our own Pipes process
             [sys.executable, "-m", "video_taps_orchestration.meltano_pipes"],
             cwd=layout.root,
@@ -177,6 +147,7 @@ def run_meltano(
             process.terminate()
             process.wait(timeout=60)
             raise
+        keep_catalog(shared, private, account.plugin)
     results = list(session.get_results(implicit_materializations=False))
     yield from results
     if code != 0:

@@ -14,9 +14,14 @@ done reports through Pipes, per table:
   emitted (its ``Summary <stream>: N records ...`` line), and the tap skipped none of
   the table's partitions.
 
-The sources are the tap's summary lines, the loader's metrics (meltano's
-``--log-format=json`` keeps their tags) and the state meltano stored (``meltano state
-get``); the taps themselves know nothing of Dagster. It exits with meltano's code.
+The sources are the tap's summary lines (records, partitions, failures, and the
+newest bookmark of the stream's state, which the target hands meltano to store once
+the rows before it are loaded) and the loader's metrics (meltano's
+``--log-format=json`` keeps their tags); the taps themselves know nothing of Dagster.
+A table is materialised only when every row the tap emitted was loaded, so the
+bookmark reported is the one meltano stored. (Asking meltano for the stored state
+afterwards, ``meltano state get``, would start one more meltano process per run.)
+It exits with meltano's code.
 """
 
 from __future__ import annotations
@@ -31,12 +36,13 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["RunReport", "newest_bookmark", "read_meltano_log"]
+__all__ = ["RunReport", "bookmark_moment", "read_meltano_log"]
 
-#: ``Summary view_events: 1,234 records from 2 partitions in 0.5 s (...)[; FAILED: ...]``
+#: ``Summary view_events: 1,234 records from 2 partitions in 0.5 s (...)[; bookmark V]``
+#: ``[; FAILED: ...]``
 _SUMMARY = re.compile(
     r"^Summary (?P<stream>\S+): (?P<records>[\d,]+) records? from (?P<partitions>\d+) "
-    r"partitions? in [^;]*(?:; FAILED: (?P<failed>.*))?$"
+    r"partitions? in [^;]*(?:; bookmark (?P<bookmark>[^;]+))?(?:; FAILED: (?P<failed>.*))?$"
 )
 _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 ROWS_CHECK = "rows_loaded_match_tap"
@@ -49,6 +55,8 @@ class StreamFigures:
     records: int
     partitions: int
     failed: str | None = None
+    #: The newest bookmark of the stream's state when the tap ended, if it keeps one.
+    bookmark: str | None = None
 
 
 @dataclass
@@ -70,6 +78,7 @@ class RunReport:
                     records=int(match["records"].replace(",", "")),
                     partitions=int(match["partitions"]),
                     failed=match["failed"],
+                    bookmark=match["bookmark"],
                 )
         metric = line.get("metric_info")
         is_count = isinstance(metric, Mapping) and metric.get("metric") == "record_count"
@@ -100,7 +109,7 @@ def _json_line(text: str) -> dict[str, Any] | None:
     return parsed if isinstance(parsed, dict) else None
 
 
-def _moment(value: object) -> datetime.datetime | None:
+def bookmark_moment(value: object) -> datetime.datetime | None:
     """A bookmark as the moment it reaches: a day (``YYYY-MM-DD``) is synced to its end."""
     if not isinstance(value, str) or not value:
         return None
@@ -116,19 +125,6 @@ def _moment(value: object) -> datetime.datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=datetime.UTC)
 
 
-def newest_bookmark(state: Mapping[str, Any], stream: str) -> tuple[str, datetime.datetime] | None:
-    """The newest bookmark of ``stream`` in a Singer state (any partition): value, moment."""
-    bookmark = ((state.get("singer_state") or state).get("bookmarks") or {}).get(stream) or {}
-    entries = [bookmark, *(bookmark.get("partitions") or [])]
-    found = [
-        (str(entry["replication_key_value"]), moment)
-        for entry in entries
-        if isinstance(entry, Mapping)
-        and (moment := _moment(entry.get("replication_key_value"))) is not None
-    ]
-    return max(found, key=lambda pair: pair[1]) if found else None
-
-
 def _text(line: Mapping[str, Any]) -> str:
     """A meltano JSON log line as meltano's own console prints it."""
     who = line.get("name") or "meltano"
@@ -140,25 +136,7 @@ def _text(line: Mapping[str, Any]) -> str:
     return text
 
 
-def _stored_state(meltano: str, environment: str, state_id: str) -> dict[str, Any]:
-    """``meltano state get``: what meltano stored for the run's state id ({} if nothing)."""
-    result = subprocess.run(  # noqa: S603 - the project's meltano
-        [meltano, "--log-level=warning", f"--environment={environment}", "state", "get", state_id],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if result.returncode != 0:
-        return {}
-    try:
-        return json.loads(result.stdout)
-    except json.JSONDecodeError:
-        return {}
-
-
-def report_tables(
-    pipes: Any, report: RunReport, state: Mapping[str, Any], extras: Mapping[str, Any], code: int
-) -> None:  # noqa: ANN401
+def report_tables(pipes: Any, report: RunReport, extras: Mapping[str, Any], code: int) -> None:  # noqa: ANN401
     """Materialisations and checks per table, through Pipes."""
     tables: Mapping[str, str] = extras["tables"]
     for stream, asset_key in tables.items():
@@ -217,10 +195,9 @@ def report_tables(
             metadata["rows_loaded"] = loaded
         if extras.get("account"):
             metadata["account"] = extras["account"]
-        newest = newest_bookmark(state, stream)
-        if newest is not None:
-            value, moment = newest
-            metadata["bookmark"] = value
+        moment = bookmark_moment(emitted.bookmark)
+        if emitted.bookmark is not None and moment is not None:
+            metadata["bookmark"] = emitted.bookmark
             metadata["bookmark_at"] = {"raw_value": moment.timestamp(), "type": "timestamp"}
         pipes.report_asset_materialization(asset_key=asset_key, metadata=metadata)
 
@@ -261,8 +238,7 @@ def main() -> int:
             elif level == "warning":
                 pipes.log.warning(text)
         code = process.wait()
-        state = _stored_state(extras["meltano"], extras["environment"], extras["state_id"])
-        report_tables(pipes, report, state, extras, code)
+        report_tables(pipes, report, extras, code)
         pipes.log.info(
             f"meltano exited {code}; {len(report.emitted)} stream(s) in the tap's summary"
         )

@@ -49,6 +49,7 @@ from psycopg import sql
 
 from tests.support import apivideo
 from tests.support.audience import ACCOUNTS, STREAMS
+from tests.support.ibm import views_truth
 from tests.support.meltano import (
     PROJECT_ROOT,
     copy_plugin_definitions,
@@ -69,6 +70,7 @@ TERMINAL = {"SUCCESS", "FAILURE", "CANCELED"}
 GOOD, BAD = ACCOUNTS
 AUDIENCE = "tap-brightcove-audience"
 AUDIENCE_TABLES = [["brightcove_audience", stream] for stream in STREAMS]
+IBM = "tap-ibm-video"
 APIVIDEO_STREAMS = ["videos", "video_sessions", "metrics"]
 MARTS = ["fct_views", "fct_media_daily", "dim_media"]
 PIPES_SILENT = "did not receive any messages from external process"
@@ -176,7 +178,8 @@ class Deployment:
         """Every run: job, status, times, tags (from Dagster's own tables)."""
         with psycopg.connect(self.dsn(self.dagster_db), autocommit=True) as connection:
             rows = connection.execute(
-                "select run_id, pipeline_name, status, start_time, end_time from runs"
+                "select run_id, pipeline_name, status, start_time, end_time, "
+                "extract(epoch from create_timestamp) from runs"
             ).fetchall()
             tags = connection.execute("select run_id, key, value from run_tags").fetchall()
         by_run: dict[str, dict[str, str]] = {}
@@ -184,7 +187,7 @@ class Deployment:
             by_run.setdefault(run_id, {})[key] = value
         return [
             {"run_id": r[0], "job": r[1], "status": r[2], "start": r[3], "end": r[4],
-             "tags": by_run.get(r[0], {})}
+             "created": float(r[5]), "tags": by_run.get(r[0], {})}
             for r in rows
         ]  # fmt: skip
 
@@ -386,7 +389,7 @@ def deployment(
     # creates without IF NOT EXISTS (two first runs at once: DuplicateSchema).
     meltano("state", "list", env=env, environment=None)
     with psycopg.connect(f"postgresql://{base}/{warehouse_db}", autocommit=True) as connection:
-        for schema in ("brightcove_audience", "apivideo"):
+        for schema in ("brightcove_audience", "apivideo", "ibm_video"):
             connection.execute(sql.SQL("create schema {}").format(sql.Identifier(schema)))
     port = free_port()
     dev = start(
@@ -690,11 +693,19 @@ def rounds(deployment, graph, session_emulator) -> dict[str, Any]:
     )
     backfill = deployment.materialize(AUDIENCE_TABLES, [f"{AUDIENCE}:{GOOD}|{day}" for day in days])
     rerun = deployment.materialize(AUDIENCE_TABLES, [f"{AUDIENCE}:{BAD}|{night}"])
+    ibm_tables = [
+        key.split("/") for key, node in graph.items()
+        if key.startswith("ibm_video/") and node["materializable"]
+    ]  # fmt: skip
+    ibm = deployment.materialize(ibm_tables, [f"{IBM}|{day}" for day in days[:2]])
     second: dict[str, Any] = {
         "days": days,
         "backfill": deployment.wait(backfill, 3),
         "rerun": deployment.wait(rerun, 1),
+        "ibm": deployment.wait(ibm, 2),
     }
+    views = deployment.query("select view_id from ibm_video.views")
+    second["ibm_views"] = {row[0] for row in views}
     second["states"] = deployment.states()
     second["rows"] = {
         (stream, account): audience_rows(deployment, stream, account)
@@ -888,3 +899,25 @@ def test_a_three_day_backfill_runs_concurrently_and_leaves_the_nightly_bookmark(
         assert figures["rows_loaded"] == audience_truth(
             emulator, GOOD, day, day + datetime.timedelta(days=1)
         )
+
+
+def test_the_run_queue_holds_a_vendor_to_its_limit_while_another_runs_at_once(rounds, recent):
+    """IBM publishes no limits: one run per client at a time (taps.py, dagster.yaml's queue)."""
+    emulator = recent
+    second = rounds["second"]
+    ibm_runs = sorted(second["ibm"].values(), key=lambda run: run["start"])
+    assert {run["status"] for run in ibm_runs} == {"SUCCESS"}
+    first, later = ibm_runs
+    # Both days were queued while the first ran; the second waited for it to end...
+    assert later["created"] < first["end"]
+    assert later["start"] >= first["end"]
+    assert most_at_once(ibm_runs) == 1
+    # ...while the Audience backfill launched beside them ran its three days at once.
+    assert most_at_once(list(second["backfill"].values())) == 3
+    # The two days' views, all of them, from the one client.
+    first_day, second_day = second["days"][:2]
+    truth = views_truth(
+        emulator, f"{first_day}T00:00:00Z", f"{second_day + datetime.timedelta(days=1)}T00:00:00Z"
+    )
+    assert truth
+    assert second["ibm_views"] == {view["view_id"] for view in truth}

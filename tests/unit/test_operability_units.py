@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 
-from video_taps_common.progress import PartitionProgress, StreamSummary
+from video_taps_common.progress import PartitionProgress, StreamSummary, newest_bookmark
 
 
 class StepClock:
@@ -38,6 +38,32 @@ def test_progress_line_shows_records_of_total_percent_rate_and_eta(caplog):
     summary.add(progress, failed=False)
     assert summary.line() == (
         "view_events: 12,000 records from 1 partition in 12.0 s (1,000 records/s)"
+    )
+
+
+def test_the_summary_names_the_newest_bookmark_of_any_partition():
+    state = {
+        "partitions": [
+            {"context": {"account_id": "1"}, "replication_key_value": "2026-03-01T10:00:00.000Z"},
+            {"context": {"account_id": "2"}, "replication_key_value": "2026-03-02T09:00:00+01:00"},
+            {"context": {"account_id": "3"}, "progress_markers": {"replication_key_value": "x"}},
+        ]
+    }
+    assert newest_bookmark(state) == "2026-03-02T09:00:00+01:00"
+    # An offset is compared as a moment, not as text.
+    later = {"partitions": [{"replication_key_value": "2026-03-02T09:00:00+01:00"},
+                            {"replication_key_value": "2026-03-02T08:30:00Z"}]}  # fmt: skip
+    assert newest_bookmark(later) == "2026-03-02T08:30:00Z"
+    assert newest_bookmark({"replication_key_value": "2026-03-01"}) == "2026-03-01"
+    assert newest_bookmark({}) is None
+    assert newest_bookmark(None) is None
+
+    summary = StreamSummary("view_events", records=2, seconds=1.0, partitions=2)
+    summary.bookmark = newest_bookmark(state)
+    summary.failed.append("account_id=3")
+    assert summary.line() == (
+        "view_events: 2 records from 2 partitions in 1.0 s (2 records/s)"
+        "; bookmark 2026-03-02T09:00:00+01:00; FAILED: account_id=3"
     )
 
 

@@ -13,7 +13,7 @@ import pytest
 
 from orchestration.video_taps_orchestration import meltano_project
 from orchestration.video_taps_orchestration.layout import selected_streams
-from orchestration.video_taps_orchestration.meltano_pipes import newest_bookmark, read_meltano_log
+from orchestration.video_taps_orchestration.meltano_pipes import bookmark_moment, read_meltano_log
 from orchestration.video_taps_orchestration.meltano_project import (
     MeltanoError,
     env_var_name,
@@ -107,26 +107,24 @@ def test_a_runs_log_gives_each_streams_emitted_and_loaded_rows():
     assert report.loader_counts
 
 
-def test_the_newest_bookmark_of_any_partition_and_a_day_counts_to_its_end():
-    state = {
-        "singer_state": {
-            "bookmarks": {
-                "view_events": {
-                    "partitions": [
-                        {"context": {"account_id": "1"},
-                         "replication_key_value": "2026-03-01T10:00:00.000Z"},
-                        {"context": {"account_id": "2"},
-                         "replication_key_value": "2026-03-02T09:00:00+00:00"},
-                        {"context": {"account_id": "3"}},
-                    ]
-                },
-                "metrics": {"replication_key_value": "2026-03-01"},
-            }
-        }
-    }  # fmt: skip
-    value, moment = newest_bookmark(state, "view_events")
-    assert value == "2026-03-02T09:00:00+00:00"
+def test_a_summary_lines_bookmark_is_reported_and_a_day_counts_to_its_end():
+    lines = [
+        log_line(event="Summary view_events: 12 records from 2 partitions in 0.5 s (24 records/s)"
+                       "; bookmark 2026-03-02T09:00:00+00:00", producer=True),
+        log_line(event="Summary metrics: 3 records from 1 partition in 0.1 s (30 records/s)"
+                       "; bookmark 2026-03-01", producer=True),
+        log_line(event="Summary leads: 0 records from 1 partition in 0.0 s (0 records/s)"
+                       "; bookmark 2026-03-01T00:00:00Z; FAILED: account_id=2", producer=True),
+        log_line(event="Summary videos: 4 records from 1 partition in 0.0 s (0 records/s)",
+                 producer=True),
+    ]  # fmt: skip
+    report = read_meltano_log(lines)
+    assert report.emitted["view_events"].bookmark == "2026-03-02T09:00:00+00:00"
+    assert report.emitted["leads"].bookmark == "2026-03-01T00:00:00Z"
+    assert report.emitted["leads"].failed == "account_id=2"
+    assert report.emitted["videos"].bookmark is None
+    moment = bookmark_moment(report.emitted["view_events"].bookmark)
     assert moment.isoformat() == "2026-03-02T09:00:00+00:00"
-    value, moment = newest_bookmark(state, "metrics")
-    assert (value, moment.isoformat()) == ("2026-03-01", "2026-03-02T00:00:00+00:00")
-    assert newest_bookmark(state, "leads") is None
+    moment = bookmark_moment(report.emitted["metrics"].bookmark)
+    assert moment.isoformat() == "2026-03-02T00:00:00+00:00"
+    assert bookmark_moment(None) is None

@@ -38,7 +38,12 @@ from singer_sdk.plugin_base import JSONSchemaValidator
 from video_taps_common.api_health import ApiHealth
 from video_taps_common.client_credentials import _http_date
 from video_taps_common.errors import InvalidInputError, RunAbortingError
-from video_taps_common.progress import StreamSummary, describe_partition, quiet_partition_logs
+from video_taps_common.progress import (
+    StreamSummary,
+    describe_partition,
+    newest_bookmark,
+    quiet_partition_logs,
+)
 from video_taps_common.rate_budget import RequestBudget, UnlimitedBudget
 from video_taps_common.sdk_compat import install_tap_hooks
 from video_taps_common.settings import (
@@ -449,8 +454,10 @@ class VideoTap(Tap):
         summary.add(progress, failed=error is not None)
 
     def log_summary(self) -> None:
-        """One line per stream: records, partitions, time, rate, and what failed."""
+        """One line per stream: records, partitions, time, rate, bookmark, and what failed."""
+        bookmarks = self.state.get("bookmarks") or {}
         for summary in self.stream_summaries.values():
+            summary.bookmark = newest_bookmark(bookmarks.get(summary.stream))
             level = logging.ERROR if summary.failed else logging.INFO
             self.logger.log(level, "Summary %s", summary.line())
 

@@ -1,0 +1,90 @@
+"""The ``.meltano`` folder each run of ``meltano run`` gets, and the tap catalogs runs share.
+
+Needs no Dagster, so the tests' own venv imports it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+__all__ = ["catalog_cache", "keep_catalog", "private_sys_dir", "seed_catalog", "sys_dir_env"]
+
+#: meltano's cached catalog of a tap (``.meltano/run/<plugin>/``): the catalog, and the
+#: key of the settings it was discovered with (meltano discovers again when it differs).
+CATALOG_FILES = ("tap.properties.json", "tap.properties.cache_key")
+
+
+def catalog_cache(shared: Path, plugin: str) -> Path:
+    """Where runs of ``plugin`` leave meltano's cached catalog for the next one: one file."""
+    return shared / "video-taps-catalogs" / f"{plugin}.json"
+
+
+def seed_catalog(shared: Path, private: Path, plugin: str) -> None:
+    """Give the run the catalog an earlier run cached, so meltano need not discover again.
+
+    meltano caches a tap's catalog in its ``run/<plugin>/`` folder, which each run
+    here has its own of (``private_sys_dir``): without this every run would start
+    the tap once more for ``--discover`` (about a CPU-second). meltano still
+    compares the cached key with the run's settings and discovers when they differ.
+    """
+    try:
+        cached = json.loads(catalog_cache(shared, plugin).read_text())
+    except (OSError, ValueError):
+        return
+    folder = private / "run" / plugin
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in CATALOG_FILES:
+        (folder / name).write_text(cached[name])
+
+
+def keep_catalog(shared: Path, private: Path, plugin: str) -> None:
+    """Keep the run's cacheable catalog for the next run (written whole, then renamed)."""
+    folder = private / "run" / plugin
+    try:
+        files = {name: (folder / name).read_text() for name in CATALOG_FILES}
+    except OSError:
+        return  # meltano cached nothing (an editable install, a custom catalog)
+    target = catalog_cache(shared, plugin)
+    with contextlib.suppress(OSError, ValueError):
+        if json.loads(target.read_text()) == files:
+            return
+    with contextlib.suppress(OSError):
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(
+            "w", dir=target.parent, prefix=f".{plugin}.", delete=False
+        ) as handle:
+            json.dump(files, handle)
+        os.replace(handle.name, target)
+
+
+@contextlib.contextmanager
+def private_sys_dir(shared: Path) -> Iterator[Path]:
+    """A ``.meltano`` of this run's own: the shared one's contents linked in, but ``run/`` apart.
+
+    Why: meltano writes each plugin's config and catalog to
+    ``.meltano/run/<plugin>/`` (e.g. ``tap.properties.json``), one folder per
+    plugin, not per run. Two runs of the same plugin at once on one machine
+    (two accounts, two backfill days) overwrite and delete each other's files
+    ("Invalid catalog"). Each run gets its own ``run/``; the installed plugins
+    (``extractors/``, ``loaders/``, ...) are the shared ones, linked.
+    """
+    with tempfile.TemporaryDirectory(prefix="meltano-sys-") as folder:
+        private = Path(folder)
+        for entry in shared.iterdir() if shared.is_dir() else ():
+            if entry.name not in ("run", "video-taps-catalogs"):
+                (private / entry.name).symlink_to(entry)
+        yield private
+
+
+def sys_dir_env(private: Path, shared: Path) -> dict[str, str]:
+    """Env vars pointing meltano at ``private``; state stays in the shared system database."""
+    env = {"MELTANO_SYS_DIR_ROOT": str(private)}
+    if not os.environ.get("MELTANO_DATABASE_URI"):
+        # meltano's default system database is <sys dir>/meltano.db: keep it the shared one.
+        env["MELTANO_DATABASE_URI"] = f"sqlite:///{shared / 'meltano.db'}"
+    return env
