@@ -7,6 +7,7 @@ The emulator is a fixture of the tiers that talk to it (``tests/emulator``,
 
 from __future__ import annotations
 
+import typing as t
 import uuid
 
 import pytest
@@ -14,10 +15,19 @@ import pytest
 from tests.support.emulator_session import stop_emulator
 from tests.support.meltano import meltano_install
 from tests.support.postgres import postgres_server
+from tests.support.run_once import note_workers_run_id, remove_run_folder
 
 
-def pytest_unconfigure(config: pytest.Config) -> None:  # noqa: ARG001
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: t.Any) -> None:  # noqa: ANN401 - xdist's WorkerController
+    """xdist, in the controller: note the run id the workers share (``run_once``'s folder)."""
+    note_workers_run_id(node.config, node.workerinput["testrunuid"])
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Stop the emulator; in xdist's controller (every worker has exited) remove the run folder."""
     stop_emulator()
+    remove_run_folder(config)
 
 
 #: The longest test files (minutes each: Dagster, two warehouses with dbt, nightly

@@ -20,7 +20,7 @@ from video_taps_common.settings import (
     parse_datetime,
     request_timeout_property,
 )
-from video_taps_common.tap_base import VideoTap
+from video_taps_common.tap_base import RenamedSetting, VideoTap
 
 if t.TYPE_CHECKING:
     from singer_sdk import Stream
@@ -190,6 +190,10 @@ class TapApiVideo(VideoTap):
         *streams.PLAYS_DIMENSIONS,
         "liveStreamId",
     ]
+
+    #: `video_metadata` was first called `metadata` (see its Property's comment); a
+    #: configuration that still says so would otherwise sync every video's sessions.
+    renamed_settings = (RenamedSetting("metadata", "video_metadata"),)
 
     def cross_setting_errors(self, config: t.Mapping[str, t.Any]) -> list[str]:
         """Media ids that cannot name a video or live stream, and days that read nothing.

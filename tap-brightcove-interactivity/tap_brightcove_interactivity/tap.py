@@ -11,7 +11,6 @@ from functools import cached_property
 import requests
 from singer_sdk import typing as th
 from singer_sdk.authenticators import APIKeyAuthenticator
-from singer_sdk.exceptions import ConfigValidationError
 
 from tap_brightcove_interactivity import streams
 from tap_brightcove_interactivity.budget import DAY, ReportBudget, from_state_time
@@ -25,7 +24,7 @@ from video_taps_common.settings import (
     parse_datetime,
     request_timeout_property,
 )
-from video_taps_common.tap_base import CLEAR_STATE_HINT, VideoTap
+from video_taps_common.tap_base import CLEAR_STATE_HINT, RenamedSetting, VideoTap
 
 if t.TYPE_CHECKING:
     from tap_brightcove_interactivity.client import ReportStream
@@ -50,6 +49,17 @@ REPORTS_STATE_KEY = "interactivity_reports"
 #: A report body can be large and is read in one response; a read that stalls
 #: this long is a dead connection.
 REQUEST_TIMEOUT_SECONDS = 120
+
+
+def seconds_to_milliseconds(seconds: t.Any) -> int:  # noqa: ANN401 - any JSON value
+    """A number of seconds (or its text) as whole milliseconds; ``TypeError`` for anything else.
+
+    ``true`` is refused, though Python counts it as 1: no one means one second by it.
+    """
+    if isinstance(seconds, bool):
+        msg = "a boolean is not a number of seconds"
+        raise TypeError(msg)
+    return round(float(seconds) * 1000)
 
 
 class TapBrightcoveInteractivity(VideoTap):
@@ -177,15 +187,16 @@ class TapBrightcoveInteractivity(VideoTap):
     # The SDK's ArrayType has no minItems; an empty list would sync nothing silently.
     config_jsonschema["properties"]["account_ids"]["minItems"] = 1
 
-    def validate_settings(
-        self, config: dict[str, t.Any], *, raise_errors: bool = True
-    ) -> list[str]:
-        """The family's checks, after reading the setting 0.1 called ``poll_interval_seconds``."""
-        errors = upgrade_poll_interval_seconds(config, self.logger)
-        errors += super().validate_settings(config, raise_errors=raise_errors and not errors)
-        if errors and raise_errors:
-            raise ConfigValidationError(f"Invalid settings: {'; '.join(errors)}", errors=errors)
-        return errors
+    #: 0.1's fractional seconds became whole milliseconds (see the Property's comment).
+    renamed_settings = (
+        RenamedSetting(
+            "poll_interval_seconds",
+            "poll_interval_milliseconds",
+            convert=seconds_to_milliseconds,
+            old_kind="a number of seconds",
+            new_kind="a whole number of milliseconds",
+        ),
+    )
 
     def cross_setting_errors(self, config: t.Mapping[str, t.Any]) -> list[str]:
         """Exactly one way to authenticate: OAuth client credentials, or the reporting key."""
@@ -520,38 +531,3 @@ class TapBrightcoveInteractivity(VideoTap):
 
 if __name__ == "__main__":
     TapBrightcoveInteractivity.cli()
-
-
-def upgrade_poll_interval_seconds(config: dict[str, t.Any], logger: t.Any) -> list[str]:
-    """Read a configuration written for 0.1's ``poll_interval_seconds`` (a number of seconds).
-
-    The setting became ``poll_interval_milliseconds`` (a whole number; see the
-    Property's comment). Meltano passes an undeclared ``config:`` key through, so a
-    project written for 0.1 would otherwise poll at the default, silently. The old
-    value is converted with a WARNING naming the new setting; given both, or a value
-    that is not a number, is an error naming both.
-    """
-    if "poll_interval_seconds" not in config:
-        return []
-    old = config.pop("poll_interval_seconds")
-    if "poll_interval_milliseconds" in config:
-        return [
-            "`poll_interval_seconds` was renamed `poll_interval_milliseconds`: "
-            "set only `poll_interval_milliseconds`"
-        ]
-    try:
-        milliseconds = round(float(old) * 1000)
-    except (TypeError, ValueError):
-        return [
-            f"`poll_interval_seconds` (renamed `poll_interval_milliseconds`) must be a "
-            f"number of seconds, got {old!r}"
-        ]
-    config["poll_interval_milliseconds"] = milliseconds
-    logger.warning(
-        "The setting `poll_interval_seconds` was renamed `poll_interval_milliseconds` "
-        "(a whole number of milliseconds); read %s s as poll_interval_milliseconds=%d. "
-        "Rename it in your configuration.",
-        old,
-        milliseconds,
-    )
-    return []

@@ -204,6 +204,39 @@ def test_a_resumed_run_asks_only_from_each_bookmark_day_on(emulator, catalog):
     assert periods == {f"{bookmark_day.isoformat()}/{new_last.isoformat()}"}
 
 
+def test_a_configuration_that_still_says_metadata_filters_the_video_sessions(emulator, catalog):
+    """`metadata`, the first name of `video_metadata`, is read as it, with a WARNING."""
+    emulator.reset(**VOLUME)
+    videos = truth(emulator, "videos")
+    authors = Counter(
+        pair["value"] for video in videos for pair in video["metadata"] if pair["key"] == "Author"
+    )
+    author = next(name for name, count in authors.items() if count < len(videos))
+    matching = {
+        video["videoId"]
+        for video in videos
+        if {"key": "Author", "value": author} in video["metadata"]
+    }
+    config = apivideo_config(emulator, days=2, metadata={"Author": author})
+    run = run_tap(TAP, config, catalog=selected(catalog, "videos", "video_sessions"))
+    assert run.returncode == 0, run.stderr[-3000:]
+
+    first = today(emulator) - datetime.timedelta(days=2)
+    last = today(emulator) - datetime.timedelta(days=1)
+    every_session = sessions_truth(emulator, "video", first, last)
+    expected = [s for s in every_session if s["videoId"] in matching]
+    assert 0 < len(expected) < len(every_session), "the filter would prove nothing here"
+    assert sorted(r["sessionId"] for r in run.records["video_sessions"]) == sorted(
+        map(session_key, expected)
+    )
+    assert len(run.records["videos"]) == len(videos)  # the filter is the sessions' only
+    warnings = [line for line in run.stderr.splitlines() if "was renamed" in line]
+    assert len(warnings) == 1, warnings
+    assert "WARNING" in warnings[0]
+    assert "The setting `metadata` was renamed `video_metadata`" in warnings[0]
+    assert author not in warnings[0]
+
+
 def test_start_date_older_than_30_days_is_clamped_with_one_warning(emulator, catalog):
     emulator.reset(**VOLUME)
     config = apivideo_config(emulator, days=45)
@@ -381,6 +414,7 @@ def test_a_project_without_analytics_still_syncs_its_media(emulator, catalog):
         ({"video_ids": ["vi4k0jvEUuaTdRAEjQ4Prklg", "vi4k0jv EUuaT"]}, "`video_ids`"),
         ({"live_stream_ids": ["vi4k0jvEUuaTdRAEjQ4Prklg"]}, "`live_stream_ids`"),
         ({"start_date": "2026-01-20", "end_date": "2026-01-20T12:00:00Z"}, "`end_date`"),
+        ({"metadata": {"Author": "A"}, "video_metadata": {"Author": "B"}}, "`video_metadata`"),
     ],
 )
 def test_bad_input_fails_before_any_data_request(emulator, overrides, named):

@@ -86,6 +86,19 @@ def test_the_sdk_still_calls_each_hook(caller: str, call: str) -> None:
     assert call in source, f"{caller} no longer calls {call}...): the override would do nothing"
 
 
+def test_the_sdk_checks_the_config_once_the_file_and_the_environment_are_merged() -> None:
+    """``validate_settings`` moves renamed settings: it must see every source of the config.
+
+    Otherwise a new name given by its environment variable would replace an old
+    name's different value from the file after the check, unrefused.
+    """
+    source = inspect.getsource(_sdk_class("singer_sdk.plugin_base.PluginBase").__init__)
+    merged = source.index("self._env_var_config")
+    kept = source.index("self._config = ")
+    checked = source.index("self._validate_config(")
+    assert merged < kept < checked, "the SDK now checks the config before it is whole"
+
+
 @pytest.mark.parametrize(
     ("base", "hooks"), [(VideoTap, sdk_compat.TAP_HOOKS), (VideoStream, sdk_compat.STREAM_HOOKS)]
 )

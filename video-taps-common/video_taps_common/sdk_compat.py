@@ -42,8 +42,9 @@ def _validate_config(self: t.Any, *, raise_errors: bool = True) -> list[str]:  #
     Why private: ``PluginBase.__init__`` validates the config only through
     ``_validate_config``, before any public hook runs, and raises its own bare
     "Config validation failed" that names no setting. The check needs the
-    config as the SDK's mutable ``_config``: its validator fills in each
-    setting's default there (the public ``config`` is a read-only view).
+    config as the SDK's mutable ``_config``: it moves renamed settings to their
+    new names there, and its validator fills in each setting's default (the
+    public ``config`` is a read-only view).
     """
     return self.validate_settings(self._config, raise_errors=raise_errors)
 

@@ -2,6 +2,8 @@
 
 What it adds to the SDK's ``Tap``, so each tap inherits it instead of copying it:
 
+- Settings a release renamed (:class:`RenamedSetting`) are read under their
+  new names, with a WARNING, before anything else looks at the config.
 - Settings are checked when the config is read: missing required settings are
   named (``meltano config test`` shows the last line a tap prints, and the
   SDK's last line was a bare "Config validation failed"), dates must parse and
@@ -22,6 +24,7 @@ What it adds to the SDK's ``Tap``, so each tap inherits it instead of copying it
 from __future__ import annotations
 
 import contextvars
+import dataclasses
 import datetime
 import io
 import json
@@ -81,6 +84,63 @@ class PartitionsFailedError(Exception):
     """Some partitions failed for good; every other one was synced and checkpointed."""
 
 
+@dataclasses.dataclass(frozen=True)
+class RenamedSetting:
+    """A setting a release renamed: a configuration that still gives ``old`` keeps working.
+
+    Meltano passes a ``config:`` key the plugin does not declare straight through,
+    and the SDK ignores a key its schema lacks: without this, a configuration
+    written for the old name would lose the setting silently (the default used,
+    a filter dropped). A tap lists its renames in :attr:`VideoTap.renamed_settings`.
+    """
+
+    old: str
+    new: str
+    #: For a change of unit or type: the old value as the new setting's. Raises
+    #: ``TypeError``, ``ValueError`` or ``ArithmeticError`` for a value it cannot convert.
+    convert: t.Callable[[t.Any], t.Any] | None = None
+    #: What ``old`` held and ``new`` holds (e.g. "a number of seconds", "a whole
+    #: number of milliseconds"), for the WARNING and the error; needed with ``convert``.
+    old_kind: str = ""
+    new_kind: str = ""
+
+    def move(self, config: dict[str, t.Any], *, secret: bool) -> str | None:
+        """Take ``old`` out of ``config`` and give its value to ``new``; the problem, if any.
+
+        ``null`` is unset, as for any optional setting: nothing is moved. The
+        value appears in a problem only where the new setting is not ``secret``.
+        """
+        value = config.pop(self.old)
+        if value is None:
+            return None
+        if self.convert is not None:
+            try:
+                value = self.convert(value)
+            except (TypeError, ValueError, ArithmeticError):
+                got = " (value not shown: the setting is secret)" if secret else f", got {value!r}"
+                return f"setting `{self.old}` (renamed `{self.new}`) must be {self.old_kind}{got}"
+        if config.get(self.new) is not None and config[self.new] != value:
+            return (
+                f"settings `{self.old}` and `{self.new}` are both given, with different values: "
+                f"`{self.old}` was renamed `{self.new}`; set only `{self.new}`"
+            )
+        config[self.new] = value
+        return None
+
+    def warning(self) -> str:
+        """The WARNING once the value was moved: both names, the units if they changed, no value."""
+        if self.convert is None:
+            return (
+                f"The setting `{self.old}` was renamed `{self.new}`: its value is used as "
+                f"`{self.new}`. Rename it in your configuration."
+            )
+        return (
+            f"The setting `{self.old}` ({self.old_kind}) was renamed `{self.new}` "
+            f"({self.new_kind}): its value was converted and is used as `{self.new}`. "
+            f"Rename it in your configuration, with the value as {self.new_kind}."
+        )
+
+
 @install_tap_hooks
 class VideoTap(Tap):
     """A Singer tap that checks its input first and reports what failed at the end."""
@@ -92,6 +152,8 @@ class VideoTap(Tap):
     #: carries and every primary key starts with (see ``video_taps_common.tenant``).
     #: None where the API's rows carry it (Brightcove's ``account_id``).
     tenant: t.ClassVar[TenantColumn | None] = None
+    #: Settings a release renamed, read under their new names (:meth:`move_renamed_settings`).
+    renamed_settings: t.ClassVar[tuple[RenamedSetting, ...]] = ()
 
     def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:  # noqa: ANN401
         """The SDK's; a state given as a path is remembered, to name it in errors."""
@@ -109,14 +171,16 @@ class VideoTap(Tap):
         """The SDK's JSON Schema check, with messages that name each setting.
 
         Run by the SDK when it reads the config (see ``sdk_compat``), before
-        anything else; ``config`` is the SDK's own dict, defaults filled in here.
+        anything else; ``config`` is the SDK's own dict (the config file and,
+        with ``--config ENV``, the environment), renamed settings moved and
+        defaults filled in here.
         """
+        errors = self.move_renamed_settings(config)
         schema = self.config_jsonschema
         self.append_builtin_config(schema)
         # The SDK's validator also fills in each setting's default.
         validator = JSONSchemaValidator(schema)
         missing: dict[str, None] = {}  # ordered, without repeats
-        errors: list[str] = []
         for error in validator.iter_errors(config):
             names = _missing_settings(error)
             if names:
@@ -139,6 +203,27 @@ class VideoTap(Tap):
             )
         if errors:
             self.logger.warning("Invalid settings: %s", "; ".join(errors))
+        return errors
+
+    def move_renamed_settings(self, config: dict[str, t.Any]) -> list[str]:
+        """Each renamed setting the config still gives, moved to its new name: the problems.
+
+        Runs before the schema check fills in defaults, so a new setting given
+        beside the old one is told from its default. A WARNING names both
+        settings, never the value (a setting may be secret); both given with
+        different values, or a value the conversion refuses, is an error naming both.
+        """
+        properties = self.config_jsonschema.get("properties", {})
+        errors: list[str] = []
+        for rename in self.renamed_settings:
+            if rename.old not in config:
+                continue
+            secret = bool((properties.get(rename.new) or {}).get("secret"))
+            problem = rename.move(config, secret=secret)
+            if problem:
+                errors.append(problem)
+            else:
+                self.logger.warning("%s", rename.warning())
         return errors
 
     @property
