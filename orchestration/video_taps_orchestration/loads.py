@@ -16,6 +16,7 @@ The run reports through Pipes (``meltano_pipes.py``): per table its rows and
 bookmark, and the check ``rows_loaded_match_tap``.
 """
 
+import contextlib
 import datetime
 import json
 import os
@@ -27,7 +28,13 @@ from pathlib import Path
 import dagster as dg
 
 from .layout import Account, Family, Layout, sys_dir
-from .meltano_folders import keep_catalog, private_sys_dir, seed_catalog, sys_dir_env
+from .meltano_folders import (
+    first_load_lock,
+    keep_catalog,
+    private_sys_dir,
+    seed_catalog,
+    sys_dir_env,
+)
 from .meltano_pipes import ROWS_CHECK
 from .meltano_project import env_var_name
 
@@ -98,6 +105,28 @@ def run_command(
     return command, env, state_id, sync
 
 
+@contextlib.contextmanager
+def first_load(
+    context: dg.AssetExecutionContext,
+    shared: Path,
+    family: Family,
+    tables: Mapping[str, dg.AssetKey],
+) -> Iterator[None]:
+    """Until each of the family's tables was materialised once, its runs take turns.
+
+    Its loader creates what is missing without ``IF NOT EXISTS`` (``first_load_lock``).
+    """
+    if all(context.instance.get_latest_materialization_event(key) for key in tables.values()):
+        yield
+        return
+    with first_load_lock(shared, family.schema) as waited:
+        context.log.info(
+            f"first load into {family.schema} (a table of it was never loaded): runs of it "
+            f"take turns until its tables exist; waited {waited:.1f} s"
+        )
+        yield
+
+
 def run_meltano(
     context: dg.AssetExecutionContext,
     layout: Layout,
@@ -122,6 +151,7 @@ def run_meltano(
         "tables": {stream: key.to_user_string() for stream, key in tables.items()},
     }
     with (
+        first_load(context, shared, family, tables),
         private_sys_dir(shared) as private,
         dg.open_pipes_session(
             context=context,

@@ -6,13 +6,25 @@ Needs no Dagster, so the tests' own venv imports it.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import json
 import os
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
-__all__ = ["catalog_cache", "keep_catalog", "private_sys_dir", "seed_catalog", "sys_dir_env"]
+__all__ = [
+    "catalog_cache",
+    "first_load_lock",
+    "keep_catalog",
+    "private_sys_dir",
+    "seed_catalog",
+    "sys_dir_env",
+]
+
+#: Folders of the shared ``.meltano`` that are this package's, not meltano's.
+OWN_FOLDERS = ("video-taps-catalogs", "video-taps-locks")
 
 #: meltano's cached catalog of a tap (``.meltano/run/<plugin>/``): the catalog, and the
 #: key of the settings it was discovered with (meltano discovers again when it differs).
@@ -76,7 +88,7 @@ def private_sys_dir(shared: Path) -> Iterator[Path]:
     with tempfile.TemporaryDirectory(prefix="meltano-sys-") as folder:
         private = Path(folder)
         for entry in shared.iterdir() if shared.is_dir() else ():
-            if entry.name not in ("run", "video-taps-catalogs"):
+            if entry.name != "run" and entry.name not in OWN_FOLDERS:
                 (private / entry.name).symlink_to(entry)
         yield private
 
@@ -88,3 +100,23 @@ def sys_dir_env(private: Path, shared: Path) -> dict[str, str]:
         # meltano's default system database is <sys dir>/meltano.db: keep it the shared one.
         env["MELTANO_DATABASE_URI"] = f"sqlite:///{shared / 'meltano.db'}"
     return env
+
+
+@contextlib.contextmanager
+def first_load_lock(shared: Path, schema: str) -> Iterator[float]:
+    """Runs loading into a schema whose tables do not all exist yet take turns; yields the wait.
+
+    SDK loaders (target-postgres) create a missing schema and table without ``IF NOT
+    EXISTS``: two accounts' first runs at once fail with ``DuplicateSchema`` or
+    ``relation "leads" already exists``. A loader creates the tables as soon as it
+    reads their SCHEMA messages, so once one such run has ended the others find them.
+    An exclusive lock on a file in the shared ``.meltano``: runs on one machine (the
+    default run launcher); with run workers on several machines, create the tables
+    before the first night (README, "Running at scale").
+    """
+    folder = shared / "video-taps-locks"
+    folder.mkdir(parents=True, exist_ok=True)
+    with (folder / f"{schema}.lock").open("w") as handle:
+        started = time.monotonic()
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        yield time.monotonic() - started

@@ -232,6 +232,16 @@ class Deployment:
             for key, partition, run_id, event in rows
         ]  # fmt: skip
 
+    def log_times(self, run_id: str, text: str) -> list[float]:
+        """When a run logged lines containing ``text`` (epoch seconds)."""
+        with psycopg.connect(self.dsn(self.dagster_db), autocommit=True) as connection:
+            rows = connection.execute(
+                "select extract(epoch from timestamp) from event_logs "
+                "where run_id = %s and event like %s order by id",
+                [run_id, f"%{text}%"],
+            ).fetchall()
+        return [float(row[0]) for row in rows]
+
     def logged(self, text: str) -> int:
         """How many event-log entries (any run) contain ``text``."""
         with psycopg.connect(self.dsn(self.dagster_db), autocommit=True) as connection:
@@ -385,12 +395,9 @@ def deployment(
     )  # fmt: skip
     # Meltano creates its tables on first use, without a lock: concurrent first
     # runs on an empty database race in its migrations. The README's set-up
-    # creates them once first, as here; and the taps' schemas, which target-postgres
-    # creates without IF NOT EXISTS (two first runs at once: DuplicateSchema).
+    # creates them once first, as here. The warehouse is empty: the loads' first
+    # runs create its schemas and tables (taking turns, loads.first_load).
     meltano("state", "list", env=env, environment=None)
-    with psycopg.connect(f"postgresql://{base}/{warehouse_db}", autocommit=True) as connection:
-        for schema in ("brightcove_audience", "apivideo", "ibm_video"):
-            connection.execute(sql.SQL("create schema {}").format(sql.Identifier(schema)))
     port = free_port()
     dev = start(
         [str(DAGSTER_BIN / "dagster"), "dev", "-w", str(WORKSPACE), "-h", "127.0.0.1",
@@ -794,6 +801,16 @@ def test_nightly_partitions_load_each_account_and_report_rows_and_bookmarks(
         assert run["tags"]["dagster/partition/account_apivideo"] == partition.split("|")[0]
     # The runs went through Pipes and reported through it: no "did not receive" warning.
     assert deployment.logged(PIPES_SILENT) == 0
+    # The first night's loads into one schema took turns (its loader creates the schema
+    # and tables without IF NOT EXISTS: at once, one failed with DuplicateTable).
+    for runs in (first["audience"].values(), first["apivideo"].values()):
+        spans = sorted(
+            (deployment.log_times(run["run_id"], "first load into")[0],
+             deployment.log_times(run["run_id"], "meltano exited")[0])
+            for run in runs
+        )  # fmt: skip
+        assert spans[0][1] <= spans[1][0], spans
+    assert deployment.logged("already exists") == 0
 
 
 def test_the_marts_are_built_once_after_the_nights_loads_and_reconcile(rounds, deployment, recent):
