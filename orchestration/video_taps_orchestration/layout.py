@@ -246,14 +246,37 @@ def selected_streams(rules: list[str], streams: list[str]) -> list[str]:
     ]
 
 
+def filtered_streams(filters: list[str], streams: list[str]) -> list[str]:
+    """The streams meltano's ``select_filter`` extra keeps (what ``meltano el --select`` sets).
+
+    As meltano applies it to a run's catalog: when it names streams to include, a
+    stream matching none is dropped; a stream matching an excluding pattern
+    (``!stream``) is dropped. Only the stream part of a pattern counts.
+    """
+    included, excluded = [], []
+    for pattern in filters:
+        stream = pattern.lstrip("!").partition(".")[0]
+        (excluded if pattern.startswith("!") else included).append(stream)
+    return [
+        name
+        for name in streams
+        if (not included or any(fnmatch.fnmatchcase(name, p) for p in included))
+        and not any(fnmatch.fnmatchcase(name, p) for p in excluded)
+    ]
+
+
 def _selected_by_all(plugins: list[Plugin], streams: list[str], schema: str) -> tuple[str, ...]:
     """The streams the plugins loading into ``schema`` select: the same for all, or refused.
 
-    Each table is one asset that every account's run materialises; a plugin that did
+    ``select``, then ``select_filter``, as meltano applies them. Each table is one
+    asset that every account's run materialises; a plugin that did
     not select one of them could never report it.
     """
     chosen = {
-        plugin.name: selected_streams(list(plugin.setting("_select") or ["*.*"]), streams)
+        plugin.name: filtered_streams(
+            list(plugin.setting("_select_filter") or []),
+            selected_streams(list(plugin.setting("_select") or ["*.*"]), streams),
+        )
         for plugin in plugins
     }
     distinct = {tuple(found) for found in chosen.values()}

@@ -41,6 +41,8 @@ from .meltano_project import env_var_name
 __all__ = ["DAY", "api_key", "load_assets", "nightly_schedule", "run_command", "table_key"]
 
 DAY = "day"
+#: Loaders that write a file per stream and create nothing two runs could race on.
+WRITES_FILES = frozenset({"target-jsonl", "target-csv"})
 
 
 def table_key(family: Family, stream: str) -> dg.AssetKey:
@@ -108,6 +110,7 @@ def run_command(
 @contextlib.contextmanager
 def first_load(
     context: dg.AssetExecutionContext,
+    layout: Layout,
     shared: Path,
     family: Family,
     tables: Mapping[str, dg.AssetKey],
@@ -116,7 +119,9 @@ def first_load(
 
     Its loader creates what is missing without ``IF NOT EXISTS`` (``first_load_lock``).
     """
-    if all(context.instance.get_latest_materialization_event(key) for key in tables.values()):
+    if layout.loader in WRITES_FILES or all(
+        context.instance.get_latest_materialization_event(key) for key in tables.values()
+    ):
         yield
         return
     with first_load_lock(shared, family.schema) as waited:
@@ -151,7 +156,7 @@ def run_meltano(
         "tables": {stream: key.to_user_string() for stream, key in tables.items()},
     }
     with (
-        first_load(context, shared, family, tables),
+        first_load(context, layout, shared, family, tables),
         private_sys_dir(shared) as private,
         dg.open_pipes_session(
             context=context,

@@ -47,6 +47,7 @@ def project_with_layers(directory: Path) -> Path:
                 "start_date": "2026-02-02",
                 "lookback_minutes": 22,
             },
+            "select_filter": ["view_events"],
         }
     )
     document["environments"].append(
@@ -93,3 +94,5 @@ def test_a_setting_given_four_ways_resolves_as_meltano_says(tmp_path):
         assert resolved.setting(setting) == printed[setting], setting
     assert resolved.parent == TAP
     assert resolved.root == TAP
+    # Extras too: the table assets follow select, then select_filter (layout.py).
+    assert resolved.setting("_select_filter") == ["view_events"]

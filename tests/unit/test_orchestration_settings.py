@@ -12,7 +12,7 @@ import json
 import pytest
 
 from orchestration.video_taps_orchestration import meltano_project
-from orchestration.video_taps_orchestration.layout import selected_streams
+from orchestration.video_taps_orchestration.layout import filtered_streams, selected_streams
 from orchestration.video_taps_orchestration.meltano_pipes import bookmark_moment, read_meltano_log
 from orchestration.video_taps_orchestration.meltano_project import (
     MeltanoError,
@@ -73,6 +73,21 @@ STREAMS = ["buckets", "metrics", "video_sessions", "videos"]
 )
 def test_select_rules_choose_the_tables(rules, expected):
     assert selected_streams(rules, STREAMS) == expected
+
+
+@pytest.mark.parametrize(
+    ("filters", "expected"),
+    [
+        ([], STREAMS),
+        (["videos"], ["videos"]),
+        (["!metrics"], ["buckets", "video_sessions", "videos"]),
+        (["*", "!video*"], ["buckets", "metrics"]),
+        (["metrics.*", "buckets"], ["buckets", "metrics"]),
+        (["nothing_like_it"], []),
+    ],
+)
+def test_select_filter_narrows_the_tables_as_meltano_narrows_a_runs_catalog(filters, expected):
+    assert filtered_streams(filters, STREAMS) == expected
 
 
 # -- what one run reports ------------------------------------------------------------
