@@ -165,7 +165,7 @@ def run_meltano(
             extras=extras,
         ) as session,
     ):
-        seed_catalog(shared, private, account.plugin)
+        seed_catalog(shared, private, account.plugin, family.tap)
         process = subprocess.Popen(  # noqa: S603 - our own Pipes process
             [sys.executable, "-m", "video_taps_orchestration.meltano_pipes"],
             cwd=layout.root,
@@ -182,7 +182,7 @@ def run_meltano(
             process.terminate()
             process.wait(timeout=60)
             raise
-        keep_catalog(shared, private, account.plugin)
+        keep_catalog(shared, private, account.plugin, family.tap)
     results = list(session.get_results(implicit_materializations=False))
     yield from results
     if code != 0:

@@ -17,6 +17,7 @@ from pathlib import Path
 __all__ = [
     "catalog_cache",
     "first_load_lock",
+    "installed_as",
     "keep_catalog",
     "private_sys_dir",
     "seed_catalog",
@@ -36,8 +37,24 @@ def catalog_cache(shared: Path, plugin: str) -> Path:
     return shared / "video-taps-catalogs" / f"{plugin}.json"
 
 
-def seed_catalog(shared: Path, private: Path, plugin: str) -> None:
-    """Give the run the catalog an earlier run cached, so meltano need not discover again.
+def installed_as(shared: Path, package: str) -> str | None:
+    """Which install of the tap this is: when ``meltano install`` last wrote its venv.
+
+    meltano's own catalog key holds only the settings; meltano deletes its cached
+    catalog when it installs the plugin again (a new release may have new streams
+    or fields). A kept catalog is tied to the install it was discovered with in the
+    same way. ``package`` is the plugin that declares the package (an inherited
+    plugin runs its parent's venv). None: no venv there, nothing is kept.
+    """
+    fingerprint = shared / "extractors" / package / "venv" / ".meltano_plugin_fingerprint"
+    try:
+        return f"{fingerprint.stat().st_mtime_ns}:{fingerprint.read_text().strip()}"
+    except OSError:
+        return None
+
+
+def seed_catalog(shared: Path, private: Path, plugin: str, package: str) -> None:
+    """Give the run the catalog an earlier run of this install cached: no discovery again.
 
     meltano caches a tap's catalog in its ``run/<plugin>/`` folder, which each run
     here has its own of (``private_sys_dir``): without this every run would start
@@ -48,29 +65,36 @@ def seed_catalog(shared: Path, private: Path, plugin: str) -> None:
         cached = json.loads(catalog_cache(shared, plugin).read_text())
     except (OSError, ValueError):
         return
+    installed = installed_as(shared, package)
+    if installed is None or cached.get("installed") != installed:
+        return
     folder = private / "run" / plugin
     folder.mkdir(parents=True, exist_ok=True)
     for name in CATALOG_FILES:
         (folder / name).write_text(cached[name])
 
 
-def keep_catalog(shared: Path, private: Path, plugin: str) -> None:
+def keep_catalog(shared: Path, private: Path, plugin: str, package: str) -> None:
     """Keep the run's cacheable catalog for the next run (written whole, then renamed)."""
     folder = private / "run" / plugin
+    installed = installed_as(shared, package)
     try:
         files = {name: (folder / name).read_text() for name in CATALOG_FILES}
     except OSError:
         return  # meltano cached nothing (an editable install, a custom catalog)
+    if installed is None:
+        return
+    kept = {**files, "installed": installed}
     target = catalog_cache(shared, plugin)
     with contextlib.suppress(OSError, ValueError):
-        if json.loads(target.read_text()) == files:
+        if json.loads(target.read_text()) == kept:
             return
     with contextlib.suppress(OSError):
         target.parent.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile(
             "w", dir=target.parent, prefix=f".{plugin}.", delete=False
         ) as handle:
-            json.dump(files, handle)
+            json.dump(kept, handle)
         os.replace(handle.name, target)
 
 

@@ -224,6 +224,10 @@ class SessionsStream(ApiVideoStream):
         period = t.cast("tuple[datetime.date, datetime.date]", (run or {})["period"])
         self.save_bookmark(context, day_start(period[1]).isoformat())
 
+    def bookmark_reached(self, value: str) -> str:
+        """The bookmark is the start of the last whole day read: that day, read to its end."""
+        return parse_datetime(value).date().isoformat()
+
     def validate_response(self, response: requests.Response) -> None:
         """A 404 naming the media id: it was deleted meanwhile."""
         if response.status_code == HTTPStatus.NOT_FOUND:

@@ -44,6 +44,10 @@ def test_a_sync_with_a_partition_per_session_stays_short_at_info_and_names_parti
     # A fixed budget per stream, however many sessions (partitions) there are.
     assert len(run.stderr.splitlines()) < 4 * len(ALL_STREAMS)
     assert [line for line in info if "Summary session_events" in line]
+    # The sessions' bookmark is the start of the last whole day read, which the summary
+    # names as that day: read to its end (what a freshness check should count from).
+    (sessions_summary,) = [line for line in info if "Summary video_sessions" in line]
+    assert sessions_summary.endswith(f"; bookmark {last.isoformat()}"), sessions_summary
     assert "http_request_duration" not in run.stderr
     # A child syncs once per parent; its SCHEMA (unchanged) goes out once.
     schemas = [json.loads(line)["stream"] for line in run.stdout.splitlines() if '"SCHEMA"' in line]

@@ -542,7 +542,10 @@ class VideoTap(Tap):
         """One line per stream: records, partitions, time, rate, bookmark, and what failed."""
         bookmarks = self.state.get("bookmarks") or {}
         for summary in self.stream_summaries.values():
-            summary.bookmark = newest_bookmark(bookmarks.get(summary.stream))
+            newest = newest_bookmark(bookmarks.get(summary.stream))
+            stream = self.streams.get(summary.stream)
+            reached = getattr(stream, "bookmark_reached", None)
+            summary.bookmark = reached(newest) if newest is not None and reached else newest
             level = logging.ERROR if summary.failed else logging.INFO
             self.logger.log(level, "Summary %s", summary.line())
 

@@ -327,6 +327,17 @@ class VideoStream(RESTStream[_TToken]):
         floor = parse_datetime(str(self.config["start_date"]))
         return max(as_utc(start) - lookback, floor)
 
+    def bookmark_reached(self, value: str) -> str:
+        """How far the stream's data is complete, given its newest bookmark: the run's summary.
+
+        Most bookmarks are the newest record's moment, and say so themselves. A
+        stream whose bookmark is the start of the last whole day it read (re-read
+        next time) returns that day (``YYYY-MM-DD``: read to its end), so a reader
+        of the summary (an orchestrator's freshness check) does not take it for a
+        day older than it is.
+        """
+        return value
+
     def saved_bookmark(self, context: Context | None) -> str | None:
         """The partition's bookmark as saved, read from state directly.
 
