@@ -30,13 +30,14 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     remove_run_folder(config)
 
 
-#: The longest test files (minutes each: Dagster, two warehouses with dbt, nightly
-#: operations), started first when ``make test`` spreads files over xdist workers.
+#: The four longest test files (minutes each: Dagster, two warehouses with dbt in
+#: three files), started first when ``make test`` spreads files over xdist workers:
+#: one per worker (a fifth would queue behind the first on the same worker).
 LONGEST_FILES = (
     "tests/e2e/test_orchestration.py",
     "tests/e2e/test_tenant_meltano.py",
     "tests/e2e/test_transform_meltano.py",
-    "tests/e2e/test_operations_meltano.py",
+    "tests/e2e/test_transform_duckdb_meltano.py",
 )
 
 

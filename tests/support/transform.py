@@ -233,3 +233,19 @@ def contract_breaches(found: dict[str, dict[str, str]]) -> dict[str, dict[str, t
             if got != promised:
                 breaches.setdefault(model, {})[column] = (promised, got)
     return breaches
+
+
+def dbt_paths(directory: Path, utility: str) -> dict[str, str]:
+    """The utility's target_path and log_path settings: dbt's files in the test's folder."""
+    prefix = utility.upper().replace("-", "_")
+    return {
+        f"{prefix}_TARGET_PATH": str(directory / "dbt-target"),
+        f"{prefix}_LOG_PATH": str(directory / "dbt-logs"),
+    }
+
+
+def assert_marts_reconcile(found: dict, emulator) -> None:
+    """fct_media_daily equals the truth, media-day by media-day."""
+    expected = expected_media_daily(emulator)
+    assert per_vendor(found) == per_vendor(expected)
+    assert found == expected
