@@ -11,7 +11,7 @@ import json
 import os
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 __all__ = [
@@ -24,17 +24,17 @@ __all__ = [
     "sys_dir_env",
 ]
 
-#: Folders of the shared ``.meltano`` that are this package's, not meltano's.
-OWN_FOLDERS = ("video-taps-catalogs", "video-taps-locks")
-
 #: meltano's cached catalog of a tap (``.meltano/run/<plugin>/``): the catalog, and the
 #: key of the settings it was discovered with (meltano discovers again when it differs).
 CATALOG_FILES = ("tap.properties.json", "tap.properties.cache_key")
 
 
-def catalog_cache(shared: Path, plugin: str) -> Path:
-    """Where runs of ``plugin`` leave meltano's cached catalog for the next one: one file."""
-    return shared / "video-taps-catalogs" / f"{plugin}.json"
+def catalog_cache(shared: Path, plugin: str, catalogs: Path | None = None) -> Path:
+    """Where runs of ``plugin`` leave meltano's cached catalog for the next one: one file.
+
+    In ``catalogs`` (default: the shared ``.meltano``'s ``video-taps-catalogs/``).
+    """
+    return (catalogs or shared / "video-taps-catalogs") / f"{plugin}.json"
 
 
 def installed_as(shared: Path, package: str) -> str | None:
@@ -53,7 +53,9 @@ def installed_as(shared: Path, package: str) -> str | None:
         return None
 
 
-def seed_catalog(shared: Path, private: Path, plugin: str, package: str) -> None:
+def seed_catalog(
+    shared: Path, private: Path, plugin: str, package: str, catalogs: Path | None = None
+) -> None:
     """Give the run the catalog an earlier run of this install cached: no discovery again.
 
     meltano caches a tap's catalog in its ``run/<plugin>/`` folder, which each run
@@ -62,7 +64,7 @@ def seed_catalog(shared: Path, private: Path, plugin: str, package: str) -> None
     compares the cached key with the run's settings and discovers when they differ.
     """
     try:
-        cached = json.loads(catalog_cache(shared, plugin).read_text())
+        cached = json.loads(catalog_cache(shared, plugin, catalogs).read_text())
     except (OSError, ValueError):
         return
     installed = installed_as(shared, package)
@@ -74,7 +76,9 @@ def seed_catalog(shared: Path, private: Path, plugin: str, package: str) -> None
         (folder / name).write_text(cached[name])
 
 
-def keep_catalog(shared: Path, private: Path, plugin: str, package: str) -> None:
+def keep_catalog(
+    shared: Path, private: Path, plugin: str, package: str, catalogs: Path | None = None
+) -> None:
     """Keep the run's cacheable catalog for the next run (written whole, then renamed)."""
     folder = private / "run" / plugin
     installed = installed_as(shared, package)
@@ -85,7 +89,7 @@ def keep_catalog(shared: Path, private: Path, plugin: str, package: str) -> None
     if installed is None:
         return
     kept = {**files, "installed": installed}
-    target = catalog_cache(shared, plugin)
+    target = catalog_cache(shared, plugin, catalogs)
     with contextlib.suppress(OSError, ValueError):
         if json.loads(target.read_text()) == kept:
             return
@@ -112,15 +116,20 @@ def private_sys_dir(shared: Path) -> Iterator[Path]:
     with tempfile.TemporaryDirectory(prefix="meltano-sys-") as folder:
         private = Path(folder)
         for entry in shared.iterdir() if shared.is_dir() else ():
-            if entry.name != "run" and entry.name not in OWN_FOLDERS:
+            if entry.name != "run" and not entry.name.startswith("video-taps-"):
                 (private / entry.name).symlink_to(entry)
         yield private
 
 
-def sys_dir_env(private: Path, shared: Path) -> dict[str, str]:
-    """Env vars pointing meltano at ``private``; state stays in the shared system database."""
+def sys_dir_env(
+    private: Path, shared: Path, environ: Mapping[str, str] | None = None
+) -> dict[str, str]:
+    """Env vars pointing meltano at ``private``; state stays in the shared system database.
+
+    ``environ``: the environment meltano will run with (default: this process's).
+    """
     env = {"MELTANO_SYS_DIR_ROOT": str(private)}
-    if not os.environ.get("MELTANO_DATABASE_URI"):
+    if not (os.environ if environ is None else environ).get("MELTANO_DATABASE_URI"):
         # meltano's default system database is <sys dir>/meltano.db: keep it the shared one.
         env["MELTANO_DATABASE_URI"] = f"sqlite:///{shared / 'meltano.db'}"
     return env

@@ -22,7 +22,6 @@ import re
 import shutil
 import subprocess
 import sys
-import tempfile
 import uuid
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
@@ -30,6 +29,12 @@ from typing import Any
 
 import yaml
 
+from orchestration.video_taps_orchestration.meltano_folders import (
+    keep_catalog,
+    private_sys_dir,
+    seed_catalog,
+    sys_dir_env,
+)
 from tests.support.run_once import first_in_run, in_xdist_run
 from video_api_emulator.config import demo_url_overrides as emulator_demo_url_overrides
 
@@ -172,23 +177,29 @@ def _own_run_folder(env: Mapping[str, str], *, installing: bool) -> Iterator[dic
     meltano writes a plugin's config and catalog to ``.meltano/run/<plugin>/``, one
     folder per plugin name; two tests running one plugin at once (the e2e tier runs
     two files side by side) would overwrite each other's catalog. Each command gets
-    its own ``run/``; everything else (the plugins' venvs, the system database
-    unless the test gave its own) is the shared folder's, linked. ``meltano install``
-    writes the shared folder itself.
+    its own ``run/``, as each Dagster run does (``meltano_folders.private_sys_dir``);
+    everything else (the plugins' venvs, the system database unless the test gave its
+    own) is the shared folder's, linked. ``meltano install`` writes the shared folder.
     """
     project = Path(env.get("MELTANO_PROJECT_ROOT", PROJECT_ROOT))
     shared = Path(env.get("MELTANO_SYS_DIR_ROOT", project / ".meltano"))
     if installing or not shared.is_dir():
         yield {}
         return
-    with tempfile.TemporaryDirectory(prefix="meltano-sys-") as folder:
-        for entry in shared.iterdir():
-            if entry.name != "run":
-                (Path(folder) / entry.name).symlink_to(entry)
-        own = {"MELTANO_SYS_DIR_ROOT": folder}
-        if "MELTANO_DATABASE_URI" not in env:
-            own["MELTANO_DATABASE_URI"] = f"sqlite:///{shared / 'meltano.db'}"
-        yield own
+    catalogs = shared / f"video-taps-catalogs-tests-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
+    installed = [
+        plugin.name
+        for plugin in (shared / "extractors").iterdir()
+        if (plugin / "venv").is_dir()
+    ] if (shared / "extractors").is_dir() else []  # fmt: skip
+    with private_sys_dir(shared) as private:
+        # Each command would discover its taps' catalogs again: reuse what an earlier
+        # command of this worker cached (its emulator's URLs are in the settings key).
+        for plugin in installed:
+            seed_catalog(shared, private, plugin, plugin, catalogs)
+        yield sys_dir_env(private, shared, env)
+        for plugin in installed:
+            keep_catalog(shared, private, plugin, plugin, catalogs)
 
 
 # What this process already installed (keys of _install_key; ALL once a full
