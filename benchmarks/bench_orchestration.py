@@ -41,6 +41,7 @@ Usage: python benchmarks/bench_orchestration.py [--night-only | --projects-only]
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import json
 import math
@@ -52,6 +53,7 @@ import tempfile
 import time
 import urllib.request
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import psycopg
@@ -283,18 +285,9 @@ def four_projects() -> None:
         serial_wall = time.monotonic() - started
         serial_cpu = machine_cpu_seconds() - cpu_before
 
-        port = free_port()
-        url = f"http://127.0.0.1:{port}"
-        dev = subprocess.Popen(
-            [str(DAGSTER_BIN / "dagster"), "dev", "-w", str(WORKSPACE), "-h", "127.0.0.1",
-             "-p", str(port)],
-            env=env, cwd=meltano_project, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            start_new_session=True,
-        )  # fmt: skip
         dsn = f"postgresql://{base}/{dagster_db}"
         rounds = {}
-        try:
-            wait_for_location(url, dev)
+        with dagster_dev(env, meltano_project) as url:
             time.sleep(5)  # let the webserver, daemon and code server settle
             # The first night: no run has cached the tap's catalog yet. A later night:
             # the same reads (the first night's bookmarks dropped), the catalog cached.
@@ -303,8 +296,6 @@ def four_projects() -> None:
                 with psycopg.connect(f"postgresql://{base}/{meltano_db}") as connection:
                     connection.execute("delete from state where state_id like %s", ["%nightly%"])
                 rounds[name] = parallel_round(url, dsn)
-        finally:
-            stop_session(dev)
 
     one = sum(serial.values()) / len(serial)
     print(f"meltano run, one project, no limit (start-up + reads): {unlimited:6.1f} s")
@@ -342,6 +333,24 @@ def graphql(url: str, query: str, variables: dict | None = None) -> dict:
     if "errors" in document:
         raise RuntimeError(document["errors"])
     return document["data"]
+
+
+@contextlib.contextmanager
+def dagster_dev(env: dict[str, str], project: Path) -> Iterator[str]:
+    """``dagster dev`` over the project (webserver, daemon, code server) once it serves; its URL."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    dev = subprocess.Popen(
+        [str(DAGSTER_BIN / "dagster"), "dev", "-w", str(WORKSPACE), "-h", "127.0.0.1",
+         "-p", str(port)],
+        env=env, cwd=project, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )  # fmt: skip
+    try:
+        wait_for_location(url, dev)
+        yield url
+    finally:
+        stop_session(dev)
 
 
 def wait_for_location(url: str, dev: subprocess.Popen) -> None:
@@ -405,18 +414,9 @@ def whole_night() -> None:  # noqa: PLR0915
             [str(MELTANO), "state", "list"], env=env, cwd=meltano_project, check=True,
             capture_output=True,
         )  # fmt: skip
-        port = free_port()
-        url = f"http://127.0.0.1:{port}"
-        dev = subprocess.Popen(
-            [str(DAGSTER_BIN / "dagster"), "dev", "-w", str(WORKSPACE), "-h", "127.0.0.1",
-             "-p", str(port)],
-            env=env, cwd=meltano_project, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            start_new_session=True,
-        )  # fmt: skip
         dsn = f"postgresql://{base}/{dagster_db}"
         nights = {}
-        try:
-            wait_for_location(url, dev)
+        with dagster_dev(env, meltano_project) as url:
             # Night 1: empty warehouse, no catalog cached (the loads of one schema take
             # turns until its tables exist). Night 2: the same reads (night 1's bookmarks
             # dropped), tables and catalogs there, as every later night.
@@ -424,8 +424,6 @@ def whole_night() -> None:  # noqa: PLR0915
                 with psycopg.connect(meltano_dsn, autocommit=True) as connection:
                     connection.execute("delete from state")
                 nights[name] = one_night(url, dsn)
-        finally:
-            stop_session(dev)
     for name, runs in nights.items():
         print_night(name, runs)
 

@@ -119,9 +119,12 @@ def first_load(
 
     Its loader creates what is missing without ``IF NOT EXISTS`` (``first_load_lock``).
     """
-    if layout.loader in WRITES_FILES or all(
-        context.instance.get_latest_materialization_event(key) for key in tables.values()
-    ):
+    loaded = {
+        record.asset_entry.asset_key
+        for record in context.instance.get_asset_records(list(tables.values()))
+        if record.asset_entry.last_materialization_record is not None
+    }
+    if layout.loader in WRITES_FILES or loaded >= set(tables.values()):
         yield
         return
     with first_load_lock(shared, family.schema) as waited:

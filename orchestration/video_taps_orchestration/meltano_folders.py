@@ -81,11 +81,11 @@ def keep_catalog(
 ) -> None:
     """Keep the run's cacheable catalog for the next run (written whole, then renamed)."""
     folder = private / "run" / plugin
-    installed = installed_as(shared, package)
     try:
         files = {name: (folder / name).read_text() for name in CATALOG_FILES}
     except OSError:
         return  # meltano cached nothing (an editable install, a custom catalog)
+    installed = installed_as(shared, package)
     if installed is None:
         return
     kept = {**files, "installed": installed}

@@ -66,6 +66,7 @@ if t.TYPE_CHECKING:
     from singer_sdk.singerlib import Catalog
 
     from video_taps_common.progress import PartitionProgress
+    from video_taps_common.video_stream import VideoStream
 
 #: How a user clears a bad bookmark, shown with every state error.
 CLEAR_STATE_HINT = (
@@ -543,9 +544,8 @@ class VideoTap(Tap):
         bookmarks = self.state.get("bookmarks") or {}
         for summary in self.stream_summaries.values():
             newest = newest_bookmark(bookmarks.get(summary.stream))
-            stream = self.streams.get(summary.stream)
-            reached = getattr(stream, "bookmark_reached", None)
-            summary.bookmark = reached(newest) if newest is not None and reached else newest
+            stream = t.cast("VideoStream", self.streams[summary.stream])
+            summary.bookmark = stream.bookmark_reached(newest) if newest is not None else None
             level = logging.ERROR if summary.failed else logging.INFO
             self.logger.log(level, "Summary %s", summary.line())
 
