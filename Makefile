@@ -4,6 +4,12 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 UV     := $(BIN)/uv
+# Meltano installs plugins with uv, which writes no bytecode unless asked. Where Python
+# may not write it at run time either (PYTHONDONTWRITEBYTECODE, as on CI machines and in
+# most Docker images, or a read-only venv), every tap, target and dbt process would
+# compile its modules from source on each start: measured here, 1.1 CPU-s more per tap,
+# 1.6 per target-postgres and 2.5 per dbt command (README, "Installing the plugins").
+export UV_COMPILE_BYTECODE := 1
 LOCAL_PACKAGES := -e ./video-taps-common -e ./emulator -e ./tap-brightcove-audience -e ./tap-ibm-video -e ./tap-apivideo -e ./tap-brightcove-interactivity
 
 .PHONY: dev demo test check test-pythons postgres test-sdk-next bench lint clean

@@ -40,6 +40,7 @@ from tests.support.ibm import END_OF_TIME
 from tests.support.ibm import START as IBM_START
 from tests.support.meltano import (
     INSTALL_TIMEOUT_S,
+    PROJECT_ROOT,
     demo_url_overrides,
     isolated_env,
     jsonl_row_counts,
@@ -125,6 +126,41 @@ def bookmark_values(state: dict) -> dict[tuple[str, str], str]:
         for partition in state["singer_state"]["bookmarks"][stream]["partitions"]
         if "replication_key_value" in partition
     }
+
+
+# -- the installed plugins ----------------------------------------------------------
+
+
+def _modules_without_bytecode(venv: Path) -> tuple[list[Path], int]:
+    """A venv's Python modules with no bytecode of this Python beside them; and all."""
+    (site_packages,) = venv.glob("lib/python3.*/site-packages")
+    tag = f"cpython-{site_packages.parent.name.removeprefix('python').replace('.', '')}"
+    modules = list(site_packages.rglob("*.py"))
+    missing = [
+        module
+        for module in modules
+        if not (module.parent / "__pycache__" / f"{module.stem}.{tag}.pyc").is_file()
+    ]
+    return missing, len(modules)
+
+
+def test_every_installed_plugin_starts_from_bytecode():
+    """No tap, target or dbt compiles its modules on each start (README, "Installing the plugins").
+
+    Meltano installs with uv, which writes no bytecode unless asked
+    (``UV_COMPILE_BYTECODE``, the Makefile's), and this machine, like most Docker
+    images, sets ``PYTHONDONTWRITEBYTECODE``: without it each start compiles again.
+    """
+    meltano_install()
+    venvs = sorted((PROJECT_ROOT / ".meltano").glob("*/*/venv"))
+    kinds = {venv.parent.parent.name for venv in venvs}
+    assert {"extractors", "loaders", "utilities"} <= kinds, venvs
+    for venv in venvs:
+        missing, total = _modules_without_bytecode(venv)
+        # uv leaves out only files no Python 3 compiles (a package's Python 2 samples).
+        assert len(missing) <= total // 100, (venv, len(missing), total, missing[:5])
+        own = [m for m in missing if "/tap_" in str(m) or "/video_taps_common/" in str(m)]
+        assert own == [], own
 
 
 # -- the nightly job and its schedule ---------------------------------------------
