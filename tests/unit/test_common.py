@@ -138,6 +138,58 @@ def test_header_budget_counts_requests_the_server_has_not_seen_yet():
     assert clock.now >= 1010.0
 
 
+def answer(budget, remaining: int, reset_epoch: float) -> None:
+    """One request in flight answered: the budget observes its response, then releases it."""
+    budget.observe(ibm_headers(remaining=remaining, reset_epoch=reset_epoch))
+    budget.release()
+
+
+def test_header_budget_uses_a_window_to_its_last_request():
+    budget, clock, epoch = header_budget()
+    for _ in range(4):  # the server has 5 left in this window
+        budget.acquire()
+    # The last request's answer comes first: 1 left after all four.
+    answer(budget, 1, epoch + 30)
+    # The other three were counted before it (their answers say more remained).
+    for remaining in (4, 3, 2):
+        answer(budget, remaining, epoch + 30)
+    budget.acquire()  # the window's fifth and last request, at once
+    assert clock.now == pytest.approx(1000.0)
+    answer(budget, 0, epoch + 30)
+    budget.acquire()  # now the window is spent: its reset
+    assert 1030.0 <= clock.now < 1031.0
+
+
+def test_header_budget_waits_for_the_answers_in_flight_before_the_reset():
+    budget, clock, epoch = header_budget()
+    for _ in range(3):  # the server has 4 left
+        budget.acquire()
+    answer(budget, 1, epoch + 30)  # the third answered first: it counts all three
+    late = [3, 2]  # the first two's answers, which arrive while a caller waits
+
+    def sleep(seconds: float) -> None:
+        clock.sleep(seconds)
+        while late:
+            answer(budget, late.pop(0), epoch + 30)
+
+    budget._sleep = sleep
+    budget.acquire()  # two answers to come could free room: wait for them, not the reset
+    assert clock.now < 1001.0
+    answer(budget, 0, epoch + 30)
+    budget.acquire()
+    assert clock.now >= 1030.0
+
+
+def test_header_budget_counts_a_request_that_failed_unanswered_as_spent():
+    budget, clock, epoch = header_budget()
+    budget.acquire()
+    answer(budget, 1, epoch + 30)
+    budget.acquire()
+    budget.release()  # no answer (the connection dropped): the server may have counted it
+    budget.acquire()
+    assert clock.now >= 1030.0
+
+
 def test_header_budget_ignores_an_answer_from_a_window_that_already_ended():
     budget, clock, epoch = header_budget()
     budget.acquire()

@@ -11,15 +11,24 @@ APIs differ in the headers' names and in how the reset is written (a Unix
 timestamp, or seconds from now): :class:`RateLimitHeaders` names both, and each
 tap declares its API's (e.g. ``tap_ibm_video.tap.RATE_LIMIT_HEADERS``).
 
-Requests already sent when a response arrives are not in its ``Remaining``
-count yet (the server counts them when they reach it), so the budget subtracts
-them: it may wait a little early, never late. One budget is shared by every
-stream and thread of a tap, like :class:`~video_taps_common.rate_budget.RateBudget`,
-and offers the same ``acquire``/``release``/``observe``/``throttled`` calls.
+Requests already sent when a response arrives may not be in its ``Remaining``
+count yet (the server counts them when they reach it), so the budget counts them
+as spent until they are answered. The lowest count the window's answers gave is
+what the server had left after every request answered so far; requests the
+server admitted after that one are still unanswered. So the allowance is that
+count less the requests still unanswered: it may hold callers a little early,
+never late. Once the allowance reaches nought with answers still to come,
+callers wait for those answers (each may show that the window has room left),
+and only then for the reset: a window's allowance is used to its last request,
+where waiting for the reset at once would leave a few unused and push the last
+requests of a sync into one more window. One budget is shared by every stream and
+thread of a tap, like :class:`~video_taps_common.rate_budget.RateBudget`, and
+offers the same ``acquire``/``release``/``observe``/``throttled`` calls.
 """
 
 from __future__ import annotations
 
+import threading
 import time
 import typing as t
 from dataclasses import dataclass
@@ -37,6 +46,9 @@ RESET_MARGIN_SECONDS = 0.25
 SAME_WINDOW_TOLERANCE_SECONDS = 1.5
 #: Waited after a 429 that says nothing about when to come back.
 FALLBACK_PAUSE_SECONDS = 1.0
+#: How often callers look again while the allowance is spent but answers are
+#: still to come (a request's answer takes milliseconds to a few seconds).
+ANSWERS_POLL_SECONDS = 0.02
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,18 +76,29 @@ class HeaderRateBudget(BlockingBudget):
         super().__init__(clock=clock, sleep=sleep)
         self.headers = headers
         self._wall_clock = wall_clock
-        #: Requests the current window still allows, ``None`` until a response said.
-        self._remaining: int | None = None
+        #: The lowest ``Remaining`` the current window's answers gave, ``None`` until
+        #: one did: what the server had left after every request answered so far.
+        self._reported: int | None = None
         #: When the current window resets, on ``clock``.
         self._reset_at: float | None = None
-        self._in_flight = 0
+        #: Requests admitted and not answered yet (nor failed without an answer).
+        self._unanswered = 0
+        #: Whether this thread's request in flight was answered (``observe``) already.
+        self._answered = threading.local()
         #: The window's size as the API last announced it.
         self.limit: int | None = None
 
     def release(self) -> None:
         """The request ``acquire`` admitted is over (answered or failed)."""
+        answered = getattr(self._answered, "value", False)
+        self._answered.value = False
+        if answered:
+            return
         with self._lock:
-            self._in_flight = max(0, self._in_flight - 1)
+            # No answer (the connection failed): the server may have counted it.
+            self._unanswered = max(0, self._unanswered - 1)
+            if self._reported is not None:
+                self._reported -= 1
 
     def observe(self, response: requests.Response) -> None:
         """Learn the window's state from one response's headers."""
@@ -83,21 +106,20 @@ class HeaderRateBudget(BlockingBudget):
         reset_at = self._reset_moment(response)
         limit = _int_header(response, self.headers.limit)
         with self._lock:
+            if not getattr(self._answered, "value", False):
+                self._answered.value = True
+                self._unanswered = max(0, self._unanswered - 1)
             if limit is not None:
                 self.limit = limit
             if remaining is None or reset_at is None:
                 return
-            # This response's request is still counted in flight; the others
-            # may not have reached the server when it counted.
-            unseen = max(0, self._in_flight - 1)
-            estimate = max(0, remaining - unseen)
             current = self._reset_at
             if current is None or reset_at > current + SAME_WINDOW_TOLERANCE_SECONDS:
                 self._reset_at = reset_at
-                self._remaining = estimate
+                self._reported = remaining
             elif reset_at >= current - SAME_WINDOW_TOLERANCE_SECONDS:
-                known = self._remaining if self._remaining is not None else estimate
-                self._remaining = min(known, estimate)
+                known = self._reported
+                self._reported = remaining if known is None else min(known, remaining)
             # Otherwise the response describes a window that already ended.
 
     def throttled(self, response: requests.Response) -> None:
@@ -109,19 +131,21 @@ class HeaderRateBudget(BlockingBudget):
             if until is None:
                 until = now + FALLBACK_PAUSE_SECONDS
             self._paused_until = max(self._paused_until, until)
-            self._remaining = 0
+            self._reported = 0
             self._reset_at = until
 
     def _reserve(self, now: float) -> float:
-        if self._remaining is not None and self._remaining <= 0:
-            if self._reset_at is not None and now < self._reset_at:
-                return self._reset_at - now
+        if self._reset_at is not None and now >= self._reset_at:
             # The window reset: unknown again until the next response says.
-            self._remaining = None
+            self._reported = None
             self._reset_at = None
-        if self._remaining is not None:
-            self._remaining -= 1
-        self._in_flight += 1
+        if self._reported is not None and self._reported - self._unanswered <= 0:
+            assert self._reset_at is not None  # set with every count
+            if self._unanswered:
+                # Answers still to come may show room left in this window.
+                return min(ANSWERS_POLL_SECONDS, self._reset_at - now)
+            return self._reset_at - now
+        self._unanswered += 1
         return 0.0
 
     def _reset_moment(self, response: requests.Response) -> float | None:
