@@ -9,8 +9,9 @@
    - serial: `meltano run` of each project, one after another (what one machine
      running the nightly job does today);
    - parallel: the four projects' nightly partitions (yesterday) of the api.video
-     tables, launched under a running `dagster dev` as the UI's "Materialize" launches
-     them (an asset backfill through the webserver's GraphQL), started by its daemon
+     tables, the runs the nightly schedule makes (the job `apivideo_load`, one run per
+     project, launched under a running `dagster dev` as one backfill of the job
+     through the webserver's GraphQL), started by its daemon
      (the Dagster instance and meltano's state in a throwaway PostgreSQL, as in
      production). The code location is loaded before the clock starts, as a
      deployment's long-running code server has it loaded. Twice: night 1, when no
@@ -27,8 +28,8 @@
 
 2. The night's whole graph on the demo's data (`emulator/.../demo_config.json`,
    meltano.yml's demo environment): under one `dagster dev`, every account's nightly
-   partition of the four taps (six runs) into target-postgres, launched as the UI's
-   "Materialize" launches them (asset backfills), then the marts (`dbt build` through
+   partition of the four taps (six runs) into target-postgres, the runs of each tap's
+   nightly job (backfills of the jobs, as above), then the marts (`dbt build` through
    dagster-dbt, the report) once, requested by the sensor `marts_after_loads`. Twice:
    night 1 into an empty warehouse (each schema's loads take turns until its tables
    exist) with no catalog cached, night 2 the same reads (night 1's bookmarks dropped)
@@ -169,18 +170,30 @@ def machine_cpu_seconds() -> float:
 
 
 def launch(url: str, group: str, partitions: list[str]) -> str:
-    """An asset backfill of every table of ``group`` (the UI's "Materialize"); its id."""
-    nodes = graphql(url, "{ assetNodes { assetKey { path } isMaterializable groupName } }")
-    tables = [
-        {"path": n["assetKey"]["path"]} for n in nodes["assetNodes"]
-        if n["groupName"] == group and n["isMaterializable"]
-    ]  # fmt: skip
+    """The nightly job's runs of ``partitions``, as one backfill of the job; its id.
+
+    The job is ``<group>_load``, which the schedule ``<group>_nightly`` runs: one run
+    per partition, with the partition's tags and the job's selection (the tables and
+    their rows_loaded_match_tap), as the schedule's run requests make them. Launched
+    through the webserver's GraphQL, as the job page's "Launch backfill" does.
+    """
     launched = graphql(
         url,
         "mutation($p: LaunchBackfillParams!) { launchPartitionBackfill(backfillParams: $p) "
         "{ __typename ... on LaunchBackfillSuccess { backfillId } ... on PythonError "
         "{ message } } }",
-        {"p": {"assetSelection": tables, "partitionNames": partitions}},
+        {
+            "p": {
+                "selector": {
+                    "partitionSetName": f"{group}_load_partition_set",
+                    "repositorySelector": {
+                        "repositoryName": "__repository__",
+                        "repositoryLocationName": "video-taps",
+                    },
+                },
+                "partitionNames": partitions,
+            }
+        },
     )["launchPartitionBackfill"]
     if launched["__typename"] != "LaunchBackfillSuccess":
         raise RuntimeError(launched)
@@ -198,7 +211,7 @@ def shared_sys_dir(work: Path) -> Path:
 
 
 def parallel_round(url: str, dsn: str) -> tuple[list[tuple], float, float, list[str]]:
-    """The four projects' nightly partitions as one asset backfill; runs, wall, CPU, timeline."""
+    """The four projects' nightly partitions as one job backfill; runs, wall, CPU, timeline."""
     night = last_complete_day()
     cpu_before = machine_cpu_seconds()
     started = time.monotonic()

@@ -94,9 +94,10 @@ def freshness_checks(families: Sequence[Family]) -> dg.AssetChecksDefinition:
     @dg.multi_asset_check(specs=specs, can_subset=True, name="tables_fresh")
     def tables_fresh(context: dg.AssetCheckExecutionContext) -> Iterable[dg.AssetCheckResult]:
         if context.has_partition_key:
-            # A load run (Dagster adds a table's checks to every run materialising it):
-            # one account's day says nothing of the others'. The marts run and the
-            # morning's job judge the tables once every load has ended.
+            # A load launched from the UI (Dagster adds a table's checks to a run
+            # materialising it; the nightly jobs leave this one out): one account's
+            # day says nothing of the others'. The marts run and the morning's job
+            # judge the tables once every load has ended.
             context.log.info("bookmark_fresh is judged after the loads, not in a load run")
             return
         now = datetime.datetime.now(datetime.UTC)

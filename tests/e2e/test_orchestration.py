@@ -509,7 +509,8 @@ def test_dagster_definitions_validate_passes(loaded_twice):
 GRAPH_SCRIPT = """
 import json
 from video_taps_orchestration.definitions import defs
-graph = defs().resolve_asset_graph()
+definitions = defs()
+graph = definitions.resolve_asset_graph()
 nodes = {}
 for key in graph.get_all_asset_keys():
     node = graph.get(key)
@@ -520,7 +521,17 @@ for key in graph.get_all_asset_keys():
         "checks": sorted(k.name for k in node.check_keys),
         "materializable": node.is_materializable,
     }
-print(json.dumps(nodes))
+nightly = {}
+for declared in definitions.schedules:
+    schedule = definitions.resolve_schedule_def(declared.name)
+    if schedule.name.endswith("_nightly"):
+        job = definitions.resolve_job_def(schedule.job_name)
+        nightly[schedule.name] = {
+            "job": job.name,
+            "ops": sorted(node.name for node in job.graph.node_defs),
+            "checks": sorted({key.name for key in job.asset_layer.asset_graph.asset_check_keys}),
+        }
+print(json.dumps({"nodes": nodes, "nightly": nightly}))
 """
 
 
@@ -551,7 +562,22 @@ def loaded_twice(deployment) -> dict[str, Any]:
 @pytest.fixture(scope="module")
 def graph(loaded_twice) -> dict[str, dict[str, Any]]:
     """The asset graph of the Definitions object, as the code location builds it."""
-    return loaded_twice["graph"]
+    return loaded_twice["graph"]["nodes"]
+
+
+def test_a_nightly_run_loads_the_tables_and_checks_their_rows_only(loaded_twice):
+    # bookmark_fresh is judged once the night's loads ended (the marts run, the
+    # morning's job): the nightly runs carry neither its step nor its events.
+    nightly = loaded_twice["graph"]["nightly"]
+    vendors = ["apivideo", "brightcove_audience", "brightcove_interactivity", "ibm_video"]
+    assert sorted(nightly) == [f"{vendor}_nightly" for vendor in vendors]
+    for name, job in nightly.items():
+        vendor = name.removesuffix("_nightly")
+        assert job == {
+            "job": f"{vendor}_load",
+            "ops": [f"load_{vendor}"],
+            "checks": ["rows_loaded_match_tap"],
+        }
 
 
 def dbt_sources(schema_folder: str) -> dict[str, list[str]]:
