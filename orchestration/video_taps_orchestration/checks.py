@@ -163,11 +163,24 @@ def _may_create_runs(backfill: PartitionBackfill) -> bool:
     return not names or backfill.last_submitted_partition_name != names[-1]
 
 
+def _loads(run: dg.DagsterRun, tables: set[dg.AssetKey], load_jobs: set[str]) -> bool:
+    """Whether a run materialises any of ``tables``.
+
+    A run launched by asset (the UI's Materialize, an asset backfill) names its
+    assets; a run of a load job (the nightly schedule's, a job backfill's) names
+    none, its job's selection being its assets.
+    """
+    if run.asset_selection:
+        return bool(tables & set(run.asset_selection))
+    return run.job_name in load_jobs
+
+
 def marts_sensor(
-    tables: Sequence[dg.AssetKey], job: "dg.JobDefinition", interval: int
+    tables: Sequence[dg.AssetKey], load_jobs: Sequence[str], job: "dg.JobDefinition", interval: int
 ) -> dg.SensorDefinition:
     """One ``marts`` run after each batch of loads, once none is queued or running."""
     watched = set(tables)
+    loaders = set(load_jobs)
 
     @dg.sensor(
         name="marts_after_loads",
@@ -192,7 +205,7 @@ def marts_sensor(
         loading = [
             record.dagster_run.run_id
             for record in running
-            if watched & set(record.dagster_run.asset_selection or ())
+            if _loads(record.dagster_run, watched, loaders)
         ]
         if loading:
             return dg.SkipReason(f"waiting for {len(loading)} load run(s) to end")

@@ -45,6 +45,7 @@ def build_definitions(layout: Layout) -> dg.Definitions:
     jobs: list = []
     schedules: list = []
     tables: list[dg.AssetKey] = []
+    load_jobs: list[str] = []
     nightly_cron = os.environ.get("VIDEO_TAPS_NIGHTLY_CRON", "0 3 * * *")
     fresh = freshness_checks(layout.families)
     for family in layout.families:
@@ -60,6 +61,7 @@ def build_definitions(layout: Layout) -> dg.Definitions:
             description=f"Loads {family.tap}'s tables: one account and day per run.",
         )
         jobs.append(job)
+        load_jobs.append(job.name)
         schedules.append(nightly_schedule(family, job, nightly_cron))
 
     freshness_job = dg.define_asset_job(
@@ -95,7 +97,7 @@ def build_definitions(layout: Layout) -> dg.Definitions:
         )
         jobs.append(marts_job)
         interval = int(os.environ.get("VIDEO_TAPS_SENSOR_SECONDS", "60"))
-        sensors.append(marts_sensor(tables, marts_job, interval))
+        sensors.append(marts_sensor(tables, load_jobs, marts_job, interval))
         resources["dbt_cli"] = dbt_resource(layout.dbt)
     return dg.Definitions(
         assets=assets,

@@ -5,11 +5,13 @@ one `dagster dev` (webserver, daemon and code server) for the whole module, a Da
 instance whose storage is the suite's PostgreSQL (its dagster.yaml written by
 `video-taps-dagster-instance`, as the README says), real meltano with its system
 database (the bookmarks) in PostgreSQL too, target-postgres, dbt through dagster-dbt,
-and the emulator as the APIs. Loads are launched as a user launches them from the UI:
-an asset backfill of the tables' partitions (GraphQL's launchPartitionBackfill, what the
-UI's "Materialize" sends); the daemon queues one run per partition and starts them
-within the run-queue limits; the sensor ``marts_after_loads`` builds the marts once
-after the loads.
+and the emulator as the APIs. The night's loads are the runs the nightly schedules
+make: their jobs' partitions (a backfill of each job), runs that name no assets of
+their own. The other loads are launched as a user launches them from the UI: an asset
+backfill of the tables' partitions (what the UI's "Materialize" sends). Both go through
+GraphQL's launchPartitionBackfill; the daemon queues one run per partition and starts
+them within the run-queue limits; the sensor ``marts_after_loads`` builds the marts
+once after the loads.
 
 Two rounds, each a set of backfills launched together (every run costs seconds of CPU
 to start, so every round counts):
@@ -154,6 +156,26 @@ class Deployment:
 
     def materialize(self, tables: list[list[str]], partitions: list[str]) -> str:
         """An asset backfill of ``partitions`` of ``tables`` (the UI's Materialize); its id."""
+        return self._backfill(
+            {"assetSelection": [{"path": path} for path in tables], "partitionNames": partitions}
+        )
+
+    def run_nightly(self, vendor: str, partitions: list[str]) -> str:
+        """The runs the schedule ``<vendor>_nightly`` makes: its job's ``partitions``; an id.
+
+        Launched as one backfill of the job (its page's "Launch backfill"): a run per
+        partition of the job ``<vendor>_load``, which names no assets of its own.
+        """
+        selector = {
+            "partitionSetName": f"{vendor}_load_partition_set",
+            "repositorySelector": {
+                "repositoryName": "__repository__",
+                "repositoryLocationName": "video-taps",
+            },
+        }
+        return self._backfill({"selector": selector, "partitionNames": partitions})
+
+    def _backfill(self, params: dict[str, Any]) -> str:
         data = self.graphql(
             """
             mutation Launch($params: LaunchBackfillParams!) {
@@ -164,12 +186,7 @@ class Deployment:
               }
             }
             """,
-            {
-                "params": {
-                    "assetSelection": [{"path": path} for path in tables],
-                    "partitionNames": partitions,
-                }
-            },
+            {"params": params},
         )
         launched = data["launchPartitionBackfill"]
         assert launched["__typename"] == "LaunchBackfillSuccess", launched
@@ -672,19 +689,16 @@ def rounds(deployment, graph, session_emulator) -> dict[str, Any]:
     """
     emulator = session_emulator
     emulator.reset(**RECENT)
-    apivideo_tables = [
-        key.split("/") for key, node in graph.items()
-        if key.startswith("apivideo/") and node["materializable"]
-    ]  # fmt: skip
     emulator.configure_faults(
         [{"kind": "status", "status": 403, "path": f"/accounts/{BAD}/leads", "count": -1}]
     )
     night = yesterday()
-    audience = deployment.materialize(
-        AUDIENCE_TABLES, [f"{AUDIENCE}:{account}|{night}" for account in ACCOUNTS]
+    # The night: the runs the nightly schedules make (their jobs name no assets).
+    audience = deployment.run_nightly(
+        "brightcove_audience", [f"{AUDIENCE}:{account}|{night}" for account in ACCOUNTS]
     )
-    projects = deployment.materialize(
-        apivideo_tables, [f"{p}|{night}" for p in ("tap-apivideo", SECOND_PROJECT)]
+    projects = deployment.run_nightly(
+        "apivideo", [f"{p}|{night}" for p in ("tap-apivideo", SECOND_PROJECT)]
     )
     first: dict[str, Any] = {
         "audience": deployment.wait(audience, 2),
